@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+// Each `meshx <command>` is a function from its arguments (after the command word) to an exit
+// code: 0 ok, 1 runtime failure, 2 bad input (usage, malformed template, bad address...).
+namespace meshx::cli {
+
+int templateCommand(const std::vector<std::string>& args);
+
+}  // namespace meshx::cli

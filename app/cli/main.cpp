@@ -1,0 +1,51 @@
+// meshx: the command-line front end of the Meshx engine.
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "meshx/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: meshx [--help] [--version] <command> [args]
+
+Commands:
+  template render --template FILE|JSON --hash JSON
+        Render a structured Mustache template (a registration, an upstream, a proxy argv)
+        against a hash and print the JSON result.
+
+Environment:
+  CONSUL_HTTP_ADDR     agent address: host:port, http://..., https://..., unix:///path
+  CONSUL_HTTP_TOKEN    ACL token sent as X-Consul-Token (never printed)
+  CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   TLS files for https agents
+  MESHX_CONFIG         JSON config file (default ~/.config/meshx/config.json)
+
+Exit codes: 0 success, 1 runtime failure, 2 bad input.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::printf("meshx %s\n", meshx::kVersion);
+        return 0;
+    }
+    const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
+        {"template", meshx::cli::templateCommand},
+    };
+    auto it = commands.find(args[0]);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "meshx: unknown command '%s' (see meshx --help)\n", args[0].c_str());
+        return 2;
+    }
+    return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
+}

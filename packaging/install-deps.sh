@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package Meshx needs to build, test and run its demos.
+# Idempotent and non-interactive; runs as root, or through sudo otherwise.
+set -euo pipefail
+
+PACKAGES=(
+    # toolchain
+    build-essential cmake ninja-build pkg-config clang-format
+    # libraries (build)
+    qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libmstch-dev
+    nlohmann-json3-dev libcurl4-openssl-dev libssl-dev erlang-dev
+    # tests and demos: real X server for screenshots, real Erlang peers, third-party Consul
+    # client, reference proxies for benchmarks, packaging checks
+    xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl
+    dpkg-dev file
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
