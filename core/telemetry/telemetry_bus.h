@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "telemetry/event.h"
+
+namespace meshx::telemetry {
+
+// A subscriber's bounded queue. The bus appends; the owner drains in batches (the console on a
+// ~30 Hz timer). When full, the oldest events are dropped and counted — a slow reader never slows
+// a producer.
+class Subscription {
+  public:
+    virtual ~Subscription() = default;
+
+    // Moves up to `max` queued events (oldest first) into `out`; returns how many. Any thread.
+    virtual size_t drain(std::vector<Event>& out, size_t max = SIZE_MAX) = 0;
+    // Events dropped because this queue was full. Any thread.
+    virtual uint64_t dropped() const = 0;
+};
+
+// In-process event bus: many producers, several subscribers, bounded, never blocks a producer
+// (publish is a short critical section per subscriber, no I/O, no waiting). The bus never knows who
+// publishes.
+class TelemetryBus {
+  public:
+    virtual ~TelemetryBus() = default;
+
+    // Stamps seq (and timeUs when 0) and appends a copy to every live subscription. Any thread.
+    virtual void publish(Event event) = 0;
+    // A new subscription holding at most `capacity` undrained events; it stops receiving when the
+    // returned pointer is released. Any thread.
+    virtual std::shared_ptr<Subscription> subscribe(size_t capacity = 100000) = 0;
+    // True when at least one subscription is live: producers may skip building costly events.
+    virtual bool hasSubscribers() const = 0;
+
+    // The process-wide bus.
+    static TelemetryBus& global();
+};
+
+}  // namespace meshx::telemetry
