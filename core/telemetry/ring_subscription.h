@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "telemetry/telemetry_bus.h"
+
+namespace meshx::telemetry {
+
+// A bounded FIFO of events for one subscriber, as a ring over a slot array:
+//
+//   slots_: [ e3 | e4 | -- | -- | e0 | e1 | e2 ]      head_ = 4, size_ = 5
+//                         ^ next push              ^ oldest (next drain)
+//
+// The slot array starts small and doubles up to `capacity`, so an idle subscription with a large
+// bound costs little; once it is at capacity a push overwrites the oldest slot and counts a drop.
+// Every operation holds `mutex_` only for index arithmetic and one or a few moves: the caller
+// copies the event before pushing, and an evicted event is destroyed after the lock is released.
+class RingSubscription final : public Subscription {
+  public:
+    explicit RingSubscription(size_t capacity);
+
+    // Appends `event`, evicting the oldest queued event when full. Any thread (the bus calls it
+    // from the publishing thread).
+    void push(Event&& event);
+
+    // Subscription
+    size_t drain(std::vector<Event>& out, size_t max = SIZE_MAX) override;
+    uint64_t dropped() const override;
+
+    // Events queued and not yet drained. Any thread.
+    size_t pending() const;
+    // The bound given at subscribe time (at least 1). Any thread.
+    size_t capacity() const { return capacity_; }
+
+  private:
+    void growLocked();
+
+    const size_t capacity_;
+    mutable std::mutex mutex_;
+    std::vector<std::optional<Event>> slots_;  // optional: an empty slot owns no allocation
+    size_t head_ = 0;
+    size_t size_ = 0;
+    std::atomic<uint64_t> dropped_{0};
+};
+
+}  // namespace meshx::telemetry
