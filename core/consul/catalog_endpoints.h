@@ -1,0 +1,41 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "consul/call.h"
+#include "consul/catalog_types.h"
+
+// Typed calls of the catalog and health endpoints (reference §3). All block by index: pass the
+// previous Indexed::index in `blocking` (or use BlockingWatcher).
+namespace meshx::consul::endpoints {
+
+struct HealthQuery {
+    bool passing = false;  // ?passing: only entries whose every check passes
+    bool stale = false;    // ?stale: any server may answer (what the built-in proxy sends)
+    std::string filter;
+    std::vector<std::string> tags;  // ?tag= each; all must match
+    std::string datacenter;         // ?dc=
+};
+
+// GET /catalog/services: service name -> tags.
+Call<Indexed<std::map<std::string, std::vector<std::string>>>> catalogServices(
+    const std::string& filter = {}, const Blocking& blocking = {});
+
+// GET /catalog/service/:name
+Call<Indexed<std::vector<CatalogServiceNode>>> catalogService(const std::string& name,
+                                                              const std::string& filter = {},
+                                                              const Blocking& blocking = {});
+
+// GET /health/service/:name
+Call<Indexed<std::vector<ServiceEntry>>> healthService(const std::string& name,
+                                                       const HealthQuery& query = {},
+                                                       const Blocking& blocking = {});
+
+// GET /health/connect/:name: the proxies (and native instances) that front `name`.
+Call<Indexed<std::vector<ServiceEntry>>> healthConnect(const std::string& name,
+                                                       const HealthQuery& query = {},
+                                                       const Blocking& blocking = {});
+
+}  // namespace meshx::consul::endpoints
