@@ -1,0 +1,638 @@
+#include "agent/agent_state.h"
+
+#include "agent/go_duration.h"
+#include "agent/index_keys.h"
+#include "agent/registration_validator.h"
+
+namespace meshx::agent {
+
+namespace {
+
+constexpr const char* kNodeMaintenance = "_node_maintenance";
+constexpr const char* kServiceMaintenancePrefix = "_service_maintenance:";
+
+Error notFound(std::string message) {
+    return makeError(Code::NotFound, std::move(message));
+}
+
+std::string unknownCheck(const std::string& id) {
+    return "Unknown check ID " + goQuote(id) +
+           ". Ensure that the check ID is passed, not the check name.";
+}
+
+std::string unknownService(const std::string& id) {
+    return "Unknown service ID " + goQuote(id) +
+           ". Ensure that the service ID is passed, not the service name.";
+}
+
+// Problems Consul finds when it adds a check at run time (500, not 400).
+std::string runtimeProblem(const CheckType& c) {
+    if (c.isScript() || !c.dockerContainerId.empty()) {
+        return "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' "
+               "or 'enable_local_script_checks' to true";
+    }
+    if (c.type().empty()) {
+        return "Check type is not valid";
+    }
+    return "";
+}
+
+ServiceRecord recordFrom(const ServiceDefinition& def) {
+    ServiceRecord r;
+    r.kind = def.kind;
+    r.id = def.id;
+    r.service = def.name;
+    r.tags = def.tags.value_or(std::vector<std::string>{});
+    r.meta = def.meta.value_or(std::map<std::string, std::string>{});
+    r.port = def.port;
+    r.address = def.address;
+    r.socketPath = def.socketPath;
+    r.taggedAddresses = def.taggedAddresses;
+    r.weights = def.weights.value_or(Weights{});
+    r.enableTagOverride = def.enableTagOverride;
+    r.proxy = def.proxy;
+    if (r.proxy) {
+        for (Upstream& u : r.proxy->upstreams) {
+            if (u.destinationType.empty()) {
+                u.destinationType = "service";
+            }
+        }
+    }
+    r.connectNative = def.connectNative;
+    r.token = def.token;
+    return r;
+}
+
+bool isMaintenance(const std::string& checkId) {
+    return checkId == kNodeMaintenance || checkId.rfind(kServiceMaintenancePrefix, 0) == 0;
+}
+
+}  // namespace
+
+AgentState::AgentState(Options options, IndexTable& indexes, const Clock& clock)
+    : options_(std::move(options)),
+      indexes_(indexes),
+      clock_(clock),
+      expander_(options_.sidecarMinPort, options_.sidecarMaxPort) {
+    Change change(indexes_);
+    const uint64_t idx = change.index();
+    options_.node.createIndex = options_.node.modifyIndex = idx;
+
+    // A dev agent is a server: its `consul` service shows in the catalog, not in /agent/services.
+    consulService_.id = "consul";
+    consulService_.service = "consul";
+    consulService_.port = 8300;
+    consulService_.meta = {{"non_voter", "false"},     {"raft_version", "3"},
+                           {"read_replica", "false"},  {"serf_protocol_current", "2"},
+                           {"serf_protocol_max", "5"}, {"serf_protocol_min", "1"},
+                           {"version", "1.16.0"}};
+    consulService_.createIndex = consulService_.modifyIndex = idx;
+
+    serfHealth_.checkId = "serfHealth";
+    serfHealth_.name = "Serf Health Status";
+    serfHealth_.status = kHealthPassing;
+    serfHealth_.output = "Agent alive and reachable";
+    serfHealth_.createIndex = serfHealth_.modifyIndex = idx;
+
+    change.touch(index_keys::kNodes);
+    change.touch(index_keys::kServices);
+    change.touch(index_keys::service("consul"));
+    change.touch(index_keys::kChecks);
+    change.touch(index_keys::kNodeChecks);
+}
+
+const ServiceRecord* AgentState::service(const std::string& id) const {
+    auto it = services_.find(id);
+    return it == services_.end() ? nullptr : &it->second;
+}
+
+const CheckRecord* AgentState::check(const std::string& id) const {
+    auto it = checks_.find(id);
+    return it == checks_.end() ? nullptr : &it->second;
+}
+
+std::vector<const CheckRecord*> AgentState::serviceChecks(const std::string& serviceId) const {
+    std::vector<const CheckRecord*> out;
+    if (serviceId.empty()) {
+        return out;
+    }
+    auto it = checksByService_.find(serviceId);
+    if (it != checksByService_.end()) {
+        for (const auto& id : it->second) {
+            out.push_back(&checks_.at(id));
+        }
+    }
+    return out;
+}
+
+std::vector<const CheckRecord*> AgentState::localNodeChecks() const {
+    std::vector<const CheckRecord*> out;
+    auto it = checksByService_.find("");
+    if (it != checksByService_.end()) {
+        for (const auto& id : it->second) {
+            out.push_back(&checks_.at(id));
+        }
+    }
+    return out;
+}
+
+std::vector<const CheckRecord*> AgentState::catalogNodeChecks() const {
+    std::vector<const CheckRecord*> out{&serfHealth_};
+    for (const CheckRecord* c : localNodeChecks()) {
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::vector<const ServiceRecord*> AgentState::catalogServices() const {
+    std::vector<const ServiceRecord*> out;
+    bool consulDone = false;
+    for (const auto& [id, svc] : services_) {
+        if (!consulDone && consulService_.id < id) {
+            out.push_back(&consulService_);
+            consulDone = true;
+        }
+        if (id == consulService_.id) {
+            consulDone = true;  // a local service named like it hides the server entry
+        }
+        out.push_back(&svc);
+    }
+    if (!consulDone) {
+        out.push_back(&consulService_);
+    }
+    return out;
+}
+
+std::string AgentState::aggregatedStatus(const std::string& serviceId) const {
+    bool warning = false;
+    bool critical = false;
+    bool maintenance = false;
+    auto fold = [&](const CheckRecord* c) {
+        if (isMaintenance(c->checkId)) {
+            maintenance = true;
+        } else if (c->status == kHealthCritical) {
+            critical = true;
+        } else if (c->status == kHealthWarning) {
+            warning = true;
+        }
+    };
+    for (const CheckRecord* c : localNodeChecks()) {
+        fold(c);
+    }
+    for (const CheckRecord* c : serviceChecks(serviceId)) {
+        fold(c);
+    }
+    if (maintenance) {
+        return kHealthMaintenance;
+    }
+    if (critical) {
+        return kHealthCritical;
+    }
+    if (warning) {
+        return kHealthWarning;
+    }
+    return kHealthPassing;
+}
+
+Status AgentState::registerService(ServiceDefinition def, bool replaceExistingChecks) {
+    if (auto s = validateServiceDefinition(def); !s) {
+        return s;
+    }
+    if (def.id.empty()) {
+        def.id = def.name;
+    }
+    std::optional<ServiceDefinition> sidecar;
+    if (def.sidecarService) {
+        auto expanded = expander_.expand(def, services_);
+        if (!expanded) {
+            return expanded.error();
+        }
+        if (auto s = validateExpandedSidecar(*expanded); !s) {
+            return s;
+        }
+        sidecar = std::move(*expanded);
+    }
+    for (const CheckType& c : def.checks) {
+        if (std::string p = runtimeProblem(c); !p.empty()) {
+            return makeError(Code::Internal, p);
+        }
+    }
+    if (sidecar) {
+        for (const CheckType& c : sidecar->checks) {
+            if (std::string p = runtimeProblem(c); !p.empty()) {
+                return makeError(Code::Internal, p);
+            }
+        }
+    }
+    Change change(indexes_);
+    std::set<std::string> affected;
+    if (auto s = addService(def, "", replaceExistingChecks, change, affected); !s) {
+        return s;
+    }
+    if (sidecar) {
+        if (auto s = addService(*sidecar, def.id, replaceExistingChecks, change, affected); !s) {
+            return s;
+        }
+    }
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
+}
+
+Status AgentState::addService(const ServiceDefinition& def, const std::string& sidecarOf,
+                              bool replaceExistingChecks, Change& change,
+                              std::set<std::string>& affected) {
+    ServiceRecord rec = recordFrom(def);
+    rec.sidecarOf = sidecarOf;
+    auto existing = services_.find(rec.id);
+    if (existing != services_.end()) {
+        touchServiceKeys(existing->second, change, true);  // old name / destination too
+        rec.createIndex = existing->second.createIndex;
+    } else {
+        rec.createIndex = change.index();
+    }
+    rec.modifyIndex = change.index();
+    services_[rec.id] = rec;
+    touchServiceKeys(rec, change, true);
+    affected.insert(rec.id);
+
+    // Check records, with Consul's ID and name defaults.
+    const auto now = clock_.steadyNow();
+    std::set<std::string> declared;
+    for (size_t i = 0; i < def.checks.size(); ++i) {
+        const CheckType& ct = def.checks[i];
+        CheckRecord c;
+        c.checkId = ct.checkId;
+        if (c.checkId.empty()) {
+            c.checkId = "service:" + rec.id;
+            if (def.checks.size() > 1) {
+                c.checkId += ":" + std::to_string(i + 1);
+            }
+        }
+        c.name = ct.name.empty() ? "Service '" + rec.service + "' check" : ct.name;
+        c.status = ct.status.empty() ? kHealthCritical : ct.status;
+        c.notes = ct.notes;
+        c.serviceId = rec.id;
+        c.serviceName = rec.service;
+        c.serviceTags = rec.tags;
+        c.type = ct.type();
+        c.definition = ct;
+        if (ct.isTtl()) {
+            c.ttlDeadline = now + ct.ttl;
+        }
+        // A re-declared check keeps its state (Consul snapshots and restores it).
+        if (auto old = checks_.find(c.checkId); old != checks_.end()) {
+            c.status = old->second.status;
+            c.output = old->second.output;
+            c.lastOutput = old->second.lastOutput;
+        }
+        declared.insert(c.checkId);
+        putCheck(std::move(c), change, affected);
+    }
+    std::vector<std::string> drop;
+    for (const CheckRecord* c : serviceChecks(rec.id)) {
+        if (declared.count(c->checkId) != 0) {
+            continue;
+        }
+        if (replaceExistingChecks) {
+            drop.push_back(c->checkId);
+        } else if (c->serviceName != rec.service || c->serviceTags != rec.tags) {
+            CheckRecord& kept = checks_.at(c->checkId);
+            kept.serviceName = rec.service;
+            kept.serviceTags = rec.tags;
+            kept.modifyIndex = change.index();
+            touchCheckKeys(kept, change);
+        }
+    }
+    for (const auto& id : drop) {
+        removeCheck(id, change, affected);
+    }
+    return {};
+}
+
+Status AgentState::deregisterService(const std::string& id) {
+    auto it = services_.find(id);
+    if (it == services_.end()) {
+        return notFound(unknownService(id));
+    }
+    Change change(indexes_);
+    std::set<std::string> affected;
+    const std::string sidecarId = SidecarExpander::sidecarId(id);
+    removeService(id, change, affected);
+    if (auto sc = services_.find(sidecarId); sc != services_.end() && sc->second.sidecarOf == id) {
+        removeService(sidecarId, change, affected);
+    }
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
+}
+
+void AgentState::removeService(const std::string& id, Change& change,
+                               std::set<std::string>& affected) {
+    std::vector<std::string> ids;
+    for (const CheckRecord* c : serviceChecks(id)) {
+        ids.push_back(c->checkId);
+    }
+    for (const auto& checkId : ids) {
+        removeCheck(checkId, change, affected);
+    }
+    touchServiceKeys(services_.at(id), change, true);
+    services_.erase(id);
+    checksByService_.erase(id);
+    affected.insert(id);
+}
+
+Status AgentState::registerCheck(CheckType def) {
+    const ServiceRecord* svc = nullptr;
+    if (!def.serviceId.empty()) {
+        svc = service(def.serviceId);
+        if (svc == nullptr) {
+            return notFound("ServiceID " + goQuote(def.serviceId) + " does not exist");
+        }
+    }
+    if (std::string p = runtimeProblem(def); !p.empty()) {
+        return makeError(Code::Internal, p);
+    }
+    CheckRecord c;
+    c.checkId = def.checkId.empty() ? def.name : def.checkId;
+    c.name = def.name;
+    c.status = def.status.empty() ? kHealthCritical : def.status;
+    c.notes = def.notes;
+    if (svc != nullptr) {
+        c.serviceId = svc->id;
+        c.serviceName = svc->service;
+        c.serviceTags = svc->tags;
+    }
+    c.type = def.type();
+    if (def.isTtl()) {
+        c.ttlDeadline = clock_.steadyNow() + def.ttl;
+    }
+    def.token.clear();
+    c.definition = std::move(def);
+    Change change(indexes_);
+    std::set<std::string> affected;
+    putCheck(std::move(c), change, affected);
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
+}
+
+Status AgentState::deregisterCheck(const std::string& id) {
+    if (checks_.count(id) == 0) {
+        return notFound(unknownCheck(id));
+    }
+    Change change(indexes_);
+    std::set<std::string> affected;
+    removeCheck(id, change, affected);
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
+}
+
+Status AgentState::updateTtlCheck(const std::string& id, const std::string& status,
+                                  const std::string& output) {
+    auto it = checks_.find(id);
+    if (it == checks_.end()) {
+        return notFound(unknownCheck(id));
+    }
+    CheckRecord& c = it->second;
+    if (!c.definition.isTtl()) {
+        return makeError(Code::Internal,
+                         "CheckID " + goQuote(id) + " does not have associated TTL");
+    }
+    const std::string out = truncateOutput(c, output);
+    Change change(indexes_);
+    std::set<std::string> affected;
+    setStatus(c, status, out, change, affected);
+    c.lastOutput = out;
+    c.ttlDeadline = clock_.steadyNow() + c.definition.ttl;
+    refreshAliases(affected, change);
+    change.commit();
+    return {};
+}
+
+Status AgentState::setServiceMaintenance(const std::string& id, bool enable,
+                                         const std::string& reason) {
+    const ServiceRecord* svc = service(id);
+    if (svc == nullptr) {
+        return notFound(unknownService(id));
+    }
+    const std::string checkId = kServiceMaintenancePrefix + id;
+    Change change(indexes_);
+    std::set<std::string> affected;
+    if (enable && checks_.count(checkId) == 0) {
+        CheckRecord c;
+        c.checkId = checkId;
+        c.name = "Service Maintenance Mode";
+        c.notes = reason.empty() ? "Maintenance mode is enabled for this service, but no reason "
+                                   "was provided. This is a default message."
+                                 : reason;
+        c.status = kHealthCritical;
+        c.serviceId = svc->id;
+        c.serviceName = svc->service;
+        c.serviceTags = svc->tags;
+        c.type = "maintenance";
+        putCheck(std::move(c), change, affected);
+    } else if (!enable && checks_.count(checkId) != 0) {
+        removeCheck(checkId, change, affected);
+    }
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
+}
+
+void AgentState::applyProbeResult(const std::string& checkId, const std::string& status,
+                                  const std::string& output) {
+    auto it = checks_.find(checkId);
+    if (it == checks_.end()) {
+        return;
+    }
+    Change change(indexes_);
+    std::set<std::string> affected;
+    if (setStatus(it->second, status, truncateOutput(it->second, output), change, affected)) {
+        refreshAliases(affected, change);
+    }
+    change.commit();
+}
+
+std::optional<std::chrono::steady_clock::time_point> AgentState::nextTtlDeadline() const {
+    std::optional<std::chrono::steady_clock::time_point> next;
+    for (const auto& [id, c] : checks_) {
+        if (c.ttlDeadline && (!next || *c.ttlDeadline < *next)) {
+            next = c.ttlDeadline;
+        }
+    }
+    return next;
+}
+
+std::vector<std::string> AgentState::expireTtlChecks() {
+    const auto now = clock_.steadyNow();
+    Change change(indexes_);
+    std::set<std::string> affected;
+    std::vector<std::string> expired;
+    for (auto& [id, c] : checks_) {
+        if (!c.ttlDeadline || *c.ttlDeadline > now) {
+            continue;
+        }
+        c.ttlDeadline.reset();  // stays expired until the next update
+        const std::string out =
+            c.lastOutput.empty()
+                ? std::string("TTL expired")
+                : "TTL expired (last output before timeout follows): " + c.lastOutput;
+        setStatus(c, kHealthCritical, out, change, affected);
+        expired.push_back(id);
+    }
+    refreshAliases(affected, change);
+    change.commit();
+    return expired;
+}
+
+void AgentState::putCheck(CheckRecord check, Change& change, std::set<std::string>& affected) {
+    auto old = checks_.find(check.checkId);
+    if (old != checks_.end()) {
+        check.createIndex = old->second.createIndex;
+        if (old->second.serviceId != check.serviceId) {
+            affected.insert(old->second.serviceId);
+            touchCheckKeys(old->second, change);
+            checksByService_[old->second.serviceId].erase(check.checkId);
+        }
+    } else {
+        check.createIndex = change.index();
+    }
+    check.modifyIndex = change.index();
+    const std::string id = check.checkId;
+    checksByService_[check.serviceId].insert(id);
+    affected.insert(check.serviceId);
+    CheckRecord& stored = checks_[id] = std::move(check);
+    touchCheckKeys(stored, change);
+    pendingCheckEvents_.emplace_back(id, false);
+}
+
+void AgentState::removeCheck(const std::string& id, Change& change,
+                             std::set<std::string>& affected) {
+    auto it = checks_.find(id);
+    if (it == checks_.end()) {
+        return;
+    }
+    touchCheckKeys(it->second, change);
+    affected.insert(it->second.serviceId);
+    checksByService_[it->second.serviceId].erase(id);
+    checks_.erase(it);
+    pendingCheckEvents_.emplace_back(id, true);
+}
+
+bool AgentState::setStatus(CheckRecord& check, const std::string& status, const std::string& output,
+                           Change& change, std::set<std::string>& affected) {
+    if (check.status == status && check.output == output) {
+        return false;
+    }
+    check.status = status;
+    check.output = output;
+    check.modifyIndex = change.index();
+    touchCheckKeys(check, change);
+    affected.insert(check.serviceId);
+    return true;
+}
+
+void AgentState::touchServiceKeys(const ServiceRecord& svc, Change& change, bool definition) {
+    change.touch(index_keys::service(svc.service));
+    if (definition) {
+        change.touch(index_keys::kServices);
+        change.touch(index_keys::agentService(svc.id));
+    }
+    if (svc.proxy && !svc.proxy->destinationServiceName.empty()) {
+        change.touch(index_keys::connect(svc.proxy->destinationServiceName));
+    }
+    if (svc.connectNative) {
+        change.touch(index_keys::connect(svc.service));
+    }
+}
+
+void AgentState::touchCheckKeys(const CheckRecord& check, Change& change) {
+    change.touch(index_keys::kChecks);
+    if (check.serviceId.empty()) {
+        change.touch(index_keys::kNodeChecks);
+    } else if (const ServiceRecord* svc = service(check.serviceId)) {
+        touchServiceKeys(*svc, change, false);
+    }
+}
+
+std::pair<std::string, std::string> AgentState::aliasResult(const CheckRecord& alias) const {
+    const std::string& target = alias.definition.aliasService;
+    std::string health = kHealthPassing;
+    std::string msg = "No checks found.";
+    bool found = false;
+    std::vector<const CheckRecord*> list = localNodeChecks();
+    for (const CheckRecord* c : serviceChecks(target)) {
+        list.push_back(c);
+    }
+    for (const CheckRecord* c : list) {
+        if (c->checkId == alias.checkId) {
+            continue;
+        }
+        if (!c->serviceId.empty()) {
+            found = true;
+        }
+        if (c->status == kHealthCritical || c->status == kHealthWarning) {
+            health = c->status;
+            msg = "Aliased check " + goQuote(c->name) + " failing: " + c->output;
+            if (c->status == kHealthCritical) {
+                break;
+            }
+        } else if (health == kHealthPassing) {
+            msg = "All checks passing.";
+        }
+    }
+    if (!found && !target.empty() && service(target) == nullptr) {
+        return {kHealthCritical,
+                "Service " + target + " could not be found on node " + options_.node.name};
+    }
+    return {health, msg};
+}
+
+void AgentState::refreshAliases(std::set<std::string> affected, Change& change) {
+    for (int round = 0; round < 8 && !affected.empty(); ++round) {
+        const bool nodeLevel = affected.count("") != 0;
+        std::set<std::string> next;
+        for (auto& [id, c] : checks_) {
+            if (!c.definition.isAlias()) {
+                continue;
+            }
+            if (!nodeLevel && affected.count(c.definition.aliasService) == 0) {
+                continue;
+            }
+            auto [status, output] = aliasResult(c);
+            setStatus(c, status, output, change, next);
+        }
+        affected = std::move(next);
+    }
+}
+
+std::string AgentState::truncateOutput(const CheckRecord& check, const std::string& output) const {
+    const auto max =
+        static_cast<size_t>(check.definition.outputMaxSize > 0 ? check.definition.outputMaxSize
+                                                               : options_.defaultOutputMaxSize);
+    if (output.size() <= max) {
+        return output;
+    }
+    return output.substr(0, max) + " ... (captured " + std::to_string(max) + " of " +
+           std::to_string(output.size()) + " bytes)";
+}
+
+void AgentState::flushCheckEvents() {
+    auto events = std::move(pendingCheckEvents_);
+    pendingCheckEvents_.clear();
+    if (!checkListener_) {
+        return;
+    }
+    for (const auto& [id, removed] : events) {
+        checkListener_(id, removed);
+    }
+}
+
+}  // namespace meshx::agent

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/agent_records.h"
+#include "agent/clock.h"
+#include "agent/index_table.h"
+#include "agent/service_definition.h"
+#include "agent/sidecar_expander.h"
+#include "common/result.h"
+
+namespace meshx::agent {
+
+// The local agent's services and checks, mirrored into the catalog of its single node: the
+// logic of registration (with sidecar expansion), check status (TTL expiry, alias checks,
+// maintenance) and aggregate health. No I/O and no timers: time comes from the Clock, TTL
+// expiry happens when expireTtlChecks() is called (TtlTimer does that on the agent thread),
+// probe results arrive through applyProbeResult(). Every write commits one IndexTable change.
+// Errors carry Consul's texts; their codes map to HTTP statuses (InvalidArgument 400,
+// NotFound 404, Internal 500). Agent thread only.
+class AgentState {
+  public:
+    struct Options {
+        NodeInfo node;
+        int64_t sidecarMinPort = 21000;
+        int64_t sidecarMaxPort = 21255;
+        int64_t defaultOutputMaxSize = 4096;
+    };
+
+    AgentState(Options options, IndexTable& indexes, const Clock& clock);
+
+    // Told after a check was added or replaced (removed=false) or removed: the probe runner
+    // follows TCP/HTTP checks through it.
+    using CheckListener = std::function<void(const std::string& checkId, bool removed)>;
+    void setCheckListener(CheckListener listener) { checkListener_ = std::move(listener); }
+
+    // --- reads
+    const NodeInfo& node() const { return options_.node; }
+    const std::map<std::string, ServiceRecord>& services() const { return services_; }
+    const ServiceRecord* service(const std::string& id) const;
+    const std::map<std::string, CheckRecord>& checks() const { return checks_; }
+    const CheckRecord* check(const std::string& id) const;
+    // Checks attached to one service, by check ID.
+    std::vector<const CheckRecord*> serviceChecks(const std::string& serviceId) const;
+    // Agent-local node-level checks (no serfHealth).
+    std::vector<const CheckRecord*> localNodeChecks() const;
+    // Catalog view: the node's checks (serfHealth first, then local node checks).
+    std::vector<const CheckRecord*> catalogNodeChecks() const;
+    // Catalog view: every service of the node (local ones plus the server's `consul`), by ID.
+    std::vector<const ServiceRecord*> catalogServices() const;
+    // passing / warning / critical / maintenance over the service's checks plus the local
+    // node-level checks; passing when there are none.
+    std::string aggregatedStatus(const std::string& serviceId) const;
+
+    // --- writes
+    // PUT /agent/service/register (validation, sidecar expansion, check defaults, §2.5/2.6).
+    Status registerService(ServiceDefinition def, bool replaceExistingChecks);
+    // Removes the service, its checks and its flagged sidecar. Unknown -> NotFound.
+    Status deregisterService(const std::string& id);
+    // PUT /agent/check/register (already validated by validateCheckDefinition).
+    Status registerCheck(CheckType def);
+    Status deregisterCheck(const std::string& id);
+    // pass / warn / fail / update of a TTL check: sets status and output, re-arms the TTL.
+    Status updateTtlCheck(const std::string& id, const std::string& status,
+                          const std::string& output);
+    // PUT /agent/service/maintenance/:id.
+    Status setServiceMaintenance(const std::string& id, bool enable, const std::string& reason);
+    // Result of a TCP/HTTP probe; ignored for checks that are gone.
+    void applyProbeResult(const std::string& checkId, const std::string& status,
+                          const std::string& output);
+
+    // --- TTL
+    std::optional<std::chrono::steady_clock::time_point> nextTtlDeadline() const;
+    // Marks every TTL check past its deadline critical with Consul's output; returns their IDs.
+    std::vector<std::string> expireTtlChecks();
+
+  private:
+    using Change = IndexTable::Change;
+
+    Status addService(const ServiceDefinition& def, const std::string& sidecarOf,
+                      bool replaceExistingChecks, Change& change, std::set<std::string>& affected);
+    void removeService(const std::string& id, Change& change, std::set<std::string>& affected);
+    void putCheck(CheckRecord check, Change& change, std::set<std::string>& affected);
+    void removeCheck(const std::string& id, Change& change, std::set<std::string>& affected);
+    // Sets status/output; touches indexes only if something changed. Returns whether it did.
+    bool setStatus(CheckRecord& check, const std::string& status, const std::string& output,
+                   Change& change, std::set<std::string>& affected);
+    void touchServiceKeys(const ServiceRecord& service, Change& change, bool definition);
+    void touchCheckKeys(const CheckRecord& check, Change& change);
+    // Re-evaluates alias checks whose target is among `affected` ("" = node-level changed).
+    void refreshAliases(std::set<std::string> affected, Change& change);
+    std::pair<std::string, std::string> aliasResult(const CheckRecord& alias) const;
+    std::string truncateOutput(const CheckRecord& check, const std::string& output) const;
+    // Delivers the queued check events to the listener (after the change committed).
+    void flushCheckEvents();
+
+    Options options_;
+    IndexTable& indexes_;
+    const Clock& clock_;
+    SidecarExpander expander_;
+    std::map<std::string, ServiceRecord> services_;
+    std::map<std::string, CheckRecord> checks_;
+    std::map<std::string, std::set<std::string>> checksByService_;  // "" = node-level
+    ServiceRecord consulService_;
+    CheckRecord serfHealth_;
+    CheckListener checkListener_;
+    std::vector<std::pair<std::string, bool>> pendingCheckEvents_;
+};
+
+}  // namespace meshx::agent

@@ -1,0 +1,110 @@
+#include "agent/sidecar_expander.h"
+
+#include <chrono>
+#include <set>
+
+namespace meshx::agent {
+
+namespace {
+
+// Go's net.JoinHostPort: IPv6 literals get brackets.
+std::string joinHostPort(const std::string& host, int64_t port) {
+    if (host.find(':') != std::string::npos) {
+        return "[" + host + "]:" + std::to_string(port);
+    }
+    return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Result<int64_t> SidecarExpander::pickPort(
+    const std::string& id, const std::map<std::string, ServiceRecord>& services) const {
+    if (minPort_ < 1 || maxPort_ < 1 || maxPort_ < minPort_) {
+        return makeError(Code::Internal,
+                         "no port provided for sidecar_service and auto-assignment disabled in "
+                         "config");
+    }
+    std::set<int64_t> used;
+    for (const auto& [otherId, other] : services) {
+        if (other.port >= minPort_ && other.port <= maxPort_) {
+            if (otherId == id) {
+                return other.port;  // re-registration keeps its port
+            }
+            used.insert(other.port);
+        }
+    }
+    for (int64_t p = minPort_; p <= maxPort_; ++p) {
+        if (used.count(p) == 0) {
+            return p;
+        }
+    }
+    return makeError(
+        Code::Internal,
+        "no port provided for sidecar_service and none left in the configured range [" +
+            std::to_string(minPort_) + ", " + std::to_string(maxPort_) + "]");
+}
+
+Result<ServiceDefinition> SidecarExpander::expand(
+    const ServiceDefinition& parent, const std::map<std::string, ServiceRecord>& services) const {
+    ServiceDefinition sidecar = *parent.sidecarService;
+    sidecar.sidecarService.reset();
+
+    sidecar.id = sidecarId(parent.id);
+    if (!sidecar.meta || sidecar.meta->empty()) {
+        sidecar.meta = parent.meta;
+    }
+    if (!sidecar.tags || sidecar.tags->empty()) {
+        sidecar.tags = parent.tags;
+    }
+    if (sidecar.kind.empty()) {
+        sidecar.kind = "connect-proxy";
+    }
+    if (sidecar.name.empty()) {
+        sidecar.name = parent.name + "-sidecar-proxy";
+    }
+    if (sidecar.address.empty()) {
+        sidecar.address = parent.address;
+    }
+    ProxyConfig& proxy = sidecar.proxy ? *sidecar.proxy : sidecar.proxy.emplace();
+    if (proxy.destinationServiceName.empty()) {
+        proxy.destinationServiceName = parent.name;
+    }
+    if (proxy.destinationServiceId.empty()) {
+        proxy.destinationServiceId = parent.id;
+    }
+    if (proxy.localServiceSocketPath.empty() &&
+        (proxy.localServiceAddress.empty() || proxy.localServicePort < 1)) {
+        if (!parent.socketPath.empty()) {
+            proxy.localServiceSocketPath = parent.socketPath;
+        } else {
+            if (proxy.localServiceAddress.empty()) {
+                proxy.localServiceAddress = "127.0.0.1";
+            }
+            if (proxy.localServicePort < 1) {
+                proxy.localServicePort = parent.port;
+            }
+        }
+    }
+    if (sidecar.port < 1) {
+        auto port = pickPort(sidecar.id, services);
+        if (!port) {
+            return port.error();
+        }
+        sidecar.port = *port;
+    }
+    if (sidecar.checks.empty()) {
+        const std::string checkAddress =
+            sidecar.address.empty() ? proxy.localServiceAddress : sidecar.address;
+        CheckType listening;
+        listening.name = "Connect Sidecar Listening";
+        listening.tcp = joinHostPort(checkAddress, sidecar.port);
+        listening.interval = std::chrono::seconds(10);
+        CheckType aliasing;
+        aliasing.name = "Connect Sidecar Aliasing " + parent.id;
+        aliasing.aliasService = parent.id;
+        sidecar.checks = {listening, aliasing};
+    }
+    return sidecar;
+}
+
+}  // namespace meshx::agent
