@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proxy/buffer_pool.h"
+#include "proxy/event_loop.h"
+#include "proxy/transport.h"
+
+namespace meshx::proxy {
+
+// Moves bytes both ways between two connected transports, on one loop thread.
+//
+//   side 0 (downstream) ──read──▶ [scratch ▶ pending block] ──write──▶ side 1 (upstream)
+//   side 0              ◀──write── [pending block ◀ scratch] ◀──read── side 1
+//
+// Each read lands in the loop's shared scratch buffer and is written on at once; only bytes the
+// destination cannot take yet are copied into a pooled block, and while a block is pending the
+// source is not read (backpressure: a slow reader stalls the writer instead of growing memory).
+// An end of stream on one side is forwarded as a write shutdown on the other once its pending
+// bytes are out (TCP FIN, or TLS close_notify then FIN), and the other direction keeps flowing
+// until it ends too: half-close works end to end.
+//
+// Readiness is remembered per side because fds are registered edge-triggered: a flag is set by
+// an epoll event and cleared only when an operation reports it would block. TLS can need the
+// opposite readiness (a read that must write a key update), so each pending operation records
+// which flag it waits for.
+class BytePump {
+  public:
+    // Loop thread. Both transports must outlive the pump.
+    BytePump(EventLoop& loop, Transport& downstream, Transport& upstream);
+    ~BytePump();
+    BytePump(const BytePump&) = delete;
+    BytePump& operator=(const BytePump&) = delete;
+
+    // Loop thread. Records epoll readiness of `side` (0 or 1) and moves what can move.
+    void onEvents(int side, uint32_t events);
+    // Loop thread. Moves what can move; call once when both sides are connected (bytes may
+    // already sit in the kernel or in a TLS buffer from before the pump existed).
+    void run();
+
+    // Both directions ended cleanly: every byte delivered and the ends forwarded.
+    bool finished() const;
+    // A transport failed; error() says which side and why.
+    bool failed() const { return failed_; }
+    const std::string& error() const { return error_; }
+    // Bytes delivered downstream -> upstream (0) and upstream -> downstream (1).
+    uint64_t bytesDelivered(int direction) const { return dirs_[direction].delivered; }
+
+  private:
+    enum class Wait : uint8_t { Readable, Writable };
+    struct Side {
+        Transport* transport = nullptr;
+        bool readable = true;
+        bool writable = true;
+        Wait readWaits = Wait::Readable;
+        Wait writeWaits = Wait::Writable;
+        bool ready(Wait w) const { return w == Wait::Readable ? readable : writable; }
+        void block(Wait w) { (w == Wait::Readable ? readable : writable) = false; }
+    };
+    struct Direction {
+        int from = 0;
+        int to = 1;
+        BufferPool::Block block;
+        size_t offset = 0;
+        size_t length = 0;
+        bool eof = false;
+        bool shutdownDone = false;
+        uint64_t delivered = 0;
+    };
+
+    void pump(Direction& d);
+    // Writes [data, data+len) to `dst`; returns bytes written (stops when `dst` would block).
+    size_t writeSome(Side& dst, const char* data, size_t len);
+    void fail(int side, const std::string& what);
+
+    EventLoop& loop_;
+    Side sides_[2];
+    Direction dirs_[2];
+    bool failed_ = false;
+    std::string error_;
+};
+
+}  // namespace meshx::proxy

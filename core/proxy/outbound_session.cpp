@@ -1,0 +1,222 @@
+#include "proxy/outbound_session.h"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+
+namespace meshx::proxy {
+
+namespace {
+constexpr uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr const char* kLogger = "proxy.upstream";
+}  // namespace
+
+OutboundSession::OutboundSession(ProxyContext& ctx, std::shared_ptr<UpstreamTarget> target,
+                                 Socket client)
+    : ctx_(ctx),
+      target_(std::move(target)),
+      tlsContext_(ctx.tls),
+      clientSocket_(std::move(client)) {}
+
+OutboundSession::~OutboundSession() {
+    cancelTimer();
+}
+
+void OutboundSession::start() {
+    ctx_.loop.watch(clientSocket_.fd(), kConnEvents, &clientWatch_);
+    if (!target_->known) {
+        target_->waiting.push_back(id());
+        armTimer();
+        return;
+    }
+    tryNext();
+}
+
+void OutboundSession::resume() {
+    if (state_ == State::Waiting) {
+        cancelTimer();
+        tryNext();
+    }
+}
+
+void OutboundSession::armTimer() {
+    // close() and every state change cancel it, so it never fires on a finished session.
+    timer_ = ctx_.loop.runAfter(target_->config.connectTimeout, [this] {
+        timer_ = 0;
+        if (state_ == State::Waiting) {
+            lastError_ = "no healthy instances found";
+            tryNext();
+        } else {
+            attemptFailed("dial tcp " + instance_.address.toString() + ": i/o timeout");
+        }
+    });
+}
+
+void OutboundSession::cancelTimer() {
+    if (timer_ != 0) {
+        ctx_.loop.cancelTimer(timer_);
+        timer_ = 0;
+    }
+}
+
+void OutboundSession::onFdEvents(int side, uint32_t events) {
+    if (state_ == State::Pumping) {
+        pump_->onEvents(side, events);
+        checkPump();
+        return;
+    }
+    if (state_ == State::Closed) {
+        return;
+    }
+    if (side == 0) {
+        // Not read before an upstream is ready; only notice a client that went away.
+        if (events & (EPOLLERR | EPOLLHUP)) {
+            close();
+        }
+        return;
+    }
+    if (state_ == State::Connecting) {
+        onConnectEvent(events);
+    } else if (state_ == State::Handshaking) {
+        continueHandshake();
+    }
+}
+
+void OutboundSession::tryNext() {
+    const UpstreamInstance* next = target_->balancer.pick(tried_, ctx_.loop.now());
+    if (next == nullptr) {
+        ProxyStats::add(ctx_.stats.upstreamFailures);
+        if (tried_.empty()) {
+            lastError_ = "no healthy instances found";
+        }
+        uint64_t suppressed = 0;
+        if (target_->noInstancesLog.allow(ctx_.loop.now(), &suppressed)) {
+            std::string count = std::to_string(suppressed);
+            ctx_.log.error(kLogger, "failed to dial",
+                           {{"upstream", target_->config.toString()},
+                            {"error", lastError_},
+                            {"suppressed", count}});
+        }
+        close();
+        return;
+    }
+    instance_ = *next;
+    tried_.push_back(instance_.id);
+    auto sock = Socket::connect(instance_.address);
+    if (!sock) {
+        attemptFailed(sock.error().message);
+        return;
+    }
+    dialSocket_ = std::move(*sock);
+    upstreamWatch_ = std::make_shared<FdWatch<OutboundSession>>(this, 1);
+    ctx_.loop.watch(dialSocket_.fd(), kConnEvents, upstreamWatch_.get());
+    state_ = State::Connecting;
+    armTimer();
+}
+
+void OutboundSession::onConnectEvent(uint32_t events) {
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        return;
+    }
+    int err = dialSocket_.pendingError();
+    if (err == 0 && (events & (EPOLLERR | EPOLLHUP))) {
+        err = ECONNREFUSED;
+    }
+    if (err != 0) {
+        attemptFailed("dial tcp " + instance_.address.toString() +
+                      ": connect: " + Socket::errnoText(err));
+        return;
+    }
+    tls_ = std::make_unique<TlsConnection>(tlsContext_, TlsConnection::Role::Client,
+                                           std::move(dialSocket_));
+    state_ = State::Handshaking;
+    continueHandshake();
+}
+
+void OutboundSession::continueHandshake() {
+    IoResult r = tls_->handshake();
+    if (r.status == IoResult::Status::WantRead || r.status == IoResult::Status::WantWrite) {
+        return;
+    }
+    if (r.status != IoResult::Status::Ok) {
+        attemptFailed(tls_->errorText());
+        return;
+    }
+    ServiceIdentity want = instance_.identity;
+    want.trustDomain = tlsContext_->trustDomain().empty() ? tlsContext_->identity().trustDomain
+                                                          : tlsContext_->trustDomain();
+    std::string uri = tls_->peerUri();
+    auto got = ServiceIdentity::parse(uri);
+    if (!got || !got->matchesIgnoringTrustDomain(want)) {
+        // Consul prints the peer's URI with the expected host, as it compared it.
+        std::string shown = uri;
+        if (got) {
+            got->trustDomain = want.trustDomain;
+            shown = got->uri();
+        }
+        attemptFailed("peer certificate mismatch got " + shown + ", want " + want.uri());
+        return;
+    }
+    startPump();
+}
+
+void OutboundSession::retireAttempt() {
+    if (upstreamWatch_) {
+        upstreamWatch_->detach();
+        ctx_.loop.destroyLater(std::move(upstreamWatch_));
+    }
+    tls_.reset();
+    dialSocket_.reset();
+}
+
+void OutboundSession::attemptFailed(const std::string& error) {
+    cancelTimer();
+    retireAttempt();
+    ProxyStats::add(ctx_.stats.upstreamAttemptFailures);
+    target_->balancer.reportFailure(instance_.id, ctx_.loop.now());
+    lastError_ = error;
+    ctx_.log.warn(
+        kLogger, "dial attempt failed, trying the next instance",
+        {{"upstream", target_->config.toString()}, {"instance", instance_.id}, {"error", error}});
+    tryNext();
+}
+
+void OutboundSession::startPump() {
+    cancelTimer();
+    target_->balancer.reportSuccess(instance_.id);
+    ProxyStats::add(ctx_.stats.upstreamForwarded);
+    client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
+    pump_ = std::make_unique<BytePump>(ctx_.loop, *client_, *tls_);
+    state_ = State::Pumping;
+    pump_->run();
+    checkPump();
+}
+
+void OutboundSession::checkPump() {
+    if (pump_->failed()) {
+        ctx_.log.error(kLogger, "connection failed",
+                       {{"upstream", target_->config.toString()}, {"error", pump_->error()}});
+        close();
+    } else if (pump_->finished()) {
+        close();
+    }
+}
+
+void OutboundSession::abort() {
+    close();
+}
+
+void OutboundSession::close() {
+    if (state_ == State::Closed) {
+        return;
+    }
+    state_ = State::Closed;
+    cancelTimer();
+    if (pump_) {
+        ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
+        ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
+    }
+    ctx_.sessions.finish(id());
+}
+
+}  // namespace meshx::proxy

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+
+#include "proxy/acceptor.h"
+#include "proxy/inbound_settings.h"
+#include "proxy/proxy_context.h"
+
+namespace meshx::proxy {
+
+// The sidecar's mTLS front door: accepts connections on the service's address and port and
+// runs an InboundSession for each.
+class PublicListener {
+  public:
+    // Loop thread.
+    PublicListener(ProxyContext& ctx, std::shared_ptr<const InboundSettings> settings);
+
+    // Loop thread. Errors: IoError from bind/listen.
+    Status listen(const SocketAddress& address) { return acceptor_.listen(address); }
+    // Loop thread. Stops accepting; open sessions continue.
+    void close() { acceptor_.close(); }
+    // Loop thread. Connections accepted from now on use `settings`.
+    void setSettings(std::shared_ptr<const InboundSettings> settings) {
+        settings_ = std::move(settings);
+    }
+    const InboundSettings& settings() const { return *settings_; }
+    const SocketAddress& address() const { return acceptor_.address(); }
+
+  private:
+    void onAccept(Socket socket, const SocketAddress& peer);
+
+    ProxyContext& ctx_;
+    std::shared_ptr<const InboundSettings> settings_;
+    Acceptor acceptor_;
+};
+
+}  // namespace meshx::proxy

@@ -1,0 +1,121 @@
+#include "proxy/tls_connection.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "proxy/openssl_util.h"
+
+namespace meshx::proxy {
+
+TlsConnection::TlsConnection(std::shared_ptr<const TlsContext> context, Role role, Socket socket)
+    : context_(std::move(context)), socket_(std::move(socket)) {
+    ssl_ = SSL_new(role == Role::Server ? context_->serverContext() : context_->clientContext());
+    SSL_set_fd(ssl_, socket_.fd());
+    if (role == Role::Server) {
+        SSL_set_accept_state(ssl_);
+    } else {
+        SSL_set_connect_state(ssl_);
+    }
+}
+
+TlsConnection::~TlsConnection() {
+    SSL_free(ssl_);
+}
+
+IoResult TlsConnection::handshake() {
+    ERR_clear_error();
+    int ret = SSL_do_handshake(ssl_);
+    if (ret == 1) {
+        return {};
+    }
+    return failure(ret, "handshake");
+}
+
+IoResult TlsConnection::failure(int ret, const char* op) {
+    int err = SSL_get_error(ssl_, ret);
+    switch (err) {
+        case SSL_ERROR_WANT_READ:
+            return {IoResult::Status::WantRead, 0, true};
+        case SSL_ERROR_WANT_WRITE:
+            return {IoResult::Status::WantWrite, 0, true};
+        case SSL_ERROR_ZERO_RETURN:
+            return {IoResult::Status::Eof, 0, true};
+        case SSL_ERROR_SYSCALL: {
+            int e = errno;
+            ERR_clear_error();
+            error_ = e == 0 ? std::string("EOF") : Socket::errnoText(e);
+            if (e == 0 && std::string(op) == "read") {
+                return {IoResult::Status::Eof, 0, true};
+            }
+            break;
+        }
+        default: {
+            long verify = SSL_get_verify_result(ssl_);
+            std::string detail = ossl::drainErrors("protocol error");
+            if (verify != X509_V_OK && std::string(op) == "handshake") {
+                error_ = std::string("tls: certificate verify failed: ") +
+                         X509_verify_cert_error_string(verify);
+            } else {
+                error_ = std::string("tls: ") + detail;
+            }
+            break;
+        }
+    }
+    return {IoResult::Status::Error, 0, true};
+}
+
+IoResult TlsConnection::read(char* dst, size_t len) {
+    size_t got = 0;
+    int ret = SSL_read_ex(ssl_, dst, len, &got);
+    if (ret == 1) {
+        return {IoResult::Status::Ok, got, false};
+    }
+    return failure(ret, "read");
+}
+
+IoResult TlsConnection::write(const char* src, size_t len) {
+    size_t put = 0;
+    int ret = SSL_write_ex(ssl_, src, len, &put);
+    if (ret == 1) {
+        return {IoResult::Status::Ok, put, false};
+    }
+    return failure(ret, "write");
+}
+
+IoResult TlsConnection::shutdownWrite() {
+    if (!closeNotifySent_) {
+        ERR_clear_error();
+        int ret = SSL_shutdown(ssl_);
+        if (ret < 0) {
+            IoResult r = failure(ret, "shutdown");
+            if (r.status != IoResult::Status::Eof) {
+                return r;
+            }
+        }
+        closeNotifySent_ = true;
+    }
+    // The FIN after close_notify lets peers that look only at TCP see the end as well; reading
+    // continues, since SSL_shutdown only closes our sending direction.
+    ::shutdown(socket_.fd(), SHUT_WR);
+    return {};
+}
+
+std::string TlsConnection::peerUri() const {
+    ossl::X509Ptr peer(SSL_get1_peer_certificate(ssl_));
+    return peer ? ossl::firstUriSan(peer.get()) : std::string();
+}
+
+std::string TlsConnection::peerSerial() const {
+    ossl::X509Ptr peer(SSL_get1_peer_certificate(ssl_));
+    return peer ? ossl::serialColonHex(peer.get()) : std::string();
+}
+
+std::string TlsConnection::protocolVersion() const {
+    return SSL_get_version(ssl_);
+}
+
+}  // namespace meshx::proxy

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "proxy/socket.h"
+#include "proxy/tls_context.h"
+#include "proxy/transport.h"
+
+struct ssl_st;
+
+namespace meshx::proxy {
+
+// One TLS session over a non-blocking socket (OpenSSL reads and writes the fd itself: no memory
+// BIOs, so no copy between a socket buffer and a TLS buffer).
+class TlsConnection : public Transport {
+  public:
+    enum class Role { Server, Client };
+
+    // Loop thread. Keeps `context` alive for the session's lifetime.
+    TlsConnection(std::shared_ptr<const TlsContext> context, Role role, Socket socket);
+    ~TlsConnection() override;
+    TlsConnection(const TlsConnection&) = delete;
+    TlsConnection& operator=(const TlsConnection&) = delete;
+
+    // Loop thread. Advances the handshake: Ok when complete, WantRead/WantWrite to be called
+    // again, Error with errorText() (`tls: certificate verify failed: unable to get local
+    // issuer certificate`, `tls: peer did not return a certificate`, `EOF`...).
+    IoResult handshake();
+
+    // Loop thread, after a completed handshake. The peer's first URI SAN ("" if none) and
+    // certificate serial as colon hex.
+    std::string peerUri() const;
+    std::string peerSerial() const;
+    // TLSv1.3, TLSv1.2.
+    std::string protocolVersion() const;
+
+    // Transport
+    IoResult read(char* dst, size_t len) override;
+    IoResult write(const char* src, size_t len) override;
+    IoResult shutdownWrite() override;
+    std::string errorText() const override { return error_; }
+    int fd() const override { return socket_.fd(); }
+
+  private:
+    IoResult failure(int ret, const char* op);
+
+    std::shared_ptr<const TlsContext> context_;
+    Socket socket_;
+    ssl_st* ssl_ = nullptr;
+    bool closeNotifySent_ = false;
+    std::string error_;
+};
+
+}  // namespace meshx::proxy
