@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "net/address.h"
+#include "node/node_endpoint_resolver.h"
+#include "node/node_name.h"
+#include "node/node_types.h"
+#include "node/term.h"
+
+namespace meshx::node {
+
+// A hidden Erlang node made with erl_interface, reached through the mesh instead of EPMD.
+//
+//   auto node = Node(resolver);
+//   node.start("cli@h11", cookie, net::Address::tcp("127.0.0.1", port));   // listen here
+//   node.rpc("service@any", "erlang", "node", "[]")   -> 'service@any'
+//   node.spawn("service@any", "timer", "sleep", "[60000]")  -> <0.91.0>
+//
+// Outgoing connections: the resolver gives a local endpoint per node (the mesh upstream); we dial
+// it and run the handshake, no EPMD. When a connection breaks, the next connect/rpc/spawn asks
+// the resolver again and runs a fresh handshake, so a sidecar that fails over to another
+// instance of the node service gives a working connection again.
+// Incoming connections: peers that pass the cookie check on our listener are kept and usable
+// for rpc like outgoing ones. One connection per peer name; a newer one replaces an older one.
+//
+// How real erl nodes fit (verified on OTP 25, details in docs/erlang-peers.md):
+//   peer that we dial:  erl -sname NAME -setcookie C -start_epmd false -erl_epmd_port PORT
+//                       (listens on PORT; needs no EPMD)
+//   peer that dials us: erl -name N@127.0.0.1 -setcookie C -start_epmd false -dist_listen false
+//                       -erl_epmd_port OUR_PORT   (dials every node at OUR_PORT on its host,
+//                       and, not listening itself, does not clash with that port)
+//
+// Threads: every method may be called from any thread, concurrently. The blocking ones (start,
+// connect, rpc, spawn, receive, disconnect, stop) block the calling thread for at most their
+// timeouts, so never call them from a GUI thread. Internally each connection has a receive
+// thread (it answers net_kernel ticks, so idle connections stay up) and the listener has one
+// accept thread; the resolver runs on the caller's thread.
+//
+// Errors: InvalidArgument (bad node name, module, args), ParseError (args text), InvalidState
+// (not started), NotFound (resolver: unknown node; disconnect: not connected), IoError
+// (unreachable), PermissionDenied (peer refused the handshake: wrong cookie?), Timeout, Closed
+// (connection lost during the call: the peer died), Internal + "badrpc from" (the remote call
+// raised; see node_error.h). The node keeps running after any of them. The cookie is never
+// logged nor put in an error.
+class Node {
+  public:
+    explicit Node(std::shared_ptr<NodeEndpointResolver> resolver, NodeOptions options = {});
+    ~Node();  // stop()
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    // Names the node (`name@host`), sets the cookie and listens on `listen` (TCP/IPv4; port 0
+    // picks a free one, see listenAddress()). AlreadyStarted if running.
+    Status start(std::string_view nodeName, std::string_view cookie, const net::Address& listen);
+
+    // Closes every connection (calls in flight fail with Closed) and the listener. Idempotent.
+    void stop();
+
+    bool isStarted() const;
+    std::optional<NodeName> name() const;
+    // The address actually listened on (with the chosen port); nullopt when stopped.
+    std::optional<net::Address> listenAddress() const;
+
+    // Connected already, or resolve + dial + handshake now.
+    Status connect(std::string_view node);
+
+    // Open connections, sorted by name. Closed ones are pruned on the way.
+    std::vector<PeerInfo> list() const;
+
+    // NotFound if not connected.
+    Status disconnect(std::string_view node);
+
+    // `Module:Function(Args...)` on `node` through its rex server, like :erpc.call; connects
+    // first if needed. `args` must be a proper list. The result prints with toString().
+    Result<Term> rpc(std::string_view node, std::string_view module, std::string_view function,
+                     const Term& args, std::optional<std::chrono::milliseconds> timeout = {});
+    // Same with the argument list as Erlang text, e.g. "[[1,2,3]]".
+    Result<Term> rpc(std::string_view node, std::string_view module, std::string_view function,
+                     std::string_view argsText,
+                     std::optional<std::chrono::milliseconds> timeout = {});
+
+    // erlang:spawn(Module, Function, Args) on `node`; the pid prints as the node prints it
+    // (`<0.91.0>`).
+    Result<Term> spawn(std::string_view node, std::string_view module, std::string_view function,
+                       const Term& args);
+    Result<Term> spawn(std::string_view node, std::string_view module, std::string_view function,
+                       std::string_view argsText);
+
+    // The next message a peer sent to our node (not an rpc reply), waiting up to `timeout`.
+    std::optional<NodeMessage> receive(std::chrono::milliseconds timeout);
+
+    // Counters for the console and telemetry.
+    uint64_t droppedMessages() const;
+    uint64_t refusedHandshakes() const;
+
+  private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meshx::node
