@@ -94,7 +94,8 @@ class Node {
     Result<Term> spawn(std::string_view node, std::string_view module, std::string_view function,
                        std::string_view argsText);
 
-    // The next message a peer sent to our node (not an rpc reply), waiting up to `timeout`.
+    // The next message a peer sent to a registered name on our node (`{Name, Node} ! Msg`),
+    // waiting up to `timeout`.
     std::optional<NodeMessage> receive(std::chrono::milliseconds timeout);
 
     // Counters for the console and telemetry.

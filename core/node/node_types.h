@@ -34,16 +34,18 @@ enum class PeerDirection {
 struct PeerInfo {
     std::string name;  // the node name it is reached by
     PeerDirection direction = PeerDirection::Outgoing;
-    std::string endpoint;     // dialled endpoint (tcp://...) or, incoming, the peer's address
-    uint64_t handshakes = 0;  // successful handshakes with this name since start()
-    uint64_t ticks = 0;       // ticks received (and answered) on the current connection
+    std::string endpoint;      // dialled endpoint (tcp://...) or, incoming, the peer's address
+    uint64_t handshakes = 0;   // successful handshakes with this name since start()
+    uint64_t ticks = 0;        // ticks received (and answered) on the current connection
+    uint64_t lateReplies = 0;  // rpc replies that arrived after their call timed out (dropped)
 };
 
-// A message an Erlang process sent to our node, e.g. `{meshx, 'cli@h11'} ! hello`.
+// A message an Erlang process sent to a name on our node, e.g. `{meshx, 'cli@h11'} ! hello`.
+// (Our node has no processes of its own: its pids are only reply addresses of rpc calls.)
 struct NodeMessage {
     std::string peer;  // the connection it arrived on
-    std::string to;    // registered name (`meshx`) or our pid (`<cli@h11.3.0>`)
-    std::string from;  // sender pid for sends to a name; empty for sends to a pid
+    std::string to;    // the registered name it was sent to
+    std::string from;  // the sender's pid, as erl_interface prints it (`<n@h.85.0>`)
     Term term;
 };
 

@@ -28,6 +28,7 @@ class ReceiveBuffer {
     ei_x_buff buf_{};
 };
 
+// Printed as erl_interface prints a pid: the sender is on another node.
 std::string pidText(const erlang_pid& p) {
     return "<" + std::string(p.node) + "." + std::to_string(p.num) + "." +
            std::to_string(p.serial) + ">";
@@ -164,14 +165,11 @@ void PeerConnection::receiveLoop() {
             }
             if (waiting) {
                 pendingCv_.notify_all();
-                continue;
+            } else {
+                // Our pids exist only as reply addresses of calls, so this is the reply to a call
+                // that timed out: nobody waits for it any more.
+                lateReplies_.fetch_add(1);
             }
-            auto term = Term::fromExternal(bytes, peer_);
-            if (term) {
-                mailbox_->push(NodeMessage{peer_, pidText(msg.to), {}, std::move(*term)});
-            }
-            // A late reply to a call that timed out also lands here: its pid is not ours to
-            // anyone any more, so it is just another message.
         } else if (msg.msgtype == ERL_REG_SEND || msg.msgtype == ERL_REG_SEND_TT) {
             auto term = Term::fromExternal(bytes, peer_);
             if (term) {
@@ -239,7 +237,7 @@ PeerConnection::CallOutcome PeerConnection::call(std::string_view module, std::s
 }
 
 PeerInfo PeerConnection::info(uint64_t handshakes) const {
-    return PeerInfo{peer_, direction_, endpoint_, handshakes, ticks_.load()};
+    return PeerInfo{peer_, direction_, endpoint_, handshakes, ticks_.load(), lateReplies_.load()};
 }
 
 }  // namespace meshx::node

@@ -24,9 +24,10 @@ namespace meshx::node {
 //
 // Threads: start() launches the receive thread, which reads every message, answers ticks
 // (erl_interface writes the reply inside its receive call), hands rpc replies to the waiting
-// call and other messages to the mailbox. call() runs on the caller's thread and blocks until
-// the reply, the timeout or the connection's end. close() may be called from any thread but
-// the receive thread (it joins it); the destructor closes.
+// call, drops late replies and queues messages sent to a registered name in the mailbox. call()
+// runs on the caller's thread and blocks until the reply, the timeout or the connection's end.
+// close() may be called from any thread but the receive thread (it joins it); the destructor
+// closes.
 //
 // Writes are serialised by one mutex, which the receive thread also holds while it reads a
 // message, because the tick answer it may write must not land inside one of our messages.
@@ -83,6 +84,7 @@ class PeerConnection {
     std::thread receiver_;
     std::atomic<bool> open_{true};
     std::atomic<uint64_t> ticks_{0};
+    std::atomic<uint64_t> lateReplies_{0};
     std::mutex writeMutex_;
     std::mutex closeMutex_;
     bool closed_ = false;
