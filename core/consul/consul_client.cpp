@@ -9,7 +9,8 @@
 #include "consul/context_relay.h"
 #include "consul/curl_transport.h"
 
-Q_LOGGING_CATEGORY(lcConsul, "meshx.consul")
+// Debug lines are opt-in (QT_LOGGING_RULES="meshx.consul.debug=true").
+Q_LOGGING_CATEGORY(lcConsul, "meshx.consul", QtInfoMsg)
 
 namespace meshx::consul {
 

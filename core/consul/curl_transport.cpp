@@ -258,10 +258,12 @@ Result<Response> CurlTransport::perform(const Request& request, const CancelToke
             break;
         case Method::Put:
         case Method::Post: {
-            const std::string& body = request.body ? *request.body : std::string();
+            // POSTFIELDS is not copied: point into `request`, which outlives the transfer.
+            const char* data = request.body ? request.body->data() : "";
+            const auto size = static_cast<curl_off_t>(request.body ? request.body->size() : 0);
             curl_easy_setopt(h, CURLOPT_POST, 1L);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, size);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
             if (request.method == Method::Put) {
                 curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
             }
