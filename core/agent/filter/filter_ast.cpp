@@ -4,14 +4,22 @@ namespace meshx::agent::detail {
 
 std::string_view matchOpName(MatchOp op) {
     switch (op) {
-        case MatchOp::Equal: return "Equal";
-        case MatchOp::NotEqual: return "Not Equal";
-        case MatchOp::In: return "In";
-        case MatchOp::NotIn: return "Not In";
-        case MatchOp::IsEmpty: return "Is Empty";
-        case MatchOp::IsNotEmpty: return "Is Not Empty";
-        case MatchOp::Matches: return "Matches";
-        case MatchOp::NotMatches: return "Not Matches";
+        case MatchOp::Equal:
+            return "Equal";
+        case MatchOp::NotEqual:
+            return "Not Equal";
+        case MatchOp::In:
+            return "In";
+        case MatchOp::NotIn:
+            return "Not In";
+        case MatchOp::IsEmpty:
+            return "Is Empty";
+        case MatchOp::IsNotEmpty:
+            return "Is Not Empty";
+        case MatchOp::Matches:
+            return "Matches";
+        case MatchOp::NotMatches:
+            return "Not Matches";
     }
     return "UNKNOWN";
 }

@@ -12,23 +12,30 @@ using nlohmann::json;
 
 const char* typeName(FilterFieldType type) {
     switch (type) {
-        case FilterFieldType::String: return "string";
-        case FilterFieldType::Int: return "number";
-        case FilterFieldType::Bool: return "boolean";
-        case FilterFieldType::StringList: return "array of strings";
-        case FilterFieldType::Map: return "object (map)";
-        case FilterFieldType::ObjectList: return "array of objects";
-        case FilterFieldType::Object: return "object";
+        case FilterFieldType::String:
+            return "string";
+        case FilterFieldType::Int:
+            return "number";
+        case FilterFieldType::Bool:
+            return "boolean";
+        case FilterFieldType::StringList:
+            return "array of strings";
+        case FilterFieldType::Map:
+            return "object (map)";
+        case FilterFieldType::ObjectList:
+            return "array of objects";
+        case FilterFieldType::Object:
+            return "object";
     }
     return "?";
 }
 
 Error typeError(const MatchExpr& m, std::size_t depth, const json& value,
                 FilterFieldType expected) {
-    return makeError(Code::Internal,
-                     "Value at selector " +
-                         filter_strings::goQuote(joinSelector(m.selector, depth)) + " is " +
-                         std::string(value.type_name()) + ", expected " + typeName(expected));
+    return makeError(Code::Internal, "Value at selector " +
+                                         filter_strings::goQuote(joinSelector(m.selector, depth)) +
+                                         " is " + std::string(value.type_name()) + ", expected " +
+                                         typeName(expected));
 }
 
 // A JSON value or "absent"; null counts as absent everywhere.
@@ -183,8 +190,7 @@ Result<bool> walk(const MatchExpr& m, std::size_t i, const json* value, const Fi
 
 }  // namespace
 
-Result<bool> evaluateFilter(const FilterNode& node, const json& element,
-                            const FilterField& root) {
+Result<bool> evaluateFilter(const FilterNode& node, const json& element, const FilterField& root) {
     switch (node.kind) {
         case FilterNode::Kind::Match:
             return walk(*node.match, 0, &element, root);

@@ -127,8 +127,8 @@ class Parser {
 
     void enter(int depth) {
         if (depth >= kMaxFilterDepth) {
-            fail(peek().offset, "expression nests deeper than " +
-                                    std::to_string(kMaxFilterDepth) + " levels");
+            fail(peek().offset,
+                 "expression nests deeper than " + std::to_string(kMaxFilterDepth) + " levels");
         }
     }
 
@@ -261,7 +261,8 @@ class Parser {
         const Token& op = peek();
         if (op.kind == TokenKind::Equal || op.kind == TokenKind::NotEqual) {
             next();
-            const MatchOp matchOp = op.kind == TokenKind::Equal ? MatchOp::Equal : MatchOp::NotEqual;
+            const MatchOp matchOp =
+                op.kind == TokenKind::Equal ? MatchOp::Equal : MatchOp::NotEqual;
             return makeMatch(std::move(selector), matchOp, parseValue());
         }
         if (op.kind != TokenKind::Identifier || !op.spaceBefore) {
@@ -291,7 +292,8 @@ class Parser {
         if (op.text == "not" && (isWord(peek(1), "contains") || isWord(peek(1), "matches"))) {
             next();
             requireSpace(peek());
-            const MatchOp matchOp = next().text == "contains" ? MatchOp::NotIn : MatchOp::NotMatches;
+            const MatchOp matchOp =
+                next().text == "contains" ? MatchOp::NotIn : MatchOp::NotMatches;
             requireSpace(peek());
             return makeMatch(std::move(selector), matchOp, parseValue());
         }

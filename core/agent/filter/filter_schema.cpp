@@ -128,10 +128,10 @@ FilterFieldPtr serviceConnect() {
 std::vector<std::pair<std::string, FilterFieldPtr>> healthCheckFields() {
     // Definition, RaftIndex and the enterprise meta are bexpr:"-".
     return {
-        {"Node", string()},        {"CheckID", string()},     {"Name", string()},
-        {"Status", string()},      {"Notes", string()},       {"Output", string()},
-        {"ServiceID", string()},   {"ServiceName", string()}, {"ServiceTags", stringList()},
-        {"Type", string()},        {"Interval", string()},    {"Timeout", string()},
+        {"Node", string()},         {"CheckID", string()},     {"Name", string()},
+        {"Status", string()},       {"Notes", string()},       {"Output", string()},
+        {"ServiceID", string()},    {"ServiceName", string()}, {"ServiceTags", stringList()},
+        {"Type", string()},         {"Interval", string()},    {"Timeout", string()},
         {"ExposedPort", integer()}, {"PeerName", string()},
     };
 }
@@ -158,23 +158,22 @@ FilterFieldPtr intentionPermissions() {
 }  // namespace
 
 const FilterSchema& FilterSchema::agentService() {
-    static const FilterSchema schema(
-        "agent service", object({
-                             {"Kind", string()},
-                             {"ID", string()},
-                             {"Service", string()},
-                             {"Tags", stringList()},
-                             {"Meta", stringMap()},
-                             {"Port", integer()},
-                             {"Address", string()},
-                             {"SocketPath", string()},
-                             {"TaggedAddresses", serviceAddressMap()},
-                             {"Weights", weights()},
-                             {"EnableTagOverride", boolean()},
-                             {"Proxy", connectProxyConfig()},
-                             {"Connect", serviceConnect()},
-                             {"PeerName", string()},
-                         }));
+    static const FilterSchema schema("agent service", object({
+                                                          {"Kind", string()},
+                                                          {"ID", string()},
+                                                          {"Service", string()},
+                                                          {"Tags", stringList()},
+                                                          {"Meta", stringMap()},
+                                                          {"Port", integer()},
+                                                          {"Address", string()},
+                                                          {"SocketPath", string()},
+                                                          {"TaggedAddresses", serviceAddressMap()},
+                                                          {"Weights", weights()},
+                                                          {"EnableTagOverride", boolean()},
+                                                          {"Proxy", connectProxyConfig()},
+                                                          {"Connect", serviceConnect()},
+                                                          {"PeerName", string()},
+                                                      }));
     return schema;
 }
 
@@ -211,36 +210,35 @@ const FilterSchema& FilterSchema::catalogServiceNode() {
 }
 
 const FilterSchema& FilterSchema::healthServiceEntry() {
-    static const FilterSchema schema(
-        "health service entry",
-        object({
-            {"Node", object({
-                         {"ID", string()},
-                         {"Node", string()},
-                         {"Address", string()},
-                         {"Datacenter", string()},
-                         {"TaggedAddresses", stringMap()},
-                         {"Meta", stringMap()},
-                         {"PeerName", string()},
-                     })},
-            {"Service", object({
-                            {"Kind", string()},
-                            {"ID", string()},
-                            {"Service", string()},
-                            {"Tags", stringList()},
-                            {"Address", string()},
-                            {"TaggedAddresses", serviceAddressMap()},
-                            {"Meta", stringMap()},
-                            {"Port", integer()},
-                            {"SocketPath", string()},
-                            {"Weights", weights()},
-                            {"EnableTagOverride", boolean()},
-                            {"Proxy", connectProxyConfig()},
-                            {"Connect", serviceConnect()},
-                            {"PeerName", string()},
-                        })},
-            {"Checks", objectList(healthCheckFields())},
-        }));
+    static const FilterSchema schema("health service entry",
+                                     object({
+                                         {"Node", object({
+                                                      {"ID", string()},
+                                                      {"Node", string()},
+                                                      {"Address", string()},
+                                                      {"Datacenter", string()},
+                                                      {"TaggedAddresses", stringMap()},
+                                                      {"Meta", stringMap()},
+                                                      {"PeerName", string()},
+                                                  })},
+                                         {"Service", object({
+                                                         {"Kind", string()},
+                                                         {"ID", string()},
+                                                         {"Service", string()},
+                                                         {"Tags", stringList()},
+                                                         {"Address", string()},
+                                                         {"TaggedAddresses", serviceAddressMap()},
+                                                         {"Meta", stringMap()},
+                                                         {"Port", integer()},
+                                                         {"SocketPath", string()},
+                                                         {"Weights", weights()},
+                                                         {"EnableTagOverride", boolean()},
+                                                         {"Proxy", connectProxyConfig()},
+                                                         {"Connect", serviceConnect()},
+                                                         {"PeerName", string()},
+                                                     })},
+                                         {"Checks", objectList(healthCheckFields())},
+                                     }));
     return schema;
 }
 

@@ -150,13 +150,27 @@ std::string goQuote(std::string_view text) {
             out.append(text.substr(i, len));
         } else {
             switch (cp) {
-                case '\a': out += "\\a"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
-                case '\v': out += "\\v"; break;
+                case '\a':
+                    out += "\\a";
+                    break;
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '\v':
+                    out += "\\v";
+                    break;
                 default:
                     if (cp < 0x20 || cp == 0x7F) {
                         appendHex(out, "\\x%02x", static_cast<unsigned>(cp));
@@ -211,15 +225,33 @@ std::optional<std::string> goUnquote(std::string_view literal) {
         const char e = body[i + 1];
         i += 2;
         switch (e) {
-            case 'a': out += '\a'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case 'v': out += '\v'; break;
-            case '\\': out += '\\'; break;
-            case '"': out += '"'; break;
+            case 'a':
+                out += '\a';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'v':
+                out += '\v';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '"':
+                out += '"';
+                break;
             case 'x':
             case 'u':
             case 'U': {
@@ -328,8 +360,8 @@ std::optional<std::int64_t> parseGoInt(std::string_view text, std::string& error
         if (digit < 0 || static_cast<unsigned>(digit) >= base) {
             return syntaxError();
         }
-        if (value > (std::numeric_limits<std::uint64_t>::max() - static_cast<unsigned>(digit)) /
-                        base) {
+        if (value >
+            (std::numeric_limits<std::uint64_t>::max() - static_cast<unsigned>(digit)) / base) {
             return rangeError();  // Go stops at the first overflow, before later bad digits
         }
         value = value * base + static_cast<unsigned>(digit);
@@ -338,8 +370,7 @@ std::optional<std::int64_t> parseGoInt(std::string_view text, std::string& error
         return syntaxError();
     }
     constexpr std::uint64_t kMaxPositive = std::numeric_limits<std::int64_t>::max();
-    if ((!negative && value > kMaxPositive) ||
-        (negative && value > kMaxPositive + 1)) {
+    if ((!negative && value > kMaxPositive) || (negative && value > kMaxPositive + 1)) {
         return rangeError();
     }
     if (negative) {

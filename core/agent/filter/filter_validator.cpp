@@ -35,25 +35,33 @@ bool operatorAllowed(FilterFieldType type, MatchOp op) {
     return false;
 }
 
-// Reads "{n}", "{n,}" or "{n,m}" at pattern[i]; returns the largest count it allows (n + 1 for
-// an open range: what matters is how many copies the compiler makes) and sets `end` past '}'.
-// nullopt when the brace is not a repetition (then it is a literal, as in ECMAScript).
-std::optional<std::size_t> repeatCount(std::string_view p, std::size_t i, std::size_t& end) {
+// Reads "{n}", "{n,}" or "{n,m}" at pattern[i]. `count` receives the largest count it allows
+// (n + 1 for an open range: what matters is how many copies the compiler makes) and `end` the
+// index past '}'. Every digit run after the brace is bounded even when the brace turns out not
+// to be a valid repetition, because libstdc++ parses it into an int without an overflow check.
+enum class Repeat { NotARepeat, TooLarge, Ok };
+
+Repeat readRepeat(std::string_view p, std::size_t i, std::size_t& count, std::size_t& end) {
     std::size_t j = i + 1;
+    bool tooLarge = false;
     auto number = [&](std::size_t& value) {
         const std::size_t start = j;
         value = 0;
         while (j < p.size() && p[j] >= '0' && p[j] <= '9') {
-            value = std::min<std::size_t>(value * 10 + static_cast<std::size_t>(p[j] - '0'),
-                                          kMaxRepeatCount * 10);
+            if (value > kMaxRepeatCount) {
+                tooLarge = true;
+            } else {
+                value = value * 10 + static_cast<std::size_t>(p[j] - '0');
+            }
             ++j;
         }
+        tooLarge = tooLarge || value > kMaxRepeatCount;
         return j > start;
     };
     std::size_t low = 0;
     std::size_t high = 0;
     if (!number(low)) {
-        return std::nullopt;
+        return Repeat::NotARepeat;
     }
     high = low;
     if (j < p.size() && p[j] == ',') {
@@ -62,11 +70,21 @@ std::optional<std::size_t> repeatCount(std::string_view p, std::size_t i, std::s
             high = low + 1;
         }
     }
-    if (j >= p.size() || p[j] != '}') {
-        return std::nullopt;
+    while (j < p.size() && p[j] != '}') {
+        ++j;
     }
-    end = j + 1;
-    return std::max(low, high);
+    end = std::min(p.size(), j + 1);
+    if (tooLarge) {
+        return Repeat::TooLarge;
+    }
+    count = std::max(low, high);
+    return Repeat::Ok;
+}
+
+// `\<digit>` is a back-reference to ECMAScript (RE2 has none). libstdc++ reads the whole digit
+// run into an int without an overflow check before refusing it, so refuse it here first.
+bool isBackReference(std::string_view p, std::size_t i) {
+    return p[i] == '\\' && i + 1 < p.size() && p[i + 1] >= '0' && p[i + 1] <= '9';
 }
 
 // Bounds what std::regex would build from `p`: nesting depth, repeat counts and the size after
@@ -81,6 +99,9 @@ std::optional<std::string> regexTooComplex(std::string_view p) {
         const char c = p[i];
         std::size_t atom = 1;
         if (c == '\\') {
+            if (isBackReference(p, i)) {
+                return "invalid escape sequence: `" + std::string(p.substr(i, 2)) + "`";
+            }
             i = std::min(p.size(), i + 2);
         } else if (c == '[') {
             std::size_t j = i + 1;
@@ -91,6 +112,9 @@ std::optional<std::string> regexTooComplex(std::string_view p) {
                 ++j;
             }
             while (j < p.size() && p[j] != ']') {
+                if (isBackReference(p, j)) {
+                    return "invalid escape sequence: `" + std::string(p.substr(j, 2)) + "`";
+                }
                 j += p[j] == '\\' ? 2 : 1;
             }
             i = std::min(p.size(), j + 1);
@@ -109,13 +133,15 @@ std::optional<std::string> regexTooComplex(std::string_view p) {
             }
             ++i;
         } else if (c == '{') {
+            std::size_t count = 0;
             std::size_t end = 0;
-            if (const auto count = repeatCount(p, i, end)) {
-                if (*count > kMaxRepeatCount) {
-                    return "invalid repeat count: `" + std::string(p.substr(i, end - i)) + "`";
-                }
-                groupSize.back() += lastAtom * (*count > 0 ? *count - 1 : 0);
-                lastAtom *= std::max<std::size_t>(*count, 1);
+            const Repeat repeat = readRepeat(p, i, count, end);
+            if (repeat == Repeat::TooLarge) {
+                return "invalid repeat count: `" + std::string(p.substr(i, end - i)) + "`";
+            }
+            if (repeat == Repeat::Ok) {
+                groupSize.back() += lastAtom * (count > 0 ? count - 1 : 0);
+                lastAtom *= std::max<std::size_t>(count, 1);
                 if (groupSize.back() > kMaxRegexSize) {
                     return "expression too large";
                 }
@@ -157,9 +183,9 @@ Status validateMatch(MatchExpr& match, const FilterSchema& schema) {
                 break;
         }
         if (!child) {
-            return makeError(Code::InvalidArgument,
-                             "Selector " + goQuote(joinSelector(match.selector, i + 1)) +
-                                 " is not valid");
+            return makeError(
+                Code::InvalidArgument,
+                "Selector " + goQuote(joinSelector(match.selector, i + 1)) + " is not valid");
         }
         match.fields.push_back(child);
         current = child;
