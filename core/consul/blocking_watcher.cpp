@@ -112,10 +112,12 @@ Status BlockingWatcher::handle(const Response& response) {
         }
         delivered_ = true;
         deliveredIndex_ = index;
-        // §1.8: backwards -> start over with a fresh read; never block on 0.
-        const bool backwards = index < lastSeenIndex_;
-        lastSeenIndex_ = index;
-        nextIndex_ = backwards ? 0 : std::max<uint64_t>(index, 1);
+        // §1.8: an index of 0 (an agent bug) counts as 1, so the next query still blocks;
+        // an index going backwards starts over with one fresh, non-blocking read.
+        const uint64_t sane = std::max<uint64_t>(index, 1);
+        const bool backwards = sane < lastSeenIndex_;
+        lastSeenIndex_ = sane;
+        nextIndex_ = backwards ? 0 : sane;
         return {};
     }
 
