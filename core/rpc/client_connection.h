@@ -1,0 +1,64 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "rpc/payload.h"
+#include "rpc/rpc_error.h"
+#include "rpc/rpc_options.h"
+#include "rpc/rpc_telemetry.h"
+#include "rpc/transport/frame_stream.h"
+#include "rpc/wire/message_assembler.h"
+#include "rpc/wire/message_encoder.h"
+
+namespace meshx::rpc {
+
+// One client pool worker's connection. The thread that checked it out does the I/O itself
+// (no hand-off): connect + handshake, then one request at a time. Any error closes the connection
+// like the original; the pool reconnects it. Not thread-safe: one owner at a time.
+class ClientConnection {
+  public:
+    ClientConnection(const RpcClientOptions& options, const RpcTelemetry& telemetry);
+
+    bool connected() const { return stream_.isOpen(); }
+    // Connects (timeout_connect) and handshakes (timeout_hsk). On error the connection stays
+    // closed and the error says which: ConnectFailed, TimeoutHsk, TcpClosed, InvalidDigest,
+    // InvalidHskParams (from the server's 0xDB text or our own check of the ack), InvalidRef.
+    std::optional<RpcError> connect();
+    // Sends a call or cast and waits for its reply until `deadline`. A cast returns an empty
+    // payload once acknowledged. Errors: Closed (not connected), TcpClosed, Timeout, InvalidRef,
+    // InvalidCks, BadFrame, InvalidPktSize, or the server's error term (Undef, Killed, Remote...).
+    RpcResult<Payload> request(bool cast, std::string_view funName, const Payload& arg,
+                               transport::Deadline deadline);
+    void close();
+    // An idle connection with bytes or EOF waiting was closed by the peer (or it spoke out of
+    // turn): either way it is unusable. Never blocks.
+    bool peerGone() { return connected() && stream_.readable(); }
+    // Any thread: aborts a blocked request (pool shutdown).
+    void abort() { stream_.shutdown(); }
+
+    // Pool bookkeeping, touched only under the pool's lock.
+    transport::Clock::time_point idleSince{};
+    transport::Clock::time_point retryAt{};
+    Millis idleLimit{0};
+    bool overflow = false;
+
+  private:
+    RpcError fail(RpcErrc code, std::string detail, const char* state);
+    RpcError ioFailure(const transport::IoResult& r, const char* state);
+    void report(const char* name, const char* state, const std::string& result);
+
+    const RpcClientOptions& options_;
+    const RpcTelemetry& telemetry_;
+    transport::FrameStream stream_;
+    wire::MessageAssembler assembler_;
+    wire::MessageEncoder encoder_;
+    uint64_t hskRef_ = 0;
+    RpcRefs remote_;
+    RpcMetrics metrics_;
+    std::string funName_;
+    std::optional<uint64_t> reqRef_;
+    const char* event_ = "hsk";  // the event a failure is reported under
+};
+
+}  // namespace meshx::rpc

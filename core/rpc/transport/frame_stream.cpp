@@ -1,0 +1,152 @@
+#include "rpc/transport/frame_stream.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "rpc/wire/outer_framing.h"
+
+namespace meshx::rpc::transport {
+
+namespace {
+constexpr size_t kMinBuffer = 64 * 1024;
+}
+
+void FrameStream::reset(int fd) {
+    close();
+    fd_ = fd;
+    start_ = end_ = 0;
+}
+
+void FrameStream::close() {
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = -1;
+    start_ = end_ = 0;
+}
+
+void FrameStream::shutdown() {
+    if (fd_ >= 0)
+        ::shutdown(fd_, SHUT_RDWR);
+}
+
+IoResult FrameStream::waitFor(short events, Deadline deadline) {
+    if (deadline == kNoDeadline)
+        return {};
+    for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0)
+            return {IoStatus::Timeout};
+        pollfd p{fd_, events, 0};
+        const int rc = ::poll(&p, 1, left > INT32_MAX ? INT32_MAX : static_cast<int>(left) + 1);
+        if (rc > 0)
+            return {};
+        if (rc < 0 && errno != EINTR)
+            return {IoStatus::Failed, wire::WireError::Ok, errno};
+    }
+}
+
+bool FrameStream::readable() {
+    if (start_ != end_)
+        return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+IoResult FrameStream::fill(size_t needed, uint64_t maxPayload, Deadline deadline) {
+    (void)maxPayload;
+    if (buf_.size() - start_ < needed) {
+        // Compact, then grow: the buffer is reused for the life of the connection.
+        if (start_ > 0) {
+            std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+            end_ -= start_;
+            start_ = 0;
+        }
+        if (buf_.size() < needed)
+            buf_.resize(std::max(needed, kMinBuffer));
+    }
+    while (end_ - start_ < needed) {
+        if (IoResult w = waitFor(POLLIN, deadline); !w.ok())
+            return w;
+        const ssize_t n = ::recv(fd_, buf_.data() + end_, buf_.size() - end_, 0);
+        if (n > 0) {
+            end_ += static_cast<size_t>(n);
+        } else if (n == 0) {
+            return {IoStatus::Closed};
+        } else if (errno != EINTR && errno != EAGAIN) {
+            if (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN || errno == EBADF) {
+                return {IoStatus::Closed, wire::WireError::Ok, errno};
+            }
+            return {IoStatus::Failed, wire::WireError::Ok, errno};
+        }
+    }
+    return {};
+}
+
+IoResult FrameStream::readFrame(size_t prefixWidth, uint64_t maxPayload, Deadline deadline,
+                                wire::ByteView& payload) {
+    if (fd_ < 0)
+        return {IoStatus::Closed};
+    for (;;) {
+        wire::FrameSlice slice;
+        const wire::WireError e = wire::sliceFrame(
+            wire::ByteView(buf_.data() + start_, end_ - start_), prefixWidth, maxPayload, slice);
+        if (e != wire::WireError::Ok)
+            return {IoStatus::BadFrame, e};
+        if (slice.complete) {
+            payload = slice.payload;
+            start_ += slice.consumed;
+            if (start_ == end_)
+                start_ = end_ = 0;
+            return {};
+        }
+        if (IoResult r = fill(slice.needed, maxPayload, deadline); !r.ok())
+            return r;
+    }
+}
+
+IoResult FrameStream::writeAll(iovec* parts, int count, Deadline deadline) {
+    if (fd_ < 0)
+        return {IoStatus::Closed};
+    while (count > 0) {
+        if (IoResult w = waitFor(POLLOUT, deadline); !w.ok())
+            return w;
+        msghdr msg{};
+        msg.msg_iov = parts;
+        msg.msg_iovlen = static_cast<size_t>(count);
+        const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            if (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN || errno == EBADF) {
+                return {IoStatus::Closed, wire::WireError::Ok, errno};
+            }
+            return {IoStatus::Failed, wire::WireError::Ok, errno};
+        }
+        auto left = static_cast<size_t>(n);
+        while (count > 0 && left >= parts->iov_len) {
+            left -= parts->iov_len;
+            ++parts;
+            --count;
+        }
+        if (count > 0) {
+            parts->iov_base = static_cast<uint8_t*>(parts->iov_base) + left;
+            parts->iov_len -= left;
+        }
+    }
+    return {};
+}
+
+IoResult FrameStream::writeFrame(size_t prefixWidth, wire::ByteView payload, Deadline deadline) {
+    uint8_t prefix[4];
+    wire::storePrefix(prefix, prefixWidth, payload.size());
+    iovec parts[2] = {{prefix, prefixWidth},
+                      {const_cast<uint8_t*>(payload.data()), payload.size()}};
+    return writeAll(parts, 2, deadline);
+}
+
+}  // namespace meshx::rpc::transport
