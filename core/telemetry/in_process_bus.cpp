@@ -29,15 +29,11 @@ void InProcessBus::publish(Event event) {
         std::lock_guard lock(core_->mutex);
         rings = core_->rings;
     }
-    const size_t n = rings->size();
-    for (size_t i = 0; i < n; ++i) {
-        // The last subscriber gets the caller's event itself: one copy fewer per publish.
-        if (i + 1 == n) {
-            (*rings)[i]->push(std::move(event));
-        } else {
-            Event copy = event;
-            (*rings)[i]->push(std::move(copy));
-        }
+    // One allocation per publish, whatever the number of subscribers: they share the event.
+    // Made non-const so a last reader may move it out (RingSubscription::drain).
+    const std::shared_ptr<const Event> shared = std::make_shared<Event>(std::move(event));
+    for (const auto& ring : *rings) {
+        ring->push(shared);
     }
 }
 

@@ -15,7 +15,8 @@ namespace meshx::telemetry {
 //
 // Publishing never waits for a reader: the subscriber list is an immutable snapshot replaced on
 // (rare) subscribe/unsubscribe, so a producer takes the list lock only to copy one shared_ptr,
-// then pushes into each subscription's ring under that ring's own short lock.
+// then pushes one shared copy of the event into each subscription's ring under that ring's own
+// short lock. Readers copy events out at drain time, on their own thread.
 //
 // Order: `seq` is unique and increasing in publish-call order of the stamping; in every
 // subscription the events of one producer thread keep their publish order. Events of concurrent

@@ -3,30 +3,32 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 #include "telemetry/telemetry_bus.h"
 
 namespace meshx::telemetry {
 
-// A bounded FIFO of events for one subscriber, as a ring over a slot array:
+// A bounded FIFO of events for one subscriber, as a ring over a slot array of shared immutable
+// events (every subscription of a bus holds the same event; it is copied out only at drain, on
+// the reader's thread, and moved instead when this reader is its last holder):
 //
 //   slots_: [ e3 | e4 | -- | -- | e0 | e1 | e2 ]      head_ = 4, size_ = 5
 //                         ^ next push              ^ oldest (next drain)
 //
 // The slot array starts small and doubles up to `capacity`, so an idle subscription with a large
 // bound costs little; once it is at capacity a push overwrites the oldest slot and counts a drop.
-// Every operation holds `mutex_` only for index arithmetic and one or a few moves: the caller
-// copies the event before pushing, and an evicted event is destroyed after the lock is released.
+// Every operation holds `mutex_` only for index arithmetic and pointer moves: no event is copied
+// or freed under it.
 class RingSubscription final : public Subscription {
   public:
     explicit RingSubscription(size_t capacity);
 
     // Appends `event`, evicting the oldest queued event when full. Any thread (the bus calls it
     // from the publishing thread).
-    void push(Event&& event);
+    void push(const std::shared_ptr<const Event>& event);
 
     // Subscription
     size_t drain(std::vector<Event>& out, size_t max = SIZE_MAX) override;
@@ -42,7 +44,7 @@ class RingSubscription final : public Subscription {
 
     const size_t capacity_;
     mutable std::mutex mutex_;
-    std::vector<std::optional<Event>> slots_;  // optional: an empty slot owns no allocation
+    std::vector<std::shared_ptr<const Event>> slots_;
     size_t head_ = 0;
     size_t size_ = 0;
     std::atomic<uint64_t> dropped_{0};

@@ -29,7 +29,8 @@ class TelemetryBus {
   public:
     virtual ~TelemetryBus() = default;
 
-    // Stamps seq (and timeUs when 0) and appends a copy to every live subscription. Any thread.
+    // Stamps seq (and timeUs when 0) and appends the event to every live subscription (shared
+    // between them; each drain() hands out its own copy). Any thread.
     virtual void publish(Event event) = 0;
     // A new subscription holding at most `capacity` undrained events; it stops receiving when the
     // returned pointer is released. Any thread.

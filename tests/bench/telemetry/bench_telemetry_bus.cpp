@@ -1,11 +1,15 @@
 // Publish throughput of the in-process telemetry bus: 4 producer threads, 0, 1 and 3
-// subscribers, each subscriber drained by its own reader thread as the console's timer would.
-// Prints events/s and ns/event per case. Not a CTest test: run it by hand on a quiet machine.
+// subscribers, each subscriber drained by its own reader thread at ~30 Hz as the console's timer
+// would. Producers build each event right before publishing it, as real producers do; a baseline
+// row builds and destroys the same events without a bus, so "bus cost" is the difference.
+// Wall-clock rates depend on machine load; producer CPU time per event does much less.
+// Not a CTest test: run it by hand (a Release build) on a quiet machine.
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -18,7 +22,7 @@ using meshx::telemetry::Subscription;
 
 namespace {
 
-constexpr int kProducers = 4;
+int gProducers = 4;  // argv[2] overrides
 
 // An event shaped like an RPC call event: a few metrics and short metadata strings.
 Event sampleEvent(int producer, int n) {
@@ -30,12 +34,21 @@ Event sampleEvent(int producer, int n) {
     return e;
 }
 
+// CPU time of the calling thread: unlike wall time, it does not grow when the machine is busy.
+int64_t threadCpuNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 struct Figures {
-    double eventsPerSec;
-    double nsPerEvent;
+    double eventsPerSec;   // wall clock, all producers together
+    double nsPerEvent;     // wall clock
+    double cpuNsPerEvent;  // producer CPU time per event
     uint64_t dropped;
 };
 
+// subscribers < 0: the baseline, no bus at all.
 Figures run(int subscribers, int perProducer) {
     InProcessBus bus;
     std::vector<std::shared_ptr<Subscription>> subs;
@@ -50,27 +63,23 @@ Figures run(int subscribers, int perProducer) {
             while (!done.load(std::memory_order_relaxed)) {
                 out.clear();
                 s->drain(out);
-                std::this_thread::sleep_for(std::chrono::milliseconds(33));  // ~30 Hz reader
+                std::this_thread::sleep_for(std::chrono::milliseconds(33));
             }
         });
     }
-    // Events are built before the clock starts: we time the bus, not JSON construction.
-    std::vector<std::vector<Event>> batches(kProducers);
-    for (int p = 0; p < kProducers; ++p) {
-        batches[p].reserve(perProducer);
-        for (int i = 0; i < perProducer; ++i) {
-            batches[p].push_back(sampleEvent(p, i));
-        }
-    }
-    std::atomic<int> ready{0};
+    std::atomic<int64_t> cpuNs{0};
     std::vector<std::thread> producers;
     const auto start = std::chrono::steady_clock::now();
-    for (int p = 0; p < kProducers; ++p) {
+    for (int p = 0; p < gProducers; ++p) {
         producers.emplace_back([&, p] {
-            ready.fetch_add(1);
-            for (auto& e : batches[p]) {
-                bus.publish(std::move(e));
+            const int64_t cpu0 = threadCpuNs();
+            for (int i = 0; i < perProducer; ++i) {
+                Event e = sampleEvent(p, i);
+                if (subscribers >= 0) {
+                    bus.publish(std::move(e));
+                }
             }
+            cpuNs.fetch_add(threadCpuNs() - cpu0);
         });
     }
     for (auto& t : producers) {
@@ -86,26 +95,29 @@ Figures run(int subscribers, int perProducer) {
     for (auto& s : subs) {
         dropped += s->dropped();
     }
-    const double total = double(kProducers) * perProducer;
-    return {total / secs, secs * 1e9 / total, dropped};
+    const double total = double(gProducers) * perProducer;
+    return {total / secs, secs * 1e9 / total, double(cpuNs.load()) / total, dropped};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     const int perProducer = argc > 1 ? std::atoi(argv[1]) : 250000;
-    std::printf("telemetry bus: %d producer threads x %d events\n", kProducers, perProducer);
-    double base = 0;
+    if (argc > 2) {
+        gProducers = std::atoi(argv[2]);
+    }
+    std::printf("telemetry bus: %d producer threads x %d events, %u hardware threads\n", gProducers,
+                perProducer, std::thread::hardware_concurrency());
+    const Figures base = run(-1, perProducer);
+    std::printf("  baseline (build+free) : %10.0f events/s  %7.1f ns/event wall  %7.1f ns CPU\n",
+                base.eventsPerSec, base.nsPerEvent, base.cpuNsPerEvent);
     for (int subscribers : {0, 1, 3}) {
-        Figures f = run(subscribers, perProducer);
-        if (subscribers == 0) {
-            base = f.nsPerEvent;
-        }
+        const Figures f = run(subscribers, perProducer);
         std::printf(
-            "  %d subscriber(s): %12.0f events/s  %8.1f ns/event  (x%.1f of 0 subs)"
-            "  dropped %llu\n",
-            subscribers, f.eventsPerSec, f.nsPerEvent, f.nsPerEvent / base,
-            static_cast<unsigned long long>(f.dropped));
+            "  %d subscriber(s)       : %10.0f events/s  %7.1f ns/event wall  %7.1f ns CPU"
+            "  bus cost %+7.1f ns/event  dropped %llu\n",
+            subscribers, f.eventsPerSec, f.nsPerEvent, f.cpuNsPerEvent,
+            f.cpuNsPerEvent - base.cpuNsPerEvent, static_cast<unsigned long long>(f.dropped));
     }
     return 0;
 }

@@ -134,6 +134,22 @@ class TestTelemetryBus : public QObject {
         QCOMPARE(drainAll(*small).size(), size_t(3));
     }
 
+    // Subscribers share one event inside the bus; what each drains must still be its own copy.
+    void drainedEventsAreIndependent() {
+        InProcessBus bus;
+        auto a = bus.subscribe(10);
+        auto b = bus.subscribe(10);
+        bus.publish(makeEvent(0, 5));
+        auto ga = drainAll(*a);
+        QCOMPARE(ga.size(), size_t(1));
+        ga[0].metrics["n"] = 99;
+        ga[0].name = "changed";
+        auto gb = drainAll(*b);  // b is now the last holder: it gets the event moved
+        QCOMPARE(gb.size(), size_t(1));
+        QCOMPARE(gb[0].metrics["n"].get<int>(), 5);
+        QCOMPARE(gb[0].name, std::string("tick"));
+    }
+
     void releaseUnsubscribes() {
         InProcessBus bus;
         QVERIFY(!bus.hasSubscribers());
