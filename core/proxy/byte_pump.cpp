@@ -31,14 +31,21 @@ bool BytePump::finished() const {
 }
 
 void BytePump::onEvents(int side, uint32_t events) {
+    noteEvents(side, events);
+    run();
+}
+
+void BytePump::noteEvents(int side, uint32_t events) {
     Side& s = sides_[side];
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
         s.readable = true;
     }
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        s.peerClosed = true;
+    }
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
         s.writable = true;
     }
-    run();
 }
 
 void BytePump::run() {
@@ -132,7 +139,7 @@ void BytePump::pump(Direction& d) {
             if (r.status == Status::Ok) {
                 n += r.bytes;
                 src.readWaits = Wait::Readable;
-                if (r.exhausted) {
+                if (r.exhausted && !src.peerClosed) {
                     src.readable = false;
                     break;
                 }

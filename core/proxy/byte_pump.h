@@ -35,6 +35,9 @@ class BytePump {
 
     // Loop thread. Records epoll readiness of `side` (0 or 1) and moves what can move.
     void onEvents(int side, uint32_t events);
+    // Loop thread. Records readiness seen before the pump existed (events are edge-triggered:
+    // one that arrived while the session was still dialling will not come again).
+    void noteEvents(int side, uint32_t events);
     // Loop thread. Moves what can move; call once when both sides are connected (bytes may
     // already sit in the kernel or in a TLS buffer from before the pump existed).
     void run();
@@ -53,6 +56,9 @@ class BytePump {
         Transport* transport = nullptr;
         bool readable = true;
         bool writable = true;
+        // The peer's FIN was reported (EPOLLRDHUP): a short read no longer proves the socket
+        // is drained, since the end of stream is still to be read.
+        bool peerClosed = false;
         Wait readWaits = Wait::Readable;
         Wait writeWaits = Wait::Writable;
         bool ready(Wait w) const { return w == Wait::Readable ? readable : writable; }

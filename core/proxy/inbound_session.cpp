@@ -45,6 +45,9 @@ void InboundSession::cancelTimer() {
 }
 
 void InboundSession::onFdEvents(int side, uint32_t events) {
+    if (state_ != State::Pumping) {
+        earlyEvents_[side] |= events;
+    }
     switch (state_) {
         case State::Handshaking:
             continueHandshake();
@@ -189,6 +192,8 @@ void InboundSession::finishDial(uint32_t events) {
     ProxyStats::add(ctx_.stats.inboundForwarded);
     app_ = std::make_unique<TcpTransport>(std::move(appSocket_));
     pump_ = std::make_unique<BytePump>(ctx_.loop, *tls_, *app_);
+    pump_->noteEvents(0, earlyEvents_[0]);
+    pump_->noteEvents(1, earlyEvents_[1]);
     state_ = State::Pumping;
     pump_->run();
     checkPump();

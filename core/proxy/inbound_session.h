@@ -59,6 +59,8 @@ class InboundSession : public Session {
     FdWatch<InboundSession> clientWatch_{this, 0};
     FdWatch<InboundSession> appWatch_{this, 1};
     EventLoop::TimerId timer_ = 0;
+    // Events of each side seen before the pump started, handed to it (see BytePump::noteEvents).
+    uint32_t earlyEvents_[2] = {0, 0};
 };
 
 }  // namespace meshx::proxy

@@ -68,6 +68,7 @@ void OutboundSession::onFdEvents(int side, uint32_t events) {
     if (state_ == State::Closed) {
         return;
     }
+    earlyEvents_[side] |= events;
     if (side == 0) {
         // Not read before an upstream is ready; only notice a client that went away.
         if (events & (EPOLLERR | EPOLLHUP)) {
@@ -129,6 +130,10 @@ void OutboundSession::onConnectEvent(uint32_t events) {
     }
     tls_ = std::make_unique<TlsConnection>(tlsContext_, TlsConnection::Role::Client,
                                            std::move(dialSocket_));
+    ServiceIdentity want = instance_.identity;
+    want.trustDomain = tlsContext_->trustDomain().empty() ? tlsContext_->identity().trustDomain
+                                                          : tlsContext_->trustDomain();
+    tls_->expectPeer(want);
     state_ = State::Handshaking;
     continueHandshake();
 }
@@ -142,21 +147,6 @@ void OutboundSession::continueHandshake() {
         attemptFailed(tls_->errorText());
         return;
     }
-    ServiceIdentity want = instance_.identity;
-    want.trustDomain = tlsContext_->trustDomain().empty() ? tlsContext_->identity().trustDomain
-                                                          : tlsContext_->trustDomain();
-    std::string uri = tls_->peerUri();
-    auto got = ServiceIdentity::parse(uri);
-    if (!got || !got->matchesIgnoringTrustDomain(want)) {
-        // Consul prints the peer's URI with the expected host, as it compared it.
-        std::string shown = uri;
-        if (got) {
-            got->trustDomain = want.trustDomain;
-            shown = got->uri();
-        }
-        attemptFailed("peer certificate mismatch got " + shown + ", want " + want.uri());
-        return;
-    }
     startPump();
 }
 
@@ -167,6 +157,7 @@ void OutboundSession::retireAttempt() {
     }
     tls_.reset();
     dialSocket_.reset();
+    earlyEvents_[1] = 0;
 }
 
 void OutboundSession::attemptFailed(const std::string& error) {
@@ -187,6 +178,8 @@ void OutboundSession::startPump() {
     ProxyStats::add(ctx_.stats.upstreamForwarded);
     client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
     pump_ = std::make_unique<BytePump>(ctx_.loop, *client_, *tls_);
+    pump_->noteEvents(0, earlyEvents_[0]);
+    pump_->noteEvents(1, earlyEvents_[1]);
     state_ = State::Pumping;
     pump_->run();
     checkPump();

@@ -68,6 +68,8 @@ class OutboundSession : public Session {
     // One per dial attempt (see FdWatch); retired ones wait in the loop's graveyard.
     std::shared_ptr<FdWatch<OutboundSession>> upstreamWatch_;
     EventLoop::TimerId timer_ = 0;
+    // Events of each side seen before the pump started, handed to it (see BytePump::noteEvents).
+    uint32_t earlyEvents_[2] = {0, 0};
 };
 
 }  // namespace meshx::proxy

@@ -10,10 +10,11 @@ namespace meshx::proxy {
 
 Result<SocketAddress> SocketAddress::resolve(const std::string& host, uint16_t port) {
     SocketAddress out;
-    std::string h = host.empty() ? "0.0.0.0" : host;
-    if (h.size() > 2 && h.front() == '[' && h.back() == ']') {
-        h = h.substr(1, h.size() - 2);
+    std::string_view hv = host.empty() ? std::string_view("0.0.0.0") : std::string_view(host);
+    if (hv.size() > 2 && hv.front() == '[' && hv.back() == ']') {
+        hv = hv.substr(1, hv.size() - 2);
     }
+    const std::string h(hv);
     auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage_);
     if (::inet_pton(AF_INET, h.c_str(), &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
@@ -77,17 +78,24 @@ uint16_t SocketAddress::port() const {
 
 std::string SocketAddress::toString() const {
     char buf[INET6_ADDRSTRLEN] = {};
+    std::string out;
     if (family() == AF_INET) {
         ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf,
                     sizeof buf);
-        return std::string(buf) + ":" + std::to_string(port());
-    }
-    if (family() == AF_INET6) {
+        out.append(buf);
+    } else if (family() == AF_INET6) {
         ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf,
                     sizeof buf);
-        return "[" + std::string(buf) + "]:" + std::to_string(port());
+        // Appended piecewise: GCC 12 at -O3 misreads `"[" + s + "]:"` as an overlapping copy.
+        out.push_back('[');
+        out.append(buf);
+        out.push_back(']');
+    } else {
+        return "<none>";
     }
-    return "<none>";
+    out.push_back(':');
+    out.append(std::to_string(port()));
+    return out;
 }
 
 bool SocketAddress::operator==(const SocketAddress& other) const {

@@ -11,6 +11,16 @@
 
 namespace meshx::proxy {
 
+namespace {
+
+// Where the verify callback finds its TlsConnection.
+int connectionIndex() {
+    static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+}  // namespace
+
 TlsConnection::TlsConnection(std::shared_ptr<const TlsContext> context, Role role, Socket socket)
     : context_(std::move(context)), socket_(std::move(socket)) {
     ssl_ = SSL_new(role == Role::Server ? context_->serverContext() : context_->clientContext());
@@ -20,6 +30,36 @@ TlsConnection::TlsConnection(std::shared_ptr<const TlsContext> context, Role rol
     } else {
         SSL_set_connect_state(ssl_);
     }
+}
+
+void TlsConnection::expectPeer(const ServiceIdentity& want) {
+    expected_ = want;
+    SSL_set_ex_data(ssl_, connectionIndex(), this);
+    SSL_set_verify(ssl_, SSL_VERIFY_PEER, &TlsConnection::verifyCallback);
+}
+
+int TlsConnection::verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
+    if (preverifyOk != 1 || X509_STORE_CTX_get_error_depth(store) != 0) {
+        return preverifyOk;
+    }
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* self = static_cast<TlsConnection*>(SSL_get_ex_data(ssl, connectionIndex()));
+    std::string uri = ossl::firstUriSan(X509_STORE_CTX_get_current_cert(store));
+    auto got = ServiceIdentity::parse(uri);
+    if (got && got->matchesIgnoringTrustDomain(self->expected_)) {
+        return 1;
+    }
+    // Consul prints the peer's URI with the expected host, as that is what it compared.
+    std::string shown = uri;
+    if (got) {
+        got->trustDomain = self->expected_.trustDomain;
+        shown = got->uri();
+    }
+    self->identityError_ =
+        "peer certificate mismatch got " + shown + ", want " + self->expected_.uri();
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
 }
 
 TlsConnection::~TlsConnection() {
@@ -56,7 +96,9 @@ IoResult TlsConnection::failure(int ret, const char* op) {
         default: {
             long verify = SSL_get_verify_result(ssl_);
             std::string detail = ossl::drainErrors("protocol error");
-            if (verify != X509_V_OK && std::string(op) == "handshake") {
+            if (!identityError_.empty()) {
+                error_ = identityError_;
+            } else if (verify != X509_V_OK && std::string(op) == "handshake") {
                 error_ = std::string("tls: certificate verify failed: ") +
                          X509_verify_cert_error_string(verify);
             } else {

@@ -8,6 +8,7 @@
 #include "proxy/transport.h"
 
 struct ssl_st;
+struct x509_store_ctx_st;
 
 namespace meshx::proxy {
 
@@ -22,6 +23,12 @@ class TlsConnection : public Transport {
     ~TlsConnection() override;
     TlsConnection(const TlsConnection&) = delete;
     TlsConnection& operator=(const TlsConnection&) = delete;
+
+    // Loop thread, client role, before the handshake. The server's first URI SAN must match
+    // `want` (trust domain ignored, case-insensitive), checked while the chain is verified so a
+    // mismatch aborts the handshake with an alert: the impostor never sees a finished handshake.
+    // The error then reads `peer certificate mismatch got <uri>, want <uri>`.
+    void expectPeer(const ServiceIdentity& want);
 
     // Loop thread. Advances the handshake: Ok when complete, WantRead/WantWrite to be called
     // again, Error with errorText() (`tls: certificate verify failed: unable to get local
@@ -44,12 +51,15 @@ class TlsConnection : public Transport {
 
   private:
     IoResult failure(int ret, const char* op);
+    static int verifyCallback(int preverifyOk, x509_store_ctx_st* store);
 
     std::shared_ptr<const TlsContext> context_;
     Socket socket_;
     ssl_st* ssl_ = nullptr;
     bool closeNotifySent_ = false;
     std::string error_;
+    ServiceIdentity expected_;
+    std::string identityError_;
 };
 
 }  // namespace meshx::proxy

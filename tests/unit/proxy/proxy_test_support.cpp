@@ -237,6 +237,18 @@ int openFdCount() {
     return count - 1;  // the directory stream itself
 }
 
+uint16_t freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
 struct TlsClient::Impl {
     SSL_CTX* ctx = nullptr;
     SSL* ssl = nullptr;
@@ -379,12 +391,33 @@ void FakeAuthorizer::authorize(const AuthorizeRequest& request, Callback done) {
             answer = AuthorizeDecision{false, "Matched L4 intention: deny " + id->service};
         }
     }
+    std::lock_guard lock(mutex_);
+    if (held_) {
+        parked_.emplace_back(std::move(done), answer);
+        return;
+    }
     if (inline_) {
         done(answer);
         return;
     }
-    std::lock_guard lock(mutex_);
     threads_.emplace_back([done = std::move(done), answer] { done(answer); });
+}
+
+void FakeAuthorizer::hold() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+}
+
+void FakeAuthorizer::release() {
+    std::vector<std::pair<Callback, Result<AuthorizeDecision>>> parked;
+    {
+        std::lock_guard lock(mutex_);
+        held_ = false;
+        parked.swap(parked_);
+    }
+    for (auto& [done, answer] : parked) {
+        done(answer);
+    }
 }
 
 void FakeAuthorizer::deny(const std::string& service) {

@@ -56,6 +56,9 @@ bool recvUntilEof(int fd, Ms timeout = Ms(5000), std::string* out = nullptr);
 bool waitClosed(int fd, Ms timeout = Ms(5000));
 // Number of open descriptors of this process.
 int openFdCount();
+// A port that was free a moment ago (bind port 0, read it, close): for configs where 0 means
+// "no listener", as in Consul's.
+uint16_t freePort();
 
 // A TLS client on a blocking socket (with timeouts), for talking to a public listener directly.
 class TlsClient {
@@ -103,6 +106,9 @@ class FakeAuthorizer : public Authorizer {
     void deny(const std::string& service);
     void allow(const std::string& service);
     void failWith(const std::string& error);  // every call returns this Error
+    // While held, answers wait until release() (to observe a connection mid-authorization).
+    void hold();
+    void release();
     int calls() const { return calls_.load(); }
     std::vector<AuthorizeRequest> requests() const;
 
@@ -114,6 +120,8 @@ class FakeAuthorizer : public Authorizer {
     std::vector<AuthorizeRequest> requests_;
     std::vector<std::thread> threads_;
     std::atomic<int> calls_{0};
+    bool held_ = false;
+    std::vector<std::pair<Callback, Result<AuthorizeDecision>>> parked_;
 };
 
 // Instances per destination name, pushed to live watches on set().
