@@ -281,6 +281,8 @@ void TestRpcEndToEnd::poolFullWhenNoWorker() {
     co.maxOverflow = 0;
     RpcClientPool pool(co);
     QVERIFY(pool.start().ok());
+    // Wait for the background connect, so the only worker is busy with our slow call alone.
+    QTRY_VERIFY_WITH_TIMEOUT(pool.stats().connected == 1, 5000);
     Payload slow;
     slow.bytes = {'8', '0', '0'};
     std::atomic<bool> done{false};
