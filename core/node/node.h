@@ -33,7 +33,9 @@ namespace meshx::node {
 //
 // How real erl nodes fit (verified on OTP 25, details in docs/erlang-peers.md):
 //   peer that we dial:  erl -sname NAME -setcookie C -start_epmd false -erl_epmd_port PORT
-//                       (listens on PORT; needs no EPMD)
+//                       (listens on PORT, needs no EPMD; `-kernel inet_dist_listen_min/max`
+//                       alone still registers with EPMD and fails, and is ignored when
+//                       -erl_epmd_port is given)
 //   peer that dials us: erl -name N@127.0.0.1 -setcookie C -start_epmd false -dist_listen false
 //                       -erl_epmd_port OUR_PORT   (dials every node at OUR_PORT on its host,
 //                       and, not listening itself, does not clash with that port)
@@ -52,34 +54,42 @@ namespace meshx::node {
 // logged nor put in an error.
 class Node {
   public:
+    // Any thread. The resolver is kept for the node's life.
     explicit Node(std::shared_ptr<NodeEndpointResolver> resolver, NodeOptions options = {});
-    ~Node();  // stop()
+    ~Node();  // stop(); not while another thread still uses the node
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
     // Names the node (`name@host`), sets the cookie and listens on `listen` (TCP/IPv4; port 0
-    // picks a free one, see listenAddress()). AlreadyStarted if running.
+    // picks a free one, see listenAddress()). AlreadyStarted if running. Any thread; returns
+    // once listening (the accept thread runs from then on).
     Status start(std::string_view nodeName, std::string_view cookie, const net::Address& listen);
 
     // Closes every connection (calls in flight fail with Closed) and the listener. Idempotent.
+    // Any thread; blocks until the node's threads have ended.
     void stop();
 
+    // Any thread, non-blocking.
     bool isStarted() const;
     std::optional<NodeName> name() const;
-    // The address actually listened on (with the chosen port); nullopt when stopped.
+    // The address actually listened on (with the chosen port); nullopt when stopped. Any thread.
     std::optional<net::Address> listenAddress() const;
 
-    // Connected already, or resolve + dial + handshake now.
+    // Connected already, or resolve + dial + handshake now. Any thread; blocks for the resolver
+    // and up to connectTimeout per socket step.
     Status connect(std::string_view node);
 
-    // Open connections, sorted by name. Closed ones are pruned on the way.
+    // Open connections, sorted by name. Any thread; brief (connections found dead are closed on
+    // the way, their threads having ended already).
     std::vector<PeerInfo> list() const;
 
-    // NotFound if not connected.
+    // NotFound if not connected. Any thread; calls in flight on it fail with Closed.
     Status disconnect(std::string_view node);
 
     // `Module:Function(Args...)` on `node` through its rex server, like :erpc.call; connects
     // first if needed. `args` must be a proper list. The result prints with toString().
+    // Any thread, several at once (each call has its own reply pid); blocks up to `timeout`
+    // (default NodeOptions::callTimeout) after connecting.
     Result<Term> rpc(std::string_view node, std::string_view module, std::string_view function,
                      const Term& args, std::optional<std::chrono::milliseconds> timeout = {});
     // Same with the argument list as Erlang text, e.g. "[[1,2,3]]".
@@ -88,17 +98,17 @@ class Node {
                      std::optional<std::chrono::milliseconds> timeout = {});
 
     // erlang:spawn(Module, Function, Args) on `node`; the pid prints as the node prints it
-    // (`<0.91.0>`).
+    // (`<0.91.0>`). Any thread; blocks like rpc.
     Result<Term> spawn(std::string_view node, std::string_view module, std::string_view function,
                        const Term& args);
     Result<Term> spawn(std::string_view node, std::string_view module, std::string_view function,
                        std::string_view argsText);
 
     // The next message a peer sent to a registered name on our node (`{Name, Node} ! Msg`),
-    // waiting up to `timeout`.
+    // waiting up to `timeout`. Any thread.
     std::optional<NodeMessage> receive(std::chrono::milliseconds timeout);
 
-    // Counters for the console and telemetry.
+    // Counters for the console and telemetry. Any thread, non-blocking.
     uint64_t droppedMessages() const;
     uint64_t refusedHandshakes() const;
 

@@ -53,8 +53,9 @@ class PeerConnection {
     CallOutcome call(std::string_view module, std::string_view function, const Term& args,
                      std::chrono::milliseconds timeout);
 
-    // False once the receive thread has ended, or when the peer has already hung up (checked
-    // on the socket without reading, so a peer killed a moment ago is noticed before we send).
+    // False once the receive thread has ended, or when the peer's hang-up has reached our
+    // socket but not yet the receive thread (checked without reading), so a call never goes
+    // out on a connection already known to be dead.
     bool isOpen() const;
 
     void close(const std::string& reason);
