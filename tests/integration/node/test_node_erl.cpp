@@ -172,6 +172,54 @@ class TestNodeErl : public QObject {
         QCOMPARE(findPeer(node, peerName)->handshakes, uint64_t(2));
     }
 
+    // Our printing is Erlang's: for each term, erl's own io_lib:format("~p") text equals ours,
+    // and the term survives the trip through erl (our encoding decoded there, its encoding
+    // decoded here).
+    void printsTermsLikeErlAndRoundTripsThem() {
+        const std::string peerName = uniqueName("printer") + "@any";
+        ErlPeer peer;
+        quint16 port = ErlPeer::freePort();
+        QVERIFY(peer.startListening(QString::fromStdString(peerName), cookie_, port));
+        PortBook book;
+        book.set(peerName, port);
+        Node node(book.resolver());
+        QVERIFY(startNode(node, uniqueName("cli") + "@127.0.0.1").ok());
+
+        auto literal = [](const std::string& text) {
+            std::string out = "\"";
+            for (char c : text) {
+                if (c == '"' || c == '\\') {
+                    out += '\\';
+                }
+                out += c;
+            }
+            return out + "\"";
+        };
+        const char* samples[] = {"{ok,[1,2,3],\"abc\",<<\"x\">>,#{a => 1,b => [x]}}",
+                                 "[-1.5e-7,1.0e300,'A b',<<0,255>>,[a|b]]",
+                                 "123456789012345678901234567890",
+                                 "{0.1,100.0,1.0e3,-0.0015,12345678.9}",
+                                 "\"tab\\there \\\"q\\\"\"",
+                                 "{'receive','Abc',a@b,'hello world','',[]}",
+                                 "[\"héllo\",<<\"ÿ\">>]",
+                                 "{#{},{},<<>>,-9223372036854775808}"};
+        for (const char* sample : samples) {
+            auto mine = Term::parse(sample);
+            QVERIFY2(mine.ok(), sample);
+            auto echoed = node.rpc(peerName, "erlang", "hd", "[[" + std::string(sample) + "]]");
+            QCOMPARE(text(echoed), QString::fromStdString(mine->toString()));
+
+            auto deep =
+                node.rpc(peerName, "io_lib", "format", "[\"~p\", [" + std::string(sample) + "]]");
+            QVERIFY2(deep.ok(), qPrintable(text(deep)));
+            auto flat = node.rpc(peerName, "lists", "flatten", "[" + deep->toString() + "]");
+            QVERIFY2(flat.ok(), qPrintable(text(flat)));
+            auto expected = Term::parse(literal(mine->toString()));
+            QVERIFY(expected.ok());
+            QCOMPARE(text(flat), QString::fromStdString(expected->toString()));
+        }
+    }
+
     void peerDyingMidCallIsATypedError() {
         const std::string peerName = uniqueName("dying") + "@any";
         ErlPeer peer;
