@@ -162,6 +162,7 @@ class TestProxySupervisor : public QObject {
     }
 
     void restartsUpToMaxThenGivesUpWithReason() {
+        auto sub = bus_.subscribe(1000);
         ProxySupervisor s("crash-1", sh("echo run; exit 3"), config_, options(3));
         QSignalSpy restarted(&s, &ProxySupervisor::restarted);
         QSignalSpy exited(&s, &ProxySupervisor::exited);
@@ -183,6 +184,18 @@ class TestProxySupervisor : public QObject {
         QCOMPARE(info.pid, int64_t(0));
         QCOMPARE(info.toJson()["state"].get<std::string>(), std::string("gave_up"));
         QCOMPARE(countLines(s, "run"), 4);
+        // The console sees the same story as lifecycle events.
+        std::vector<std::string> steps;
+        for (const auto& e : drain(*sub)) {
+            if (auto m = LifecycleEvent::fromEvent(e); m && m->serviceId == "crash-1") {
+                steps.push_back(m->name);
+            }
+        }
+        const std::vector<std::string> expected = {
+            "proxy.started", "proxy.exited",    "proxy.started",   "proxy.restarted",
+            "proxy.exited",  "proxy.started",   "proxy.restarted", "proxy.exited",
+            "proxy.started", "proxy.restarted", "proxy.exited",    "proxy.gave_up"};
+        QCOMPARE(steps, expected);
         // Nothing more happens once it gave up.
         QVERIFY(!restarted.wait(300));
         QCOMPARE(restarted.count(), 3);
