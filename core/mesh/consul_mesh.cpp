@@ -1,0 +1,614 @@
+#include "mesh/consul_mesh.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <thread>
+
+#include "consul/agent_endpoints.h"
+#include "consul/agent_types.h"
+#include "consul/consul_api.h"
+#include "mesh/dummy_listener.h"
+#include "mesh/port_allocator.h"
+#include "mesh/proxy_supervisor.h"
+#include "mesh/ttl_worker.h"
+#include "telemetry/lifecycle_event.h"
+#include "telemetry/telemetry_bus.h"
+#include "template/template_renderer.h"
+
+namespace meshx::mesh {
+
+using nlohmann::json;
+namespace ep = consul::endpoints;
+
+namespace {
+
+// How often start() asks the agent whether the service passes yet (the original polls about 100
+// times over its timeout).
+constexpr auto kPassingPoll = std::chrono::milliseconds(50);
+
+// Our own sidecar binary: next to the running program when it is there (build tree, installed
+// package), else whatever `meshx-proxy` PATH finds.
+std::string meshxProxyPath() {
+    if (QCoreApplication::instance()) {
+        QFileInfo sibling(QDir(QCoreApplication::applicationDirPath()),
+                          QStringLiteral("meshx-proxy"));
+        if (sibling.isExecutable()) {
+            return sibling.absoluteFilePath().toStdString();
+        }
+    }
+    return "meshx-proxy";
+}
+
+bool validHashAddress(const json& hash) {
+    return hash.contains("address") && hash["address"].is_string() &&
+           !hash["address"].get<std::string>().empty() && hash.contains("port") &&
+           hash["port"].is_number_integer();
+}
+
+// The {name, address, port} hash MeshxConsul renders a name-only upstream against.
+json upstreamHash(const json& upstream) {
+    if (upstream.is_string()) {
+        return json{{"name", upstream.get<std::string>()}};
+    }
+    return upstream.is_object() ? upstream : json::object();
+}
+
+}  // namespace
+
+struct ConsulMesh::SidecarView {
+    consul::AgentService proxy;  // the sidecar's /agent/service/:id reply
+    json upstreams;              // its Proxy.Upstreams as raw JSON (kept verbatim on re-register)
+};
+
+Result<std::unique_ptr<ConsulMesh>> ConsulMesh::create(consul::ConsulApi& api, MeshConfig config) {
+    auto ports = PortAllocator::fromConfig(config);
+    if (!ports) {
+        return ports.error();
+    }
+    return std::unique_ptr<ConsulMesh>(new ConsulMesh(api, std::move(config), std::move(*ports)));
+}
+
+ConsulMesh::ConsulMesh(consul::ConsulApi& api, MeshConfig config,
+                       std::unique_ptr<PortAllocator> ports)
+    : api_(api),
+      config_(std::move(config)),
+      ports_(std::move(ports)),
+      runtime_(std::make_unique<MeshRuntime>()) {
+    recovery_.setMaxThreadCount(1);
+}
+
+ConsulMesh::~ConsulMesh() {
+    stopAll();
+    recovery_.waitForDone();
+    runtime_.reset();
+}
+
+ServiceTemplate ConsulMesh::defaultTemplate() const {
+    auto argv = proxyCommand(config_.proxyTemplate, meshxProxyPath());
+    ServiceTemplate t = ServiceTemplate::defaults(
+        argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
+    t.ttl->intervalMs = config_.ttlIntervalMs;
+    // `proxy_template` may also name a template of the config file: it then becomes the default.
+    if (auto it = config_.templates.find(config_.proxyTemplate); it != config_.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (j) {
+            if (auto custom = ServiceTemplate::fromJson(*j, t); custom) {
+                return *custom;
+            }
+        }
+    }
+    return t;
+}
+
+Result<ServiceTemplate> ConsulMesh::namedTemplate(const std::string& name) const {
+    if (auto it = config_.templates.find(name); it != config_.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (!j) {
+            return makeError(j.error().code, "template '" + name + "': " + j.error().message);
+        }
+        return ServiceTemplate::fromJson(*j, defaultTemplate());
+    }
+    auto argv = proxyCommand(name, meshxProxyPath());
+    if (!argv) {
+        return makeError(Code::InvalidArgument, "no template named '" + name + "'");
+    }
+    ServiceTemplate t = defaultTemplate();
+    t.proxy = *argv;
+    return t;
+}
+
+bool ConsulMesh::isPassing(const std::string& serviceId) {
+    auto health = api_.call(ep::agentHealthById(serviceId));
+    return health.ok() && health->passing();
+}
+
+void ConsulMesh::publish(const char* name, const std::string& serviceId, json details) {
+    telemetry::LifecycleEvent e{name, serviceId, details.is_object() ? details : json::object()};
+    telemetry::TelemetryBus::global().publish(e.toEvent());
+}
+
+Result<Started> ConsulMesh::start(const ServiceParams& params, const ServiceTemplate& tmpl,
+                                  bool forceRegistration, std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
+    return startLocked(params, tmpl, forceRegistration, timeout);
+}
+
+Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
+                                        bool forceRegistration, std::chrono::milliseconds timeout) {
+    json hash = params.hash;
+    if (hash.contains("name") &&
+        (!hash["name"].is_string() || hash["name"].get<std::string>().empty())) {
+        return makeError(Code::InvalidArgument, "service name must be a non-empty string");
+    }
+    net::Address address;
+    if (validHashAddress(hash)) {
+        const auto port = hash["port"].get<long long>();
+        address = net::Address::tcp(hash["address"].get<std::string>(),
+                                    static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
+    } else {
+        auto allocated = ports_->allocateAddress(PortAllocator::Direction::Up);
+        if (!allocated) {
+            return allocated.error();
+        }
+        address = *allocated;
+        hash["address"] = address.host();
+        hash["port"] = address.port();
+    }
+
+    const tmpl::TemplateRenderer renderer(hash);
+    auto registration = renderer.render(tmpl.registration);
+    if (!registration) {
+        return registration.error();
+    }
+    const json& reg = *registration;
+    if (!reg.is_object() || !reg.contains("Name") || !reg["Name"].is_string() ||
+        reg["Name"].get<std::string>().empty()) {
+        return makeError(Code::InvalidArgument, "the rendered registration has no Name");
+    }
+    const std::string serviceId = reg.contains("ID") && reg["ID"].is_string()
+                                      ? reg["ID"].get<std::string>()
+                                      : reg["Name"].get<std::string>();
+
+    const bool owned = owned_.count(serviceId) > 0;
+    const bool passing = isPassing(serviceId);
+    if (owned && passing) {
+        return makeError(Code::AlreadyStarted, serviceId + " is already started and passing");
+    }
+    if (owned) {
+        return makeError(Code::InvalidState, serviceId + " is ours but not passing");
+    }
+    if (passing && !forceRegistration) {
+        return makeError(Code::ServiceNotOwned,
+                         serviceId + " is registered and passing, but not by this engine");
+    }
+
+    std::string checkId;
+    if (tmpl.ttl) {
+        auto rendered = renderer.renderString(tmpl.ttl->checkId);
+        if (!rendered) {
+            return rendered.error();
+        }
+        checkId = *rendered;
+        if (!TtlWorker::isValidStatus(tmpl.ttl->status)) {
+            return makeError(Code::InvalidArgument,
+                             "TTL status must be passing, warning or "
+                             "critical, not '" +
+                                 tmpl.ttl->status + "'");
+        }
+    }
+    std::vector<std::string> argv;
+    if (tmpl.proxy) {
+        auto rendered = renderer.renderArgv(*tmpl.proxy);
+        if (!rendered) {
+            return rendered.error();
+        }
+        argv = std::move(*rendered);
+    }
+
+    Owned record;
+    record.registration = reg;
+    record.address = address;
+    auto fail = [&](Error error) -> Result<Started> {
+        teardown(serviceId, record);
+        return error;
+    };
+
+    if (auto r = api_.call(ep::registerService(reg, /*replaceExistingChecks=*/true)); !r) {
+        return fail(r.error());
+    }
+    publish(telemetry::LifecycleEvent::kServiceRegistered, serviceId,
+            {{"address", address.toString()}});
+    if (tmpl.ttl) {
+        const auto interval = std::chrono::milliseconds(tmpl.ttl->intervalMs);
+        const std::string status = tmpl.ttl->status;
+        record.ttl = runtime_->run([&] {
+            auto* w = new TtlWorker(api_, serviceId, checkId, status, interval,
+                                    std::chrono::milliseconds(100), runtime_->context());
+            QObject::connect(w, &TtlWorker::checkLost, w, [this](const QString& id) {
+                recovery_.start([this, sid = id.toStdString()] { onCheckLost(sid); });
+            });
+            w->start();
+            return w;
+        });
+    }
+    if (!argv.empty()) {
+        auto started = runtime_->run([&]() -> Result<ProxySupervisor*> {
+            auto* s = new ProxySupervisor(serviceId, argv, config_,
+                                          ProxySupervisor::Options::fromConfig(config_),
+                                          runtime_->context());
+            if (auto st = s->start(); !st) {
+                delete s;
+                return st.error();
+            }
+            return s;
+        });
+        if (!started) {
+            return fail(started.error());
+        }
+        record.proxy = *started;
+    }
+    if (timeout.count() > 0) {
+        if (auto st = waitPassing(serviceId, timeout, record.proxy); !st) {
+            return fail(st.error());
+        }
+    }
+    owned_[serviceId] = record;
+    return Started{serviceId, address};
+}
+
+Status ConsulMesh::waitPassing(const std::string& serviceId, std::chrono::milliseconds timeout,
+                               ProxySupervisor* proxy) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (proxy) {
+            const auto info = runtime_->run([proxy] { return proxy->info(); });
+            if (info.state == ProxyState::GaveUp) {
+                return makeError(
+                    Code::ProxyFailed,
+                    "the proxy of " + serviceId + " keeps exiting (" + info.lastExitReason + ")");
+            }
+        }
+        if (isPassing(serviceId)) {
+            return {};
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return makeError(
+                Code::ServiceAliveTimeout,
+                serviceId + " was not passing after " + std::to_string(timeout.count()) + " ms");
+        }
+        std::this_thread::sleep_for(kPassingPoll);  // polling the agent, as the original does
+    }
+}
+
+void ConsulMesh::teardown(const std::string& serviceId, Owned& owned) {
+    runtime_->run([&] {
+        if (owned.proxy) {
+            owned.proxy->stopAndWait();
+            delete owned.proxy;
+            owned.proxy = nullptr;
+        }
+        if (owned.ttl) {
+            owned.ttl->stop();
+            delete owned.ttl;
+            owned.ttl = nullptr;
+        }
+        if (owned.dummy) {
+            delete owned.dummy;
+            owned.dummy = nullptr;
+        }
+    });
+    // The sidecar first: a sidecar we re-registered directly (to edit upstreams) is a plain
+    // service to the agent and would outlive its parent.
+    if (auto sidecar = findSidecar(serviceId); sidecar) {
+        (void)api_.call(ep::deregisterService(sidecar->proxy.id));
+    }
+    (void)api_.call(ep::deregisterService(serviceId));
+    publish(telemetry::LifecycleEvent::kServiceDeregistered, serviceId);
+}
+
+Status ConsulMesh::stop(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    Owned record = it->second;
+    owned_.erase(it);
+    teardown(serviceId, record);
+    return {};
+}
+
+void ConsulMesh::stopAll() {
+    std::lock_guard lock(mutex_);
+    while (!owned_.empty()) {
+        auto it = owned_.begin();
+        std::string id = it->first;
+        Owned record = it->second;
+        owned_.erase(it);
+        teardown(id, record);
+    }
+}
+
+Result<ConsulMesh::SidecarView> ConsulMesh::findSidecar(const std::string& serviceId) {
+    auto services = api_.call(ep::agentServices(R"(Kind == "connect-proxy")"));
+    if (!services) {
+        return services.error();
+    }
+    std::vector<std::string> matches;
+    for (const auto& [id, s] : *services) {
+        if (s.proxy && (s.proxy->destinationServiceId == serviceId ||
+                        s.proxy->destinationServiceName == serviceId)) {
+            matches.push_back(id);
+        }
+    }
+    if (matches.empty()) {
+        return makeError(Code::NotFound, "no sidecar proxy registered for " + serviceId);
+    }
+    if (matches.size() > 1) {
+        return makeError(Code::InvalidState,
+                         "more than one sidecar proxy registered for " + serviceId);
+    }
+    auto proxy = api_.call(ep::agentService(matches.front()));
+    if (!proxy) {
+        return proxy.error();
+    }
+    SidecarView view;
+    view.proxy = std::move(*proxy);
+    const json& raw = view.proxy.raw;
+    view.upstreams = raw.contains("Proxy") && raw["Proxy"].contains("Upstreams") &&
+                             raw["Proxy"]["Upstreams"].is_array()
+                         ? raw["Proxy"]["Upstreams"]
+                         : json::array();
+    return view;
+}
+
+Status ConsulMesh::registerUpstreams(const SidecarView& sidecar,
+                                     const std::vector<json>& upstreams) {
+    json reg = sidecar.proxy.toRegistration();
+    reg["Proxy"]["Upstreams"] = upstreams;
+    return api_.call(ep::registerService(reg, /*replaceExistingChecks=*/false));
+}
+
+Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<json>& upstreams,
+                                                              const json& upstreamTemplate,
+                                                              const ProxyService& proxy) {
+    std::lock_guard lock(mutex_);
+    auto started = startLocked(ServiceParams::namedWithId(proxy.name, proxy.id), defaultTemplate(),
+                               false, std::chrono::milliseconds(config_.startTimeoutMs));
+    if (started) {
+        auto dummy = runtime_->run(
+            [&] { return DummyListener::listen(started->address, runtime_->context()); });
+        if (dummy) {
+            owned_[proxy.id].dummy = dummy->release();
+        }
+    } else if (started.error().code != Code::AlreadyStarted) {
+        return started.error();
+    }
+
+    auto sidecar = findSidecar(proxy.id);
+    if (!sidecar) {
+        return sidecar.error();
+    }
+    std::vector<json> current(sidecar->upstreams.begin(), sidecar->upstreams.end());
+    const auto sizeBefore = current.size();
+    std::vector<Result<net::Address>> results;
+    for (const auto& upstream : upstreams) {
+        json hash = upstreamHash(upstream);
+        // Render once with a placeholder endpoint to learn the destination name, so an upstream
+        // already present keeps its address and no port is spent on it.
+        json probe = hash;
+        if (!validHashAddress(probe)) {
+            probe["address"] = "placeholder";
+            probe["port"] = 0;
+        }
+        auto rendered = tmpl::TemplateRenderer(probe).render(upstreamTemplate);
+        if (!rendered) {
+            results.emplace_back(rendered.error());
+            continue;
+        }
+        const std::string name = rendered->value("DestinationName", "");
+        if (name.empty()) {
+            results.emplace_back(
+                makeError(Code::InvalidArgument, "the rendered upstream has no DestinationName"));
+            continue;
+        }
+        auto existing = std::find_if(current.begin(), current.end(), [&](const json& u) {
+            return u.value("DestinationName", "") == name;
+        });
+        if (existing != current.end()) {
+            results.emplace_back(
+                net::Address::tcp(existing->value("LocalBindAddress", "127.0.0.1"),
+                                  static_cast<uint16_t>(existing->value("LocalBindPort", 0))));
+            continue;
+        }
+        net::Address address;
+        if (validHashAddress(hash)) {
+            address = net::Address::tcp(hash["address"].get<std::string>(),
+                                        static_cast<uint16_t>(hash["port"].get<int>()));
+        } else {
+            auto allocated = ports_->allocateAddress(PortAllocator::Direction::Down);
+            if (!allocated) {
+                results.emplace_back(allocated.error());
+                continue;
+            }
+            address = *allocated;
+            hash["address"] = address.host();
+            hash["port"] = address.port();
+        }
+        auto final = tmpl::TemplateRenderer(hash).render(upstreamTemplate);
+        if (!final) {
+            results.emplace_back(final.error());
+            continue;
+        }
+        current.push_back(*final);
+        results.emplace_back(address);
+        publish(telemetry::LifecycleEvent::kUpstreamAdded, proxy.id,
+                {{"upstream", name}, {"address", address.toString()}});
+    }
+    if (current.size() != sizeBefore) {
+        if (auto st = registerUpstreams(*sidecar, current); !st) {
+            return st.error();
+        }
+    }
+    owned_[proxy.id].upstreams = current;
+    return results;
+}
+
+Result<std::vector<std::string>> ConsulMesh::disconnect(const std::vector<std::string>& names,
+                                                        const std::string& proxyId,
+                                                        bool restartProxy) {
+    std::lock_guard lock(mutex_);
+    if (!owned_.count(proxyId)) {
+        return makeError(Code::ServiceNotOwned, proxyId + " was not started by this engine");
+    }
+    auto sidecar = findSidecar(proxyId);
+    if (!sidecar) {
+        return sidecar.error();
+    }
+    std::vector<json> kept;
+    std::vector<std::string> removed;
+    for (const auto& u : sidecar->upstreams) {
+        const std::string name = u.value("DestinationName", "");
+        if (std::find(names.begin(), names.end(), name) != names.end()) {
+            removed.push_back(name);
+        } else {
+            kept.push_back(u);
+        }
+    }
+    if (removed.empty()) {
+        return removed;
+    }
+    if (auto st = registerUpstreams(*sidecar, kept); !st) {
+        return st.error();
+    }
+    owned_[proxyId].upstreams = kept;
+    for (const auto& name : removed) {
+        publish(telemetry::LifecycleEvent::kUpstreamRemoved, proxyId, {{"upstream", name}});
+    }
+    if (restartProxy) {
+        if (ProxySupervisor* p = owned_[proxyId].proxy) {
+            (void)runtime_->run([p] { return p->restart(); });
+        }
+    }
+    return removed;
+}
+
+std::vector<std::string> ConsulMesh::list() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> ids;
+    for (const auto& [id, _] : owned_) {
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+Result<std::vector<std::string>> ConsulMesh::listUpstream(const std::string& proxyId) {
+    std::lock_guard lock(mutex_);
+    if (!owned_.count(proxyId)) {
+        return makeError(Code::ServiceNotOwned, proxyId + " was not started by this engine");
+    }
+    auto sidecar = findSidecar(proxyId);
+    if (!sidecar) {
+        return sidecar.error();
+    }
+    std::vector<std::string> names;
+    for (const auto& u : sidecar->upstreams) {
+        names.push_back(u.value("DestinationName", ""));
+    }
+    return names;
+}
+
+Result<json> ConsulMesh::info(const std::string& serviceId) {
+    auto service = api_.call(ep::agentService(serviceId));
+    if (!service) {
+        return service.error();
+    }
+    return service->raw;
+}
+
+Result<ProxyInfo> ConsulMesh::proxyInfo(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    if (!it->second.proxy) {
+        return makeError(Code::NotFound, serviceId + " runs no proxy");
+    }
+    ProxySupervisor* p = it->second.proxy;
+    return runtime_->run([p] { return p->info(); });
+}
+
+Status ConsulMesh::proxyRestart(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    if (!it->second.proxy) {
+        return makeError(Code::NotFound, serviceId + " runs no proxy");
+    }
+    ProxySupervisor* p = it->second.proxy;
+    return runtime_->run([p] { return p->restart(); });
+}
+
+Result<std::string> ConsulMesh::ttlStatus(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    if (!it->second.ttl) {
+        return makeError(Code::NotFound, serviceId + " has no TTL worker");
+    }
+    TtlWorker* w = it->second.ttl;
+    return runtime_->run([w] { return w->status(); });
+}
+
+Status ConsulMesh::setTtlStatus(const std::string& serviceId, const std::string& status) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    if (!it->second.ttl) {
+        return makeError(Code::NotFound, serviceId + " has no TTL worker");
+    }
+    TtlWorker* w = it->second.ttl;
+    auto st = runtime_->run([w, &status] { return w->setStatus(status); });
+    if (st) {
+        publish(telemetry::LifecycleEvent::kTtlStatus, serviceId, {{"status", status}});
+    }
+    return st;
+}
+
+int ConsulMesh::reregistrations(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    return it == owned_.end() ? 0 : it->second.reregistrations;
+}
+
+void ConsulMesh::onCheckLost(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return;  // stopped meanwhile
+    }
+    if (auto st = api_.call(ep::registerService(it->second.registration, true)); !st) {
+        return;  // agent still away: the next TTL tick tries again
+    }
+    // The agent lost a proxy service's upstreams with it: put back the ones we last registered.
+    if (!it->second.upstreams.empty()) {
+        if (auto sidecar = findSidecar(serviceId); sidecar) {
+            (void)registerUpstreams(*sidecar, it->second.upstreams);
+        }
+    }
+    ++it->second.reregistrations;
+    publish(telemetry::LifecycleEvent::kServiceRegistered, serviceId,
+            {{"address", it->second.address.toString()}, {"reregistered", true}});
+}
+
+}  // namespace meshx::mesh

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <QObject>
+#include <QThreadPool>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "common/mesh_config.h"
+#include "mesh/mesh_runtime.h"
+#include "mesh/service_mesh.h"
+
+namespace meshx::consul {
+class ConsulApi;
+struct AgentService;
+}  // namespace meshx::consul
+
+namespace meshx::mesh {
+
+class DummyListener;
+class PortAllocator;
+class ProxySupervisor;
+class TtlWorker;
+
+// ServiceMesh on a Consul agent (the MeshxConsul adapter). Talks to the agent through ConsulApi,
+// so it runs unchanged against the dev agent and real Consul.
+//
+// Ownership is this engine's memory of what it started (the original keeps it in ETS): a service
+// registered by another process is "not owned" even when it has the same id.
+//
+// Beyond the original: when a TTL update finds its check gone (the agent restarted and lost our
+// registrations), the service is registered again from its rendered registration, with the
+// upstreams it had.
+//
+// Thread: every ServiceMesh method is thread-safe and blocking (one command at a time). TTL
+// workers, proxy supervisors and dummy listeners live on an internal MeshRuntime thread.
+class ConsulMesh final : public ServiceMesh {
+  public:
+    using json = nlohmann::json;
+
+    // `api` must outlive the mesh.
+    static Result<std::unique_ptr<ConsulMesh>> create(consul::ConsulApi& api, MeshConfig config);
+    ~ConsulMesh() override;
+
+    // The built-in template: default registration and TTL, proxy command from the config's
+    // `proxy_template` name (meshx-proxy by default).
+    ServiceTemplate defaultTemplate() const;
+    // A named template from the config, layered over defaultTemplate(); or a proxy template name.
+    Result<ServiceTemplate> namedTemplate(const std::string& name) const;
+    const MeshConfig& config() const { return config_; }
+
+    // ServiceMesh
+    Result<Started> start(const ServiceParams& params, const ServiceTemplate& tmpl,
+                          bool forceRegistration, std::chrono::milliseconds timeout) override;
+    Status stop(const std::string& serviceId) override;
+    Result<std::vector<Result<net::Address>>> connect(const std::vector<nlohmann::json>& upstreams,
+                                                      const nlohmann::json& upstreamTemplate,
+                                                      const ProxyService& proxy) override;
+    Result<std::vector<std::string>> disconnect(const std::vector<std::string>& names,
+                                                const std::string& proxyId,
+                                                bool restartProxy) override;
+    std::vector<std::string> list() override;
+    Result<std::vector<std::string>> listUpstream(const std::string& proxyId) override;
+    Result<nlohmann::json> info(const std::string& serviceId) override;
+    Result<ProxyInfo> proxyInfo(const std::string& serviceId) override;
+    Status proxyRestart(const std::string& serviceId) override;
+    Result<std::string> ttlStatus(const std::string& serviceId) override;
+    Status setTtlStatus(const std::string& serviceId, const std::string& status) override;
+    void stopAll() override;
+
+    // Times an owned service was registered again after the agent lost it. Any thread.
+    int reregistrations(const std::string& serviceId);
+
+  private:
+    struct Owned {
+        nlohmann::json registration;  // as rendered and registered
+        net::Address address;
+        TtlWorker* ttl = nullptr;  // runtime thread objects, owned by the runtime context
+        ProxySupervisor* proxy = nullptr;
+        DummyListener* dummy = nullptr;
+        json upstreams = json::array();  // Proxy.Upstreams we last registered (proxy services)
+        int reregistrations = 0;
+    };
+    struct SidecarView;
+
+    ConsulMesh(consul::ConsulApi& api, MeshConfig config, std::unique_ptr<PortAllocator> ports);
+
+    Result<Started> startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
+                                bool forceRegistration, std::chrono::milliseconds timeout);
+    Status waitPassing(const std::string& serviceId, std::chrono::milliseconds timeout,
+                       ProxySupervisor* proxy);
+    bool isPassing(const std::string& serviceId);
+    // Stops and deregisters everything `owned` holds; the record must already be out of owned_.
+    void teardown(const std::string& serviceId, Owned& owned);
+    Result<SidecarView> findSidecar(const std::string& serviceId);
+    Status registerUpstreams(const SidecarView& sidecar,
+                             const std::vector<nlohmann::json>& upstreams);
+    void onCheckLost(const std::string& serviceId);
+    void publish(const char* name, const std::string& serviceId, nlohmann::json details = {});
+
+    consul::ConsulApi& api_;
+    const MeshConfig config_;
+    std::unique_ptr<PortAllocator> ports_;
+    std::unique_ptr<MeshRuntime> runtime_;
+    std::recursive_mutex mutex_;  // one command at a time; re-registration joins the queue
+    std::map<std::string, Owned> owned_;
+    // Re-registrations run here, off the runtime thread (they take the command lock, which a
+    // command may hold while it waits on the runtime thread).
+    QThreadPool recovery_;
+};
+
+}  // namespace meshx::mesh

@@ -1,0 +1,122 @@
+#include "mesh/service_template.h"
+
+namespace meshx::mesh {
+
+using nlohmann::json;
+
+namespace {
+
+Error templateError(const std::string& what) {
+    return makeError(Code::InvalidArgument, "service template: " + what);
+}
+
+}  // namespace
+
+ServiceTemplate ServiceTemplate::defaults(std::vector<std::string> proxyArgv) {
+    ServiceTemplate t;
+    t.registration = {
+        {"ID", "{{id}}"},
+        {"Name", "{{name}}"},
+        {"Checks",
+         json::array({{{"Name", "TTL check"}, {"CheckID", "ttl:{{id}}"}, {"TTL", "10s"}}})},
+        {"Connect",
+         {{"SidecarService",
+           {{"Proxy",
+             {{"LocalServiceAddress", "{{address}}"}, {"LocalServicePort", "{{$port$}}"}}}}}}}};
+    t.ttl = TtlSpec{};
+    t.proxy = std::move(proxyArgv);
+    return t;
+}
+
+Result<ServiceTemplate> ServiceTemplate::fromJson(const json& j, const ServiceTemplate& base) {
+    if (!j.is_object()) {
+        return templateError("must be a JSON object with registration, ttl and proxy");
+    }
+    ServiceTemplate t = base;
+    for (const auto& [key, v] : j.items()) {
+        if (key == "registration") {
+            if (!v.is_object()) {
+                return templateError("'registration' must be an object");
+            }
+            t.registration = v;
+        } else if (key == "ttl") {
+            if (v.is_null()) {
+                t.ttl.reset();
+                continue;
+            }
+            if (!v.is_object()) {
+                return templateError("'ttl' must be an object {id, status, ttl} or null");
+            }
+            TtlSpec spec;
+            for (const auto& [tk, tv] : v.items()) {
+                if (tk == "id" && tv.is_string()) {
+                    spec.checkId = tv.get<std::string>();
+                } else if (tk == "status" && tv.is_string()) {
+                    spec.status = tv.get<std::string>();
+                } else if (tk == "ttl" && tv.is_number_integer() && tv.get<long long>() > 0) {
+                    spec.intervalMs = tv.get<int>();
+                } else {
+                    return templateError("unknown or mistyped key 'ttl." + tk + "'");
+                }
+            }
+            t.ttl = spec;
+        } else if (key == "proxy") {
+            if (v.is_null()) {
+                t.proxy.reset();
+                continue;
+            }
+            if (!v.is_array() || v.empty()) {
+                return templateError("'proxy' must be a non-empty list of strings or null");
+            }
+            std::vector<std::string> argv;
+            for (const auto& a : v) {
+                if (!a.is_string()) {
+                    return templateError("'proxy' must be a list of strings");
+                }
+                argv.push_back(a.get<std::string>());
+            }
+            t.proxy = std::move(argv);
+        } else {
+            return templateError("unknown key '" + key + "' (registration, ttl, proxy)");
+        }
+    }
+    return t;
+}
+
+json ServiceTemplate::toJson() const {
+    json j = {{"registration", registration}};
+    j["ttl"] = ttl ? json{{"id", ttl->checkId}, {"status", ttl->status}, {"ttl", ttl->intervalMs}}
+                   : json(nullptr);
+    j["proxy"] = proxy ? json(*proxy) : json(nullptr);
+    return j;
+}
+
+json defaultUpstreamTemplate() {
+    return {{"DestinationName", "{{name}}"},
+            {"LocalBindAddress", "{{address}}"},
+            {"LocalBindPort", "{{$port$}}"}};
+}
+
+std::vector<std::string> namedProxyCommands() {
+    return {"meshx-proxy", "consul-connect-proxy", "consul-connect-envoy"};
+}
+
+Result<std::vector<std::string>> proxyCommand(const std::string& name,
+                                              const std::string& meshxProxyPath) {
+    if (name == "meshx-proxy") {
+        return std::vector<std::string>{meshxProxyPath, "-sidecar-for", "{{id}}"};
+    }
+    if (name == "consul-connect-proxy") {
+        return std::vector<std::string>{"consul", "connect",      "proxy", "-log-level",
+                                        "err",    "-sidecar-for", "{{id}}"};
+    }
+    if (name == "consul-connect-envoy") {
+        return std::vector<std::string>{"consul", "connect", "envoy", "-sidecar-for",
+                                        "{{id}}", "--",      "-l",    "error"};
+    }
+    return makeError(Code::InvalidArgument, "unknown proxy template '" + name +
+                                                "' (meshx-proxy, consul-connect-proxy, "
+                                                "consul-connect-envoy)");
+}
+
+}  // namespace meshx::mesh

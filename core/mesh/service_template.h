@@ -1,0 +1,53 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace meshx::mesh {
+
+// How the TTL worker keeps a service's check alive: which check, what status, how often.
+struct TtlSpec {
+    std::string checkId = "ttl:{{id}}";  // a template until rendered
+    std::string status = "passing";
+    int intervalMs = 5000;
+};
+
+// What `start` renders against the Mustache hash: the registration (a structured template), the TTL
+// worker spec and the sidecar proxy argv. Mirrors MeshxConsul's [registration:, ttl:, proxy:]
+// keyword list; a part left out of a user template is taken from the defaults.
+struct ServiceTemplate {
+    nlohmann::json registration;
+    std::optional<TtlSpec> ttl;                     // nullopt: no TTL worker
+    std::optional<std::vector<std::string>> proxy;  // nullopt: no sidecar process
+
+    // Registration ID {{id}}, Name {{name}}, one TTL check ttl:{{id}} of 10s, a sidecar whose
+    // Proxy points at {{address}}:{{$port$}}; TTL passing every 5 s; `proxyArgv` as the command.
+    static ServiceTemplate defaults(std::vector<std::string> proxyArgv);
+
+    // Parses a JSON template `{"registration": {...}, "ttl": {"id","status","ttl"} | null,
+    // "proxy": [argv...] | null}`; missing parts come from `base`. Unknown keys, a registration
+    // that is not an object, a proxy that is not a list of strings: InvalidArgument naming it.
+    static Result<ServiceTemplate> fromJson(const nlohmann::json& json,
+                                            const ServiceTemplate& base);
+    nlohmann::json toJson() const;
+};
+
+// Upstream template: DestinationName {{name}}, LocalBindAddress {{address}},
+// LocalBindPort {{$port$}}.
+nlohmann::json defaultUpstreamTemplate();
+
+// Named proxy commands (the settings dialog lists these names):
+//   "meshx-proxy"           our built-in sidecar: meshx-proxy -sidecar-for {{id}}
+//   "consul-connect-proxy"  consul connect proxy -log-level err -sidecar-for {{id}}
+//   "consul-connect-envoy"  consul connect envoy -sidecar-for {{id}} -- -l error
+// `meshxProxyPath` is where our own binary lives (next to the running program when it exists).
+std::vector<std::string> namedProxyCommands();
+Result<std::vector<std::string>> proxyCommand(const std::string& name,
+                                              const std::string& meshxProxyPath);
+
+}  // namespace meshx::mesh
