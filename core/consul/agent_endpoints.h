@@ -12,6 +12,7 @@
 // Typed calls of the local agent's endpoints (reference §2). Run them with ConsulApi::call
 // (blocking, any thread) or callAsync (engine thread). Ids are percent-encoded here; pass them
 // as they are (`ttl:web-host1`).
+// The functions only build a Call (no I/O): any thread.
 namespace meshx::consul::endpoints {
 
 // GET /agent/self

@@ -22,8 +22,9 @@ namespace meshx::consul {
 //
 // Index mode (catalog, health, intentions, CA roots, leaf): sends the last X-Consul-Index with
 // `wait`; a result whose index differs from the last delivered one is a change. Per reference
-// §1.8, when the index goes backwards the next query is sent with no index (a fresh read), and
-// an index of 0 is sent as 1 so a buggy agent cannot make the loop spin.
+// §1.8, an index of 0 (an agent bug) counts as 1, so the loop keeps blocking instead of
+// spinning, and when the index goes backwards the next query is sent with no index (a fresh
+// read). Start/stop from one thread at a time.
 // Hash mode (/agent/service/:id): sends the last X-Consul-ContentHash; a new hash is a change.
 //
 // Errors (agent down, 5xx, 404 when a watched service disappears, an undecodable reply) are

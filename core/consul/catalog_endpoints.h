@@ -9,6 +9,7 @@
 
 // Typed calls of the catalog and health endpoints (reference §3). All block by index: pass the
 // previous Indexed::index in `blocking` (or use BlockingWatcher).
+// The functions only build a Call (no I/O): any thread.
 namespace meshx::consul::endpoints {
 
 struct HealthQuery {

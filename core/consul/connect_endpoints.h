@@ -10,6 +10,7 @@
 #include "consul/connect_types.h"
 
 // Typed calls of the Connect endpoints (reference §4).
+// The functions only build a Call (no I/O): any thread.
 namespace meshx::consul::endpoints {
 
 // GET /agent/connect/ca/roots (blocks by index).

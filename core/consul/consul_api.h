@@ -38,7 +38,8 @@ class ConsulApi {
     // `done` on the worker thread. Cancel through request.cancel.
     virtual void sendAsync(Request request, QObject* context, ResponseCallback done) = 0;
 
-    // Typed forms of the two above; `decode` runs on the delivering thread.
+    // Typed forms of the two above, same threads; `decode` runs on the delivering thread
+    // (the caller's for call, `context`'s for callAsync).
     template <typename T>
     Result<T> call(const Call<T>& c) {
         auto response = send(c.request);

@@ -107,6 +107,12 @@ std::once_flag gCurlInit;
 Result<std::unique_ptr<CurlTransport>> CurlTransport::create(const MeshConfig& config,
                                                              const ClientOptions& options) {
     std::call_once(gCurlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    // The token goes into a header line verbatim: a control character would let it inject
+    // headers. The message does not quote it.
+    if (std::any_of(config.token.begin(), config.token.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7F; })) {
+        return makeError(Code::InvalidArgument, "ACL token contains control characters");
+    }
     if (config.agent.scheme == AgentEndpoint::Scheme::Https) {
         for (auto [path, what] : {std::pair{&config.caCert, "CA certificate"},
                                   std::pair{&config.clientCert, "client certificate"},

@@ -7,6 +7,7 @@
 #include "consul/call.h"
 
 // Typed calls of the KV store (the console shows it). Keys keep their '/' hierarchy.
+// The functions only build a Call (no I/O): any thread.
 namespace meshx::consul::endpoints {
 
 // GET /kv/:key?raw : the value's bytes, or nullopt when the key does not exist (a 404 is an

@@ -5,6 +5,7 @@
 
 #include "consul/backoff.h"
 #include "consul/cancel_token.h"
+#include "consul/consul_client.h"
 #include "consul/consul_error.h"
 #include "consul/request.h"
 #include "consul/url_encoding.h"
@@ -94,6 +95,15 @@ class TestConsulBasics : public QObject {
         QCOMPARE(woken, 1);  // unregistered with `reg`
         auto late = token.onCancel([&] { ++woken; });
         QCOMPARE(woken, 2);  // already cancelled: runs at once
+    }
+
+    void tokenWithControlCharactersIsRejected() {
+        meshx::MeshConfig config;
+        config.token = "abc\r\nX-Injected: 1";
+        auto client = meshx::consul::ConsulClient::create(config);
+        QVERIFY(!client);
+        QCOMPARE(client.error().code, Code::InvalidArgument);
+        QVERIFY(client.error().message.find("abc") == std::string::npos);
     }
 
     void blockingWaitDefaultsAndCap() {
