@@ -1,0 +1,262 @@
+// RPC benchmark against a raw TCP echo baseline measured in the same run (not part of CTest).
+//
+//   bench_rpc [seconds-per-case]   (default 3; total run time stays under 60 s)
+//
+// Cases: 64-byte call p50/p99 with one worker, calls/s with 16 workers, 1 MiB echo MB/s without
+// and with crc32 checksums. Server threads are pinned to CPU 0 and client threads to CPU 1 (when
+// the machine has two CPUs or more). Prints one table with ratios to the baseline.
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "rpc/rpc_client_pool.h"
+#include "rpc/rpc_server.h"
+#include "rpc/transport/socket_ops.h"
+#include "rpc/wire/crc32_checksum.h"
+
+using namespace meshx::rpc;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int g_cpus = 1;
+double g_seconds = 3.0;
+
+void pin(int cpu) {
+    if (g_cpus < 2)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % g_cpus, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+bool readAll(int fd, uint8_t* p, size_t n) {
+    while (n > 0) {
+        ssize_t r = ::recv(fd, p, n, 0);
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= static_cast<size_t>(r);
+    }
+    return true;
+}
+
+bool writeAll(int fd, const uint8_t* p, size_t n) {
+    while (n > 0) {
+        ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= static_cast<size_t>(r);
+    }
+    return true;
+}
+
+// Baseline: a thread-per-connection TCP echo server speaking u32 length + bytes.
+class RawEchoServer {
+  public:
+    RawEchoServer() {
+        auto fd = transport::listenOn(meshx::net::Address::tcp("127.0.0.1", 0));
+        listen_ = *fd;
+        port_ = transport::localAddress(listen_, meshx::net::Address::tcp("127.0.0.1", 0))->port();
+        accept_ = std::thread([this] {
+            pin(0);
+            for (;;) {
+                auto c = transport::acceptOn(listen_);
+                if (!c)
+                    return;
+                transport::setNoDelay(*c);
+                conns_.emplace_back([fd = *c] {
+                    pin(0);
+                    std::vector<uint8_t> buf;
+                    uint8_t len[4];
+                    while (readAll(fd, len, 4)) {
+                        const uint32_t n = (uint32_t(len[0]) << 24) | (uint32_t(len[1]) << 16) |
+                                           (uint32_t(len[2]) << 8) | len[3];
+                        buf.resize(n);
+                        if (!readAll(fd, buf.data(), n) || !writeAll(fd, len, 4) ||
+                            !writeAll(fd, buf.data(), n))
+                            break;
+                    }
+                    ::close(fd);
+                });
+            }
+        });
+    }
+    ~RawEchoServer() {
+        ::shutdown(listen_, SHUT_RDWR);
+        accept_.join();
+        ::close(listen_);
+        for (auto& t : conns_)
+            t.join();
+    }
+    uint16_t port() const { return port_; }
+
+  private:
+    int listen_ = -1;
+    uint16_t port_ = 0;
+    std::thread accept_;
+    std::vector<std::thread> conns_;
+};
+
+// One client connection of the baseline.
+struct RawClient {
+    int fd = -1;
+    explicit RawClient(uint16_t port) {
+        fd = *transport::connectTo(meshx::net::Address::tcp("127.0.0.1", port),
+                                   std::chrono::seconds(5));
+    }
+    ~RawClient() { ::close(fd); }
+    bool echo(const std::vector<uint8_t>& out, std::vector<uint8_t>& in) {
+        uint8_t len[4] = {uint8_t(out.size() >> 24), uint8_t(out.size() >> 16),
+                          uint8_t(out.size() >> 8), uint8_t(out.size())};
+        iovec v[2] = {{len, 4}, {const_cast<uint8_t*>(out.data()), out.size()}};
+        msghdr m{};
+        m.msg_iov = v;
+        m.msg_iovlen = 2;
+        if (::sendmsg(fd, &m, MSG_NOSIGNAL) != ssize_t(4 + out.size()))
+            return false;
+        if (!readAll(fd, len, 4))
+            return false;
+        in.resize(out.size());
+        return readAll(fd, in.data(), in.size());
+    }
+};
+
+struct Figures {
+    double p50us = 0, p99us = 0, callsPerSec = 0, mbPerSec = 0;
+};
+
+// Runs `op` on `threads` client threads for g_seconds; records per-op latency on thread 0.
+template <typename MakeOp>
+Figures run(int threads, size_t bytesPerOp, MakeOp makeOp) {
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> ops{0};
+    std::vector<double> lat;
+    std::vector<std::thread> ts;
+    const auto start = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+        ts.emplace_back([&, t] {
+            pin(1);
+            auto op = makeOp();
+            uint64_t n = 0;
+            while (!stop.load(std::memory_order_relaxed)) {
+                const auto a = Clock::now();
+                if (!op()) {
+                    std::fprintf(stderr, "operation failed\n");
+                    break;
+                }
+                if (t == 0 && lat.size() < 2000000)
+                    lat.push_back(
+                        std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+                ++n;
+            }
+            ops += n;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(g_seconds));
+    stop = true;
+    for (auto& t : ts)
+        t.join();
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    Figures f;
+    std::sort(lat.begin(), lat.end());
+    if (!lat.empty()) {
+        f.p50us = lat[lat.size() / 2];
+        f.p99us = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+    }
+    f.callsPerSec = double(ops.load()) / secs;
+    f.mbPerSec = f.callsPerSec * double(bytesPerOp) * 2 / 1e6;  // both directions
+    return f;
+}
+
+Figures rawCase(uint16_t port, int threads, size_t size) {
+    return run(threads, size, [port, size] {
+        auto c = std::make_shared<RawClient>(port);
+        auto out = std::make_shared<std::vector<uint8_t>>(size, 0x5a);
+        auto in = std::make_shared<std::vector<uint8_t>>();
+        return [c, out, in] { return c->echo(*out, *in); };
+    });
+}
+
+Figures rpcCase(int threads, size_t size, bool crc) {
+    RpcServerOptions so;
+    so.address = meshx::net::Address::tcp("127.0.0.1", 0);
+    so.id = "Bench.Server";
+    if (crc)
+        so.checksum = &wire::Crc32Checksum::instance();
+    RpcServer server(so);
+    (void)server.add("echo", [](Payload&& p) -> RpcResult<Payload> { return std::move(p); });
+    std::atomic<bool> pinned{false};
+    if (!server.start().ok())
+        return {};
+    RpcClientOptions co;
+    co.address = server.address();
+    co.id = "Bench.Client";
+    co.size = static_cast<size_t>(threads);
+    co.maxOverflow = 0;
+    co.checksum = so.checksum;
+    RpcClientPool pool(co);
+    if (!pool.start().ok())
+        return {};
+    (void)pinned;
+    return run(threads, size, [&pool, size] {
+        auto arg = std::make_shared<Payload>();
+        arg->bytes.assign(size, 0x5a);
+        return [&pool, arg] {
+            auto r = pool.call("echo", *arg);
+            return r.ok() && r->bytes.size() == arg->bytes.size();
+        };
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    g_cpus = static_cast<int>(std::thread::hardware_concurrency());
+    if (argc > 1)
+        g_seconds = std::max(0.5, std::min(5.0, std::atof(argv[1])));
+    // The server side pins its threads to CPU 0: the RPC server's accept and connection threads
+    // inherit the affinity of the thread that creates them, so set it here and re-pin clients.
+    pin(0);
+    RawEchoServer raw;
+
+    const size_t small = 64, big = 1 << 20;
+    Figures raw1 = rawCase(raw.port(), 1, small);
+    Figures rpc1 = rpcCase(1, small, false);
+    Figures raw16 = rawCase(raw.port(), 16, small);
+    Figures rpc16 = rpcCase(16, small, false);
+    Figures rawBig = rawCase(raw.port(), 1, big);
+    Figures rpcBig = rpcCase(1, big, false);
+    Figures rpcBigCrc = rpcCase(1, big, true);
+
+    std::printf(
+        "\nMeshxRpc-compatible RPC vs raw TCP echo (same run, %.1f s per case, %d CPUs, client on "
+        "CPU 1, server on CPU 0)\n\n",
+        g_seconds, g_cpus);
+    std::printf("%-38s %14s %14s %8s %s\n", "case", "raw TCP", "rpc", "ratio", "goal");
+    auto row = [](const char* name, double a, double b, bool lowerIsBetter, const char* goal) {
+        const double ratio = lowerIsBetter ? b / a : b / a;
+        std::printf("%-38s %14.1f %14.1f %8.2f %s\n", name, a, b, ratio, goal);
+    };
+    row("64 B, 1 worker: calls/s", raw1.callsPerSec, rpc1.callsPerSec, false, ">= 0.8");
+    row("64 B, 1 worker: p50 latency (us)", raw1.p50us, rpc1.p50us, true, "<= 1.3");
+    row("64 B, 1 worker: p99 latency (us)", raw1.p99us, rpc1.p99us, true, "");
+    row("64 B, 16 workers: calls/s", raw16.callsPerSec, rpc16.callsPerSec, false, ">= 0.7");
+    row("1 MiB echo, no checksum: MB/s", rawBig.mbPerSec, rpcBig.mbPerSec, false, ">= 0.5");
+    row("1 MiB echo, crc32: MB/s", rawBig.mbPerSec, rpcBigCrc.mbPerSec, false, ">= 0.3");
+    std::printf("\n(MB/s counts both directions; ratio = rpc / raw)\n");
+    return 0;
+}
