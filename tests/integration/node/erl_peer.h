@@ -11,7 +11,8 @@
 
 // A real `erl` node run as a child process for the node integration tests. It prints a marker
 // from -eval once booted (distribution is up before -eval runs), so tests wait for that line
-// instead of sleeping. Killed (SIGKILL) and reaped on destruction. Test thread only.
+// instead of sleeping. Killed (SIGKILL) and reaped on destruction, and halts by itself if the
+// test process dies. Test thread only.
 class ErlPeer {
   public:
     ErlPeer() = default;
@@ -90,7 +91,11 @@ class ErlPeer {
 
   private:
     bool start(const QStringList& args, const QString& eval) {
-        QString ready = eval.isEmpty() ? QString() : eval + ", ";
+        // The peer halts when its stdin (our pipe) closes, so a crashed test leaves no erl behind.
+        QString ready =
+            "spawn(fun() -> P = open_port({fd, 0, 1}, [eof, binary]), "
+            "(fun L() -> receive {P, eof} -> erlang:halt(); _ -> L() end end)() end), ";
+        ready += eval.isEmpty() ? QString() : eval + ", ";
         ready += "io:format(\"meshx-peer-ready~n\")";
         process_.setProcessChannelMode(QProcess::MergedChannels);
         process_.start(QStringLiteral(MESHX_ERL), args + QStringList{"-noinput", "-eval", ready});
