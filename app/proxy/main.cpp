@@ -1,39 +1,47 @@
 // meshx-proxy: the built-in sidecar proxy (like `consul connect proxy -sidecar-for ID`).
+// Only argument parsing and signals live here; the program is ProxyProgram in core/proxy.
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "meshx/version.h"
-
-namespace {
-
-constexpr const char* kUsage = R"(Usage: meshx-proxy -sidecar-for SERVICE_ID [options]
-
-Runs the sidecar proxy of a registered service: a public mTLS listener in front of the local
-service and one plain listener per upstream.
-
-Options:
-  -sidecar-for ID     service whose connect-proxy registration to serve
-  -http-addr ADDR     agent address (default $CONSUL_HTTP_ADDR or 127.0.0.1:8500)
-  -token T            ACL token (default $CONSUL_HTTP_TOKEN)
-  -log-level LEVEL    trace, debug, info, warn, err (default info)
-  --help, --version
-)";
-
-}  // namespace
+#include "proxy/command_line.h"
+#include "proxy/proxy_program.h"
 
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--help" || a == "-help" || a == "-h") {
-            std::fputs(kUsage, stdout);
-            return 0;
-        }
-        if (a == "--version" || a == "-version") {
-            std::printf("meshx-proxy %s\n", meshx::kVersion);
-            return 0;
-        }
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto cl = meshx::proxy::CommandLine::parse(args, [](const char* name) {
+        const char* v = std::getenv(name);
+        return std::string(v == nullptr ? "" : v);
+    });
+    if (!cl) {
+        std::fprintf(stderr, "%s\n\n%s", cl.error().message.c_str(),
+                     meshx::proxy::CommandLine::usage());
+        return 1;
     }
-    std::fputs("meshx-proxy: the sidecar proxy is not built yet\n", stderr);
-    return 1;
+    if (cl->help) {
+        std::fputs(meshx::proxy::CommandLine::usage(), stdout);
+        return 0;
+    }
+    if (cl->version) {
+        std::printf("meshx-proxy %s\n", meshx::kVersion);
+        return 0;
+    }
+
+    // Block the stop signals in every thread (threads inherit the mask), then wait for them
+    // here: no async-signal-safety concerns and no thread is interrupted mid-call.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+    meshx::proxy::ProxyProgram program(std::move(*cl), [&stop] {
+        int sig = 0;
+        sigwait(&stop, &sig);
+    });
+    return program.run();
 }

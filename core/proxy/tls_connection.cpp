@@ -8,6 +8,7 @@
 #include <climits>
 
 #include "proxy/openssl_util.h"
+#include "proxy/socket_bio.h"
 
 namespace meshx::proxy {
 
@@ -24,7 +25,8 @@ int connectionIndex() {
 TlsConnection::TlsConnection(std::shared_ptr<const TlsContext> context, Role role, Socket socket)
     : context_(std::move(context)), socket_(std::move(socket)) {
     ssl_ = SSL_new(role == Role::Server ? context_->serverContext() : context_->clientContext());
-    SSL_set_fd(ssl_, socket_.fd());
+    BIO* bio = SocketBio::create(socket_.fd());
+    SSL_set_bio(ssl_, bio, bio);  // the SSL owns the BIO (one reference for both directions)
     if (role == Role::Server) {
         SSL_set_accept_state(ssl_);
     } else {
@@ -85,7 +87,7 @@ IoResult TlsConnection::failure(int ret, const char* op) {
         case SSL_ERROR_ZERO_RETURN:
             return {IoResult::Status::Eof, 0, true};
         case SSL_ERROR_SYSCALL: {
-            int e = errno;
+            int e = SocketBio::lastErrno(SSL_get_rbio(ssl_));
             ERR_clear_error();
             error_ = e == 0 ? std::string("EOF") : Socket::errnoText(e);
             if (e == 0 && std::string(op) == "read") {
@@ -114,7 +116,10 @@ IoResult TlsConnection::read(char* dst, size_t len) {
     size_t got = 0;
     int ret = SSL_read_ex(ssl_, dst, len, &got);
     if (ret == 1) {
-        return {IoResult::Status::Ok, got, false};
+        // Nothing buffered in OpenSSL and the socket drained by its last recv(): the next
+        // SSL_read would only learn EAGAIN.
+        bool exhausted = SSL_has_pending(ssl_) == 0 && SocketBio::drained(SSL_get_rbio(ssl_));
+        return {IoResult::Status::Ok, got, exhausted};
     }
     return failure(ret, "read");
 }
