@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "meshx/version.h"
@@ -31,17 +32,19 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    // Block the stop signals in every thread (threads inherit the mask), then wait for them
-    // here: no async-signal-safety concerns and no thread is interrupted mid-call.
+    // Block the stop signals in every thread (threads inherit the mask) and take them in one
+    // thread with sigwait: no async-signal-safety concerns, no thread interrupted mid-call.
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-    meshx::proxy::ProxyProgram program(std::move(*cl), [&stop] {
+    meshx::proxy::ProxyProgram program(std::move(*cl));
+    std::thread([&stop, &program] {
         int sig = 0;
         sigwait(&stop, &sig);
-    });
+        program.requestStop();
+    }).detach();
     return program.run();
 }

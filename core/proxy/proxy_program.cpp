@@ -1,21 +1,47 @@
 #include "proxy/proxy_program.h"
 
+#include <algorithm>
+
+#include "common/mesh_config.h"
+#include "consul/agent_endpoints.h"
+#include "consul/consul_client.h"
+#include "proxy/certificate_watcher.h"
+#include "proxy/config_watcher.h"
+#include "proxy/consul_authorizer.h"
+#include "proxy/consul_discovery.h"
 #include "proxy/logger.h"
 #include "proxy/proxy.h"
+#include "proxy/sidecar_lookup.h"
 #include "proxy/static_authorizer.h"
 #include "proxy/static_config_file.h"
 #include "proxy/static_discovery.h"
 
 namespace meshx::proxy {
 
-ProxyProgram::ProxyProgram(CommandLine commandLine, std::function<void()> waitForStop,
-                           Options options)
-    : cl_(std::move(commandLine)), waitForStop_(std::move(waitForStop)), options_(options) {}
+ProxyProgram::ProxyProgram(CommandLine commandLine, Options options)
+    : cl_(std::move(commandLine)), options_(options) {}
+
+ProxyProgram::~ProxyProgram() {
+    certificates_.reset();
+    configWatcher_.reset();
+    client_.reset();
+    proxy_.reset();
+}
+
+void ProxyProgram::requestStop() {
+    control_.quit();
+}
 
 void ProxyProgram::line(FILE* stream, const std::string& text) {
     std::fputs(text.c_str(), stream);
     std::fputc('\n', stream);
     std::fflush(stream);
+}
+
+void ProxyProgram::fail(const std::string& what) {
+    line(options_.err, "==> " + what);
+    exitCode_ = 1;
+    control_.quit();
 }
 
 void ProxyProgram::banner(const std::vector<std::pair<std::string, std::string>>& mode) {
@@ -34,49 +60,141 @@ void ProxyProgram::banner(const std::vector<std::pair<std::string, std::string>>
 
 int ProxyProgram::run() {
     line(options_.out, "==> Consul Connect proxy starting...");
-    return cl_.configFile.empty() ? runAgent() : runStatic();
-}
-
-int ProxyProgram::runStatic() {
-    auto file = StaticConfigFile::load(cl_.configFile);
-    if (!file) {
-        line(options_.err, "==> Error preparing configuration: " + file.error().message);
-        return 1;
-    }
-    auto tls = TlsContext::create(file->tls);
-    if (!tls) {
-        line(options_.err, "==> Failed initializing proxy: " + tls.error().message);
-        return 1;
-    }
-    banner({{"Configuration mode", "File"},
-            {"Config file", cl_.configFile},
-            {"Proxy ID", file->config.proxyId}});
-
-    Logger log(
+    FILE* out = options_.out;
+    log_ = std::make_unique<Logger>(
         *Logger::parseLevel(cl_.logLevel),
-        [out = options_.out](const std::string& l) {
+        [out](const std::string& l) {
             std::fwrite(l.data(), 1, l.size(), out);
             std::fflush(out);
         },
         "    ");
-    Proxy proxy(log, std::make_shared<StaticAuthorizer>(file->denied),
-                std::make_shared<StaticDiscovery>(file->instances));
-    proxy.start();
-    proxy.setTls(*tls);
-    if (auto st = proxy.setConfig(file->config); !st) {
-        line(options_.err, "==> Failed initializing proxy: " + st.error().message);
-        proxy.shutdown(std::chrono::milliseconds(0));
-        return 1;
+    if (cl_.configFile.empty()) {
+        control_.post([this] { lookUpAgent(); });
+    } else {
+        control_.post([this] { runStatic(); });
     }
-    waitForStop_();
-    proxy.shutdown(options_.shutdownGrace);
-    line(options_.out, "==> Consul Connect proxy shutdown");
-    return 0;
+    control_.run();
+
+    // Stop the sources of change first, then the data plane, then the client.
+    certificates_.reset();
+    configWatcher_.reset();
+    if (proxy_) {
+        proxy_->shutdown(options_.shutdownGrace);
+    }
+    client_.reset();
+    if (exitCode_ == 0) {
+        line(options_.out, "==> Consul Connect proxy shutdown");
+    }
+    return exitCode_;
 }
 
-int ProxyProgram::runAgent() {
-    line(options_.err, "==> Error preparing configuration: agent mode is not available yet");
-    return 1;
+void ProxyProgram::runStatic() {
+    auto file = StaticConfigFile::load(cl_.configFile);
+    if (!file) {
+        fail("Error preparing configuration: " + file.error().message);
+        return;
+    }
+    auto tls = TlsContext::create(file->tls);
+    if (!tls) {
+        fail("Failed initializing proxy: " + tls.error().message);
+        return;
+    }
+    banner({{"Configuration mode", "File"},
+            {"Config file", cl_.configFile},
+            {"Proxy ID", file->config.proxyId}});
+    proxy_ = std::make_unique<Proxy>(*log_, std::make_shared<StaticAuthorizer>(file->denied),
+                                     std::make_shared<StaticDiscovery>(file->instances));
+    proxy_->start();
+    proxy_->setTls(*tls);
+    if (auto st = proxy_->setConfig(file->config); !st) {
+        fail("Failed initializing proxy: " + st.error().message);
+    }
+}
+
+void ProxyProgram::lookUpAgent() {
+    if (!client_) {
+        MeshConfig config;
+        if (auto st = config.applyEnvironment(); !st) {
+            fail("Error preparing configuration: " + st.error().message);
+            return;
+        }
+        if (!cl_.httpAddr.empty()) {
+            auto endpoint = AgentEndpoint::parse(cl_.httpAddr);
+            if (!endpoint) {
+                fail("Error preparing configuration: " + endpoint.error().message);
+                return;
+            }
+            config.agent = *endpoint;
+        }
+        if (!cl_.token.empty()) {
+            config.token = cl_.token;
+        }
+        auto client = consul::ConsulClient::create(config);
+        if (!client) {
+            fail("Error connecting to Consul agent: " + client.error().message);
+            return;
+        }
+        client_ = std::move(*client);
+    }
+    if (!cl_.proxyId.empty()) {
+        startAgentMode(cl_.proxyId);
+        return;
+    }
+    auto services = client_->call(consul::endpoints::agentServices());
+    if (!services && services.error().code == Code::AgentUnreachable) {
+        // The agent may start after its sidecars: keep trying, with growing pauses.
+        auto delay =
+            std::min(options_.retryMax, options_.retryInitial * (1 << std::min(retries_, 6)));
+        ++retries_;
+        std::string retryIn = std::to_string(delay.count()) + "ms";
+        log_->error("proxy", "cannot reach the agent, retrying",
+                    {{"error", services.error().message}, {"retry_in", retryIn}});
+        control_.runAfter(delay, [this] { lookUpAgent(); });
+        return;
+    }
+    if (!services) {
+        fail("Error preparing configuration: " + services.error().message);
+        return;
+    }
+    auto proxyId = findSidecarProxyId(*services, cl_.sidecarFor);
+    if (!proxyId) {
+        fail("Error preparing configuration: " + proxyId.error().message);
+        return;
+    }
+    startAgentMode(*proxyId);
+}
+
+void ProxyProgram::startAgentMode(const std::string& proxyId) {
+    std::vector<std::pair<std::string, std::string>> mode = {{"Configuration mode", "Agent API"}};
+    if (cl_.proxyId.empty()) {
+        mode.emplace_back("Sidecar for ID", cl_.sidecarFor);
+    }
+    mode.emplace_back("Proxy ID", proxyId);
+    banner(mode);
+
+    proxy_ = std::make_unique<Proxy>(*log_, std::make_shared<ConsulAuthorizer>(*client_),
+                                     std::make_shared<ConsulDiscovery>(*client_, *log_));
+    proxy_->start();
+    configWatcher_ = std::make_unique<ConfigWatcher>(
+        *client_, *log_, proxyId,
+        [this](const ProxyConfig& config) { control_.post([this, config] { onConfig(config); }); });
+    configWatcher_->start();
+}
+
+void ProxyProgram::onConfig(const ProxyConfig& config) {
+    if (auto st = proxy_->setConfig(config); !st) {
+        log_->error("proxy", "invalid proxy configuration", {{"error", st.error().message}});
+        return;
+    }
+    // The leaf names the proxied service; a new name needs a new leaf watch.
+    if (!certificates_ || certificates_->service() != config.proxiedServiceName) {
+        certificates_.reset();
+        Proxy* proxy = proxy_.get();
+        certificates_ = std::make_unique<CertificateWatcher>(
+            *client_, *log_, config.proxiedServiceName,
+            [proxy](std::shared_ptr<const TlsContext> tls) { proxy->setTls(std::move(tls)); });
+        certificates_->start();
+    }
 }
 
 }  // namespace meshx::proxy

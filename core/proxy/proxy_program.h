@@ -2,20 +2,34 @@
 
 #include <chrono>
 #include <cstdio>
-#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "proxy/command_line.h"
+#include "proxy/event_loop.h"
+
+namespace meshx::consul {
+class ConsulClient;
+}
 
 namespace meshx::proxy {
 
-// What `meshx-proxy` does once its flags are parsed: print the banner, build the proxy from the
-// agent (or from -config-file), run until asked to stop, shut down with a grace period.
+class CertificateWatcher;
+class ConfigWatcher;
+class Logger;
+class Proxy;
+
+// What `meshx-proxy` does once its flags are parsed: print the banner, find the sidecar's
+// registration (or read -config-file), run the proxy with its watches until asked to stop, then
+// shut down with a grace period.
 //
 // Output as Consul's proxy writes it: the `==>` banners, the mode block and every log line go
 // to `out` (errors included, indented by 4); failures of the command itself to `err`.
+//
+// The thread that calls run() becomes the control thread: watch results are posted to it, so
+// starting and replacing watches happens in one place, in order.
 class ProxyProgram {
   public:
     struct Options {
@@ -23,27 +37,44 @@ class ProxyProgram {
         FILE* err = stderr;
         // How long open connections may run on after a stop request.
         std::chrono::milliseconds shutdownGrace{std::chrono::seconds(5)};
+        // Retry delays while the agent cannot be reached at start.
+        std::chrono::milliseconds retryInitial{250};
+        std::chrono::milliseconds retryMax{std::chrono::seconds(10)};
     };
 
-    // `waitForStop` blocks until SIGTERM/SIGINT (main) or a test's latch; it runs on the thread
-    // that calls run().
-    ProxyProgram(CommandLine commandLine, std::function<void()> waitForStop, Options options);
-    ProxyProgram(CommandLine commandLine, std::function<void()> waitForStop)
-        : ProxyProgram(std::move(commandLine), std::move(waitForStop), Options{}) {}
+    ProxyProgram(CommandLine commandLine, Options options);
+    explicit ProxyProgram(CommandLine commandLine)
+        : ProxyProgram(std::move(commandLine), Options{}) {}
+    ~ProxyProgram();
 
-    // Any one thread. Returns the process exit code: 0 after a clean stop, 1 when start-up
-    // failed.
+    // Blocks until stopped. Returns the exit code: 0 after a requested stop, 1 when start-up
+    // failed (bad config, no sidecar registered, agent error other than unreachable).
     int run();
+    // Any thread, also before run(). Begins the shutdown.
+    void requestStop();
 
   private:
-    int runStatic();
-    int runAgent();
+    void runStatic();
+    void lookUpAgent();
+    void startAgentMode(const std::string& proxyId);
+    void onConfig(const struct ProxyConfig& config);
+    void fail(const std::string& what);
     void banner(const std::vector<std::pair<std::string, std::string>>& mode);
     void line(FILE* stream, const std::string& text);
 
     CommandLine cl_;
-    std::function<void()> waitForStop_;
     Options options_;
+    EventLoop control_;
+    int exitCode_ = 0;
+    int retries_ = 0;
+
+    // Destroyed in reverse: watches stop before the client, the client (and its callbacks)
+    // before the proxy they post into.
+    std::unique_ptr<Logger> log_;
+    std::unique_ptr<Proxy> proxy_;
+    std::unique_ptr<consul::ConsulClient> client_;
+    std::unique_ptr<ConfigWatcher> configWatcher_;
+    std::unique_ptr<CertificateWatcher> certificates_;
 };
 
 }  // namespace meshx::proxy
