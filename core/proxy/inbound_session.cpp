@@ -89,6 +89,14 @@ void InboundSession::continueHandshake() {
         return;
     }
     if (r.status != IoResult::Status::Ok) {
+        if (!tls_->receivedAny()) {
+            // Connected and left without a byte: a TCP health check (the agent's default
+            // "Connect Sidecar Listening" probes every 10 s) or a port scan. Not worth an error.
+            ctx_.log.debug("proxy.connect", "connection closed before the TLS handshake",
+                           {{"service", settings_->service}, {"src", peer_.toString()}});
+            close();
+            return;
+        }
         ProxyStats::add(ctx_.stats.inboundHandshakeFailures);
         ctx_.log.error("proxy.connect", "TLS handshake failed",
                        {{"service", settings_->service},

@@ -11,6 +11,7 @@ namespace {
 struct State {
     int fd = -1;
     bool drained = false;
+    bool receivedAny = false;
     int lastErrno = 0;
 };
 
@@ -25,6 +26,7 @@ int bioRead(BIO* bio, char* buf, int len) {
         ssize_t n = ::recv(s->fd, buf, static_cast<size_t>(len), 0);
         if (n >= 0) {
             s->drained = n < len;
+            s->receivedAny = s->receivedAny || n > 0;
             return static_cast<int>(n);
         }
         if (errno == EINTR) {
@@ -115,6 +117,10 @@ bool SocketBio::drained(BIO* bio) {
 
 int SocketBio::lastErrno(BIO* bio) {
     return state(bio)->lastErrno;
+}
+
+bool SocketBio::receivedAny(BIO* bio) {
+    return state(bio)->receivedAny;
 }
 
 }  // namespace meshx::proxy

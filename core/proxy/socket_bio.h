@@ -18,6 +18,9 @@ class SocketBio {
     static bool drained(BIO* bio);
     // errno of the last failed send()/recv() on `bio`, 0 if none.
     static int lastErrno(BIO* bio);
+    // Whether any byte was ever received (a peer that connects and closes without a byte is a
+    // health check or a port probe, not a failed TLS client).
+    static bool receivedAny(BIO* bio);
 };
 
 }  // namespace meshx::proxy

@@ -161,6 +161,10 @@ std::string TlsConnection::peerSerial() const {
     return peer ? ossl::serialColonHex(peer.get()) : std::string();
 }
 
+bool TlsConnection::receivedAny() const {
+    return SocketBio::receivedAny(SSL_get_rbio(ssl_));
+}
+
 std::string TlsConnection::protocolVersion() const {
     return SSL_get_version(ssl_);
 }

@@ -41,6 +41,8 @@ class TlsConnection : public Transport {
     std::string peerSerial() const;
     // TLSv1.3, TLSv1.2.
     std::string protocolVersion() const;
+    // Loop thread. Whether the peer ever sent a byte.
+    bool receivedAny() const;
 
     // Transport
     IoResult read(char* dst, size_t len) override;

@@ -191,6 +191,18 @@ class TestPublicListener : public QObject {
         QCOMPARE(client.recv(10), std::string("still here"));
     }
 
+    void probeWithoutBytesIsNotAnError() {
+        // The agent's TCP health check: connect, then close without a byte.
+        for (int i = 0; i < 3; ++i) {
+            int fd = connectTcp(port_);
+            QVERIFY(fd >= 0);
+            ::close(fd);
+        }
+        QTRY_COMPARE(db_->logs.count("connection closed before the TLS handshake"), 3);
+        QVERIFY(!db_->logs.contains("[ERROR]"));
+        QCOMPARE(db_->proxy->stats().inboundHandshakeFailures.load(), uint64_t(0));
+    }
+
     void silentClientTimesOut() {
         ProxyConfig c = db_->config;
         c.handshakeTimeout = Ms(200);
