@@ -5,7 +5,7 @@ namespace meshx::agent {
 namespace {
 
 nlohmann::json toPlain(const IJson& value) {
-    return nlohmann::json::parse(value.dump());
+    return nlohmann::json(value);
 }
 
 std::string str(const GoObjectReader& r, std::string_view field) {

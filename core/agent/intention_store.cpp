@@ -1,0 +1,326 @@
+#include "agent/intention_store.h"
+
+#include <QUuid>
+
+#include <algorithm>
+
+#include "agent/go_json_decoder.h"
+#include "agent/index_keys.h"
+#include "agent/registration_validator.h"
+#include "agent/response_shapes.h"
+
+namespace meshx::agent {
+
+namespace {
+
+std::string upper(std::string s) {
+    for (char& c : s) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return s;
+}
+
+bool partialWildcard(const std::string& name) {
+    return name.find('*') != std::string::npos && name != "*";
+}
+
+bool evaluationOrder(const Intention* a, const Intention* b) {
+    if (a->precedence != b->precedence) {
+        return a->precedence > b->precedence;
+    }
+    if (a->sourceName != b->sourceName) {
+        return a->sourceName < b->sourceName;
+    }
+    return a->destinationName < b->destinationName;
+}
+
+}  // namespace
+
+std::string Intention::summary() const {
+    std::string idPart = id.empty() ? "" : "ID: " + id + ", ";
+    std::string detail =
+        isL7() ? "Permissions: " + std::to_string(permissions.size()) : "Action: " + upper(action);
+    return sourceName + " => " + destinationName + " (" + idPart +
+           "Precedence: " + std::to_string(precedence) + ", " + detail + ")";
+}
+
+int intentionPrecedence(const std::string& source, const std::string& destination) {
+    const bool srcWild = source == "*";
+    const bool dstWild = destination == "*";
+    if (!srcWild && !dstWild) {
+        return 9;
+    }
+    if (srcWild && !dstWild) {
+        return 8;
+    }
+    if (!srcWild && dstWild) {
+        return 6;
+    }
+    return 5;
+}
+
+IntentionInput decodeIntention(const nlohmann::ordered_json& body) {
+    GoObjectReader r(body, "structs.Intention", "Intention", "",
+                     {"ID",
+                      "Description",
+                      "SourcePeer",
+                      "SourceNS",
+                      "SourceName",
+                      "DestinationNS",
+                      "DestinationName",
+                      "SourcePartition",
+                      "DestinationPartition",
+                      "SourceType",
+                      "Action",
+                      "Permissions",
+                      "Precedence",
+                      "Meta",
+                      "LegacyMeta",
+                      "DefaultAddr",
+                      "DefaultPort",
+                      "CreatedAt",
+                      "UpdatedAt",
+                      "Hash",
+                      "CreateIndex",
+                      "ModifyIndex"});
+    IntentionInput in;
+    in.description = r.str("Description").value_or("");
+    in.sourceName = r.str("SourceName").value_or("");
+    in.destinationName = r.str("DestinationName").value_or("");
+    in.sourceType = r.str("SourceType").value_or("");
+    in.action = r.str("Action").value_or("");
+    if (const IJson* p = r.array("Permissions", "[]*structs.IntentionPermission")) {
+        in.permissions = nlohmann::json(*p);
+    }
+    in.meta = r.stringMap("Meta").value_or(std::map<std::string, std::string>{});
+    // Type-check the namespace fields so junk is rejected like Go would.
+    (void)r.str("SourceNS");
+    (void)r.str("DestinationNS");
+    return in;
+}
+
+Status IntentionStore::validate(const IntentionInput& in) const {
+    std::vector<std::string> errors;
+    if (in.sourceName.empty()) {
+        errors.push_back("SourceName must be set");
+    } else if (partialWildcard(in.sourceName)) {
+        errors.push_back("SourceName: wildcard character '*' cannot be used with partial values");
+    }
+    if (in.destinationName.empty()) {
+        errors.push_back("DestinationName must be set");
+    } else if (partialWildcard(in.destinationName)) {
+        errors.push_back(
+            "DestinationName: wildcard character '*' cannot be used with partial values");
+    }
+    const bool l7 = in.permissions.is_array() && !in.permissions.empty();
+    if (l7 && !in.action.empty()) {
+        errors.push_back("Action must be empty when Permissions are present");
+    }
+    if (!l7 && in.action != "allow" && in.action != "deny") {
+        errors.push_back("Action must be set to 'allow' or 'deny'");
+    }
+    if (!in.sourceType.empty() && in.sourceType != "consul") {
+        errors.push_back("SourceType must be set to 'consul'");
+    }
+    if (in.meta.size() > 64) {
+        errors.push_back("Meta must have no more than 64 keys");
+    }
+    if (!errors.empty()) {
+        return makeError(Code::Internal, multiErrorText(errors));
+    }
+    return {};
+}
+
+void IntentionStore::stamp(Intention& ixn, IndexTable::Change& change, bool created) {
+    if (created) {
+        ixn.createIndex = change.index();
+    }
+    ixn.modifyIndex = change.index();
+    ixn.precedence = intentionPrecedence(ixn.sourceName, ixn.destinationName);
+    change.touch(index_keys::kIntentions);
+}
+
+Status IntentionStore::upsertExact(const std::string& source, const std::string& destination,
+                                   IntentionInput input) {
+    input.sourceName = source;
+    input.destinationName = destination;
+    if (auto s = validate(input); !s) {
+        return s;
+    }
+    IndexTable::Change change(indexes_);
+    auto key = std::make_pair(source, destination);
+    auto it = byName_.find(key);
+    const bool created = it == byName_.end();
+    Intention ixn = created ? Intention{} : it->second;
+    ixn.description = input.description;
+    ixn.sourceName = source;
+    ixn.destinationName = destination;
+    ixn.sourceType = "consul";
+    ixn.action = input.action;
+    ixn.permissions = input.permissions;
+    ixn.meta = input.meta;
+    if (ixn.updatedAt) {
+        ixn.updatedAt = clock_.systemNow();
+    }
+    stamp(ixn, change, created);
+    byName_[key] = std::move(ixn);
+    return {};
+}
+
+Result<std::string> IntentionStore::createLegacy(IntentionInput input) {
+    if (auto s = validate(input); !s) {
+        return s.error();
+    }
+    auto key = std::make_pair(input.sourceName, input.destinationName);
+    if (byName_.count(key) != 0) {
+        return makeError(Code::Internal,
+                         "duplicate intention found: " + key.first + " => " + key.second);
+    }
+    IndexTable::Change change(indexes_);
+    Intention ixn;
+    ixn.id = QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
+    ixn.description = input.description;
+    ixn.sourceName = input.sourceName;
+    ixn.destinationName = input.destinationName;
+    ixn.action = input.action;
+    ixn.permissions = input.permissions;
+    ixn.meta = input.meta;
+    ixn.createdAt = ixn.updatedAt = clock_.systemNow();
+    stamp(ixn, change, true);
+    const std::string id = ixn.id;
+    byName_[key] = std::move(ixn);
+    return id;
+}
+
+Status IntentionStore::updateById(const std::string& id, IntentionInput input) {
+    const Intention* existing = byId(id);
+    if (existing == nullptr) {
+        return makeError(Code::NotFound, "Intention not found");
+    }
+    if (auto s = validate(input); !s) {
+        return s;
+    }
+    Intention ixn = *existing;
+    byName_.erase({existing->sourceName, existing->destinationName});
+    IndexTable::Change change(indexes_);
+    ixn.description = input.description;
+    ixn.sourceName = input.sourceName;
+    ixn.destinationName = input.destinationName;
+    ixn.action = input.action;
+    ixn.permissions = input.permissions;
+    ixn.meta = input.meta;
+    ixn.updatedAt = clock_.systemNow();
+    stamp(ixn, change, false);
+    byName_[{ixn.sourceName, ixn.destinationName}] = std::move(ixn);
+    return {};
+}
+
+void IntentionStore::deleteExact(const std::string& source, const std::string& destination) {
+    IndexTable::Change change(indexes_);
+    if (byName_.erase({source, destination}) != 0) {
+        change.touch(index_keys::kIntentions);
+    }
+}
+
+bool IntentionStore::deleteById(const std::string& id) {
+    const Intention* existing = byId(id);
+    if (existing == nullptr) {
+        return false;
+    }
+    IndexTable::Change change(indexes_);
+    byName_.erase({existing->sourceName, existing->destinationName});
+    change.touch(index_keys::kIntentions);
+    return true;
+}
+
+const Intention* IntentionStore::exact(const std::string& source,
+                                       const std::string& destination) const {
+    auto it = byName_.find({source, destination});
+    return it == byName_.end() ? nullptr : &it->second;
+}
+
+const Intention* IntentionStore::byId(const std::string& id) const {
+    for (const auto& [key, ixn] : byName_) {
+        if (!id.empty() && ixn.id == id) {
+            return &ixn;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<const Intention*> IntentionStore::list() const {
+    std::vector<const Intention*> out;
+    for (const auto& [key, ixn] : byName_) {
+        out.push_back(&ixn);
+    }
+    std::sort(out.begin(), out.end(), evaluationOrder);
+    return out;
+}
+
+std::vector<const Intention*> IntentionStore::match(bool byDestination,
+                                                    const std::string& name) const {
+    std::vector<const Intention*> out;
+    for (const auto& [key, ixn] : byName_) {
+        const std::string& field = byDestination ? ixn.destinationName : ixn.sourceName;
+        if (field == name || field == "*") {
+            out.push_back(&ixn);
+        }
+    }
+    std::sort(out.begin(), out.end(), evaluationOrder);
+    return out;
+}
+
+IntentionStore::Decision IntentionStore::authorize(const std::string& source,
+                                                   const std::string& destination,
+                                                   bool defaultAllow) const {
+    for (const Intention* ixn : match(true, destination)) {
+        if (ixn->sourceName != source && ixn->sourceName != "*") {
+            continue;
+        }
+        if (ixn->isL7()) {
+            return {false, "Matched L7 intention: " + ixn->summary()};
+        }
+        return {ixn->action == "allow", "Matched L4 intention: " + ixn->summary()};
+    }
+    return {defaultAllow, "Default behavior configured by ACLs"};
+}
+
+OJson intentionJson(const Intention& ixn) {
+    OJson o = OJson::object();
+    if (!ixn.id.empty()) {
+        o["ID"] = ixn.id;
+    }
+    o["Description"] = ixn.description;
+    o["SourceNS"] = "default";
+    o["SourceName"] = ixn.sourceName;
+    o["DestinationNS"] = "default";
+    o["DestinationName"] = ixn.destinationName;
+    o["SourceType"] = ixn.sourceType;
+    if (!ixn.action.empty()) {
+        o["Action"] = ixn.action;
+    }
+    if (ixn.isL7()) {
+        o["Permissions"] = OJson(ixn.permissions);
+    }
+    if (!ixn.id.empty()) {
+        o["DefaultAddr"] = "";
+        o["DefaultPort"] = 0;
+    }
+    OJson meta = OJson::object();
+    for (const auto& [k, v] : ixn.meta) {
+        meta[k] = v;
+    }
+    o["Meta"] = meta;
+    o["Precedence"] = ixn.precedence;
+    if (ixn.createdAt) {
+        o["CreatedAt"] = rfc3339(*ixn.createdAt, true);
+    }
+    if (ixn.updatedAt) {
+        o["UpdatedAt"] = rfc3339(*ixn.updatedAt, true);
+    }
+    o["CreateIndex"] = ixn.createIndex;
+    o["ModifyIndex"] = ixn.modifyIndex;
+    return o;
+}
+
+}  // namespace meshx::agent
