@@ -8,5 +8,7 @@
 namespace meshx::cli {
 
 int templateCommand(const std::vector<std::string>& args);
+int shellCommand(const std::vector<std::string>& args);
+int serveCommand(const std::vector<std::string>& args);
 
 }  // namespace meshx::cli

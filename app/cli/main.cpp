@@ -14,6 +14,12 @@ namespace {
 constexpr const char* kUsage = R"(Usage: meshx [--help] [--version] <command> [args]
 
 Commands:
+  shell [--json] [--agent ADDR] [--embedded-agent]
+        The mesh engine as a REPL: start, stop, connect, disconnect, list, list-upstream,
+        info, proxy-info, proxy-restart, ttl-get, ttl-set, agent, quit (see meshx shell --help).
+  serve --service NAME [--id ID] [--template T] [--agent ADDR] -- CMD ARGS...
+        Run any program as a mesh service while it runs; ARGS may use {{address}}, {{port}},
+        {{id}}, {{name}}.
   template render --template FILE|JSON --hash JSON
         Render a structured Mustache template (a registration, an upstream, a proxy argv)
         against a hash and print the JSON result.
@@ -41,6 +47,8 @@ int main(int argc, char** argv) {
     }
     const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
         {"template", meshx::cli::templateCommand},
+        {"shell", meshx::cli::shellCommand},
+        {"serve", meshx::cli::serveCommand},
     };
     auto it = commands.find(args[0]);
     if (it == commands.end()) {

@@ -147,7 +147,10 @@ Status MeshConfig::applyJson(const nlohmann::json& json) {
     if (!json.is_object()) {
         return configError("config must be a JSON object");
     }
-    for (const auto& [key, v] : json.items()) {
+    for (const auto& item : json.items()) {
+        // Named copies, not structured bindings: clang 14 cannot capture those in lambdas.
+        const std::string key = item.key();
+        const nlohmann::json& v = item.value();
         auto wantString = [&](std::string* field) -> Status {
             if (!v.is_string()) {
                 return configError("config key '" + key + "' must be a string");

@@ -264,11 +264,14 @@ Status ConsulMesh::waitPassing(const std::string& serviceId, std::chrono::millis
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
         if (proxy) {
+            // A proxy that exits while its service starts is a failed start, even if a restart
+            // would follow: the caller hears the exit reason now rather than a flapping sidecar.
             const auto info = runtime_->run([proxy] { return proxy->info(); });
-            if (info.state == ProxyState::GaveUp) {
-                return makeError(
-                    Code::ProxyFailed,
-                    "the proxy of " + serviceId + " keeps exiting (" + info.lastExitReason + ")");
+            if (info.restarts > 0 || info.state == ProxyState::Restarting ||
+                info.state == ProxyState::GaveUp || info.state == ProxyState::Stopped) {
+                return makeError(Code::ProxyFailed, "the proxy of " + serviceId +
+                                                        " exited during start-up (" +
+                                                        info.lastExitReason + ")");
             }
         }
         if (isPassing(serviceId)) {

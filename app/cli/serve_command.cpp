@@ -1,0 +1,149 @@
+// `meshx serve --service NAME [--id ID] [--template T] [--agent ADDR] -- CMD ARGS...`:
+// runs any program as a mesh service for as long as it runs.
+
+#include <sys/prctl.h>
+
+#include <QCoreApplication>
+#include <QProcess>
+
+#include <csignal>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/mesh_session.h"
+#include "common/unix_signals.h"
+#include "mesh/consul_mesh.h"
+#include "template/template_renderer.h"
+
+namespace meshx::cli {
+
+namespace {
+
+constexpr const char* kServeUsage =
+    "Usage: meshx serve --service NAME [--id ID] [--template T] [--agent ADDR] [--embedded-agent]\n"
+    "                   -- CMD ARGS...\n\n"
+    "Registers NAME with a TTL check and a sidecar proxy, then runs CMD. ARGS may use "
+    "{{address}},\n"
+    "{{port}}, {{id}} and {{name}}: the endpoint the program must listen on. The service stays\n"
+    "registered while the program runs; when it exits (or on SIGTERM) the service is stopped and\n"
+    "deregistered, and meshx serve exits with the program's exit code.\n";
+
+int usageError(const std::string& message) {
+    std::fprintf(stderr, "meshx serve: %s\n", message.c_str());
+    return 2;
+}
+
+}  // namespace
+
+int serveCommand(const std::vector<std::string>& argsIn) {
+    std::vector<std::string> args;
+    std::vector<std::string> command;
+    std::string service;
+    std::string id;
+    std::string templateName;
+    for (size_t i = 0; i < argsIn.size(); ++i) {
+        const auto& a = argsIn[i];
+        if (a == "--") {
+            command.assign(argsIn.begin() + static_cast<long>(i) + 1, argsIn.end());
+            break;
+        }
+        if (a == "--help") {
+            std::fputs(kServeUsage, stdout);
+            return 0;
+        }
+        if ((a == "--service" || a == "--id" || a == "--template") && i + 1 < argsIn.size()) {
+            (a == "--service" ? service : a == "--id" ? id : templateName) = argsIn[++i];
+        } else {
+            args.push_back(a);
+        }
+    }
+    if (service.empty()) {
+        return usageError("--service is required");
+    }
+    if (command.empty()) {
+        return usageError("the program to run goes after --");
+    }
+
+    int argc = 1;
+    char name[] = "meshx";
+    char* argv[] = {name, nullptr};
+    QCoreApplication app(argc, argv);
+    UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
+
+    auto session = MeshSession::open(args);
+    if (!session) {
+        std::fprintf(stderr, "meshx serve: %s\n", session.error().toString().c_str());
+        return session.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    if (!args.empty()) {
+        return usageError("unexpected argument '" + args.front() + "'");
+    }
+    auto& mesh = *(*session)->mesh;
+    mesh::ServiceTemplate tmpl = mesh.defaultTemplate();
+    if (!templateName.empty()) {
+        auto named = mesh.namedTemplate(templateName);
+        if (!named) {
+            return usageError(named.error().toString());
+        }
+        tmpl = *named;
+    }
+    auto params = id.empty() ? mesh::ServiceParams::named(service)
+                             : mesh::ServiceParams::namedWithId(service, id);
+    auto started =
+        mesh.start(params, tmpl, false, std::chrono::milliseconds(mesh.config().startTimeoutMs));
+    if (!started) {
+        std::fprintf(stderr, "meshx serve: %s\n", started.error().toString().c_str());
+        return 1;
+    }
+    const nlohmann::json hash = {{"name", service},
+                                 {"id", started->serviceId},
+                                 {"address", started->address.host()},
+                                 {"port", started->address.port()}};
+    auto rendered = tmpl::TemplateRenderer(hash).renderArgv(command);
+    if (!rendered) {
+        mesh.stopAll();
+        return usageError(rendered.error().toString());
+    }
+    std::fprintf(stderr, "==> meshx serve: %s listening at %s\n", started->serviceId.c_str(),
+                 started->address.toString().c_str());
+
+    QProcess program;
+    program.setProcessChannelMode(QProcess::ForwardedChannels);
+    program.setInputChannelMode(QProcess::ForwardedInputChannel);
+    // The program dies with us, even when we are SIGKILLed.
+    program.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    QStringList programArgs;
+    for (size_t i = 1; i < rendered->size(); ++i) {
+        programArgs << QString::fromStdString((*rendered)[i]);
+    }
+    int exitCode = 0;
+    QObject::connect(&program, &QProcess::finished, &app,
+                     [&](int code, QProcess::ExitStatus status) {
+                         exitCode = status == QProcess::NormalExit ? code : 128 + SIGKILL;
+                         QCoreApplication::quit();
+                     });
+    QObject::connect(&program, &QProcess::errorOccurred, &app, [&](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart) {
+            std::fprintf(stderr, "meshx serve: cannot run '%s': %s\n", rendered->front().c_str(),
+                         qPrintable(program.errorString()));
+            exitCode = 127;
+            QCoreApplication::quit();
+        }
+    });
+    QObject::connect(&signalWatch, &UnixSignals::caught, &app, [&](int) {
+        program.terminate();
+        if (!program.waitForFinished(5000)) {
+            program.kill();
+            program.waitForFinished(2000);
+        }
+        exitCode = 0;
+        QCoreApplication::quit();
+    });
+    program.start(QString::fromStdString(rendered->front()), programArgs);
+    QCoreApplication::exec();
+    mesh.stopAll();
+    std::fprintf(stderr, "==> meshx serve: %s stopped\n", started->serviceId.c_str());
+    return exitCode;
+}
+
+}  // namespace meshx::cli

@@ -1,0 +1,79 @@
+// `meshx shell [--json] [--agent ADDR] [--embedded-agent]`: the mesh engine, one verb a line.
+
+#include <unistd.h>
+
+#include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/mesh_session.h"
+#include "common/unix_signals.h"
+#include "consul/consul_client.h"
+#include "mesh/consul_mesh.h"
+#include "mesh/shell_interpreter.h"
+
+namespace meshx::cli {
+
+int shellCommand(const std::vector<std::string>& argsIn) {
+    std::vector<std::string> args = argsIn;
+    bool json = false;
+    for (auto it = args.begin(); it != args.end();) {
+        if (*it == "--json") {
+            json = true;
+            it = args.erase(it);
+        } else if (*it == "--help") {
+            std::puts(
+                "Usage: meshx shell [--json] [--agent ADDR] [--embedded-agent]\n\n"
+                "Reads one command a line from stdin; on quit, EOF or SIGTERM every service\n"
+                "the shell started is stopped.\n\nCommands:");
+            std::puts(mesh::ShellInterpreter::kHelp);
+            return 0;
+        } else {
+            ++it;
+        }
+    }
+    int argc = 1;
+    char name[] = "meshx";
+    char* argv[] = {name, nullptr};
+    QCoreApplication app(argc, argv);
+    UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
+
+    auto session = MeshSession::open(args);
+    if (!session) {
+        std::fprintf(stderr, "meshx shell: %s\n", session.error().toString().c_str());
+        return session.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    if (!args.empty()) {
+        std::fprintf(stderr, "meshx shell: unexpected argument '%s'\n", args.front().c_str());
+        return 2;
+    }
+    mesh::ShellInterpreter shell(*(*session)->mesh, *(*session)->client);
+    const bool interactive = ::isatty(STDIN_FILENO) && !json;
+    std::string line;
+    while (UnixSignals::pending() == 0) {
+        if (interactive) {
+            std::fputs("meshx> ", stdout);
+            std::fflush(stdout);
+        }
+        if (!std::getline(std::cin, line)) {
+            break;  // EOF, or a signal interrupted the read
+        }
+        auto reply = shell.execute(line);
+        if (reply.json.is_null()) {
+            continue;
+        }
+        std::puts(json ? reply.json.dump().c_str() : reply.text.c_str());
+        std::fflush(stdout);
+        if (reply.quit) {
+            break;
+        }
+    }
+    (*session)->mesh->stopAll();
+    return 0;
+}
+
+}  // namespace meshx::cli
