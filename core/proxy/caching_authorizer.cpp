@@ -4,7 +4,14 @@ namespace meshx::proxy {
 
 CachingAuthorizer::CachingAuthorizer(EventLoop& loop, std::shared_ptr<Authorizer> inner,
                                      std::chrono::milliseconds ttl)
-    : loop_(loop), inner_(std::move(inner)), ttl_(ttl) {}
+    : loop_(loop), inner_(std::move(inner)), ttl_(ttl) {
+    mailbox_->owner = this;
+}
+
+CachingAuthorizer::~CachingAuthorizer() {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->owner = nullptr;
+}
 
 void CachingAuthorizer::authorize(const AuthorizeRequest& request, Callback done) {
     Key key{request.target, request.clientCertUri};
@@ -22,14 +29,25 @@ void CachingAuthorizer::authorize(const AuthorizeRequest& request, Callback done
         return;
     }
     ++innerCalls_;
-    std::weak_ptr<bool> alive = alive_;
-    EventLoop* loop = &loop_;
-    inner_->authorize(request, [this, alive, loop, key](Result<AuthorizeDecision> result) {
-        loop->post([this, alive, key, result = std::move(result)] {
-            if (alive.lock()) {
-                complete(key, result);
-            }
-        });
+    std::shared_ptr<Mailbox> mailbox = mailbox_;
+    inner_->authorize(request, [mailbox, key](Result<AuthorizeDecision> result) {
+        std::lock_guard lock(mailbox->mutex);
+        if (CachingAuthorizer* owner = mailbox->owner) {
+            // Posted even from the loop thread (an inline inner authorizer): answers are then
+            // applied between events, never in the middle of the session that asked.
+            owner->loop_.post([mailbox, key, result = std::move(result)] {
+                // Loop thread. The owner dies only after its loop has stopped, so once read it
+                // stays valid for this task.
+                CachingAuthorizer* self = nullptr;
+                {
+                    std::lock_guard inner(mailbox->mutex);
+                    self = mailbox->owner;
+                }
+                if (self != nullptr) {
+                    self->complete(key, result);
+                }
+            });
+        }
     });
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,8 @@ namespace meshx::proxy {
 // posted back to it.
 class CachingAuthorizer : public Authorizer {
   public:
-    // Loop thread. `inner` must outlive this object's loop.
+    // Loop thread. `inner` may answer on any thread; answers that arrive after this object is
+    // gone are dropped.
     CachingAuthorizer(EventLoop& loop, std::shared_ptr<Authorizer> inner,
                       std::chrono::milliseconds ttl);
 
@@ -46,8 +48,17 @@ class CachingAuthorizer : public Authorizer {
     std::map<Key, Entry> cache_;
     std::map<Key, std::vector<Callback>> inFlight_;
     uint64_t innerCalls_ = 0;
-    // Guards posted answers against a destroyed authorizer.
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Where the inner authorizer's answers go. The destructor detaches it under its lock, so
+    // an answer arriving late (from another thread) is dropped instead of being posted to a
+    // loop, or for an object, that no longer exists.
+    struct Mailbox {
+        std::mutex mutex;
+        CachingAuthorizer* owner = nullptr;
+    };
+    std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+
+  public:
+    ~CachingAuthorizer() override;
 };
 
 }  // namespace meshx::proxy

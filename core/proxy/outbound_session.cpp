@@ -133,6 +133,10 @@ void OutboundSession::onConnectEvent(uint32_t events) {
     ServiceIdentity want = instance_.identity;
     want.trustDomain = tlsContext_->trustDomain().empty() ? tlsContext_->identity().trustDomain
                                                           : tlsContext_->trustDomain();
+    if (want.datacenter.empty()) {
+        // Discovery could not say (no node datacenter, none configured): our own.
+        want.datacenter = tlsContext_->identity().datacenter;
+    }
     tls_->expectPeer(want);
     state_ = State::Handshaking;
     continueHandshake();
