@@ -55,7 +55,9 @@ void Acceptor::handleEvents(uint32_t) {
         if (acceptErrors_.allow(loop_.now(), &suppressed)) {
             std::string s = std::to_string(suppressed);
             log_.error("proxy", "failed to accept connection",
-                       {{"listener", name_}, {"error", Socket::errnoText(err)}, {"suppressed", s}});
+                       {{"listener", name_},
+                        {"error", Socket::errnoText(err)},
+                        {"suppressed_since_last", s}});
         }
         if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
             pause();

@@ -92,11 +92,17 @@ void OutboundSession::tryNext() {
         }
         uint64_t suppressed = 0;
         if (target_->noInstancesLog.allow(ctx_.loop.now(), &suppressed)) {
-            std::string count = std::to_string(suppressed);
-            ctx_.log.error(kLogger, "failed to dial",
-                           {{"upstream", target_->config.toString()},
-                            {"error", lastError_},
-                            {"suppressed", count}});
+            std::string upstream = target_->config.toString();
+            if (suppressed == 0) {
+                ctx_.log.error(kLogger, "failed to dial",
+                               {{"error", lastError_}, {"upstream", upstream}});
+            } else {
+                std::string count = std::to_string(suppressed);
+                ctx_.log.error(kLogger, "failed to dial",
+                               {{"error", lastError_},
+                                {"upstream", upstream},
+                                {"suppressed_since_last", count}});
+            }
         }
         close();
         return;

@@ -110,6 +110,7 @@ void Proxy::reconcilePublic() {
     if (auto st = listener->listen(desired_->publicBind); !st) {
         log_.error(kLogger, "failed to start listener",
                    {{"listener", "public listener"}, {"error", st.error().message}});
+        retryLater();
         return;
     }
     std::string bound = listener->address().toString();
@@ -135,18 +136,32 @@ void Proxy::reconcileUpstreams() {
         it = upstreams_.erase(it);
     }
     for (const auto& [key, cfg] : want) {
-        if (upstreams_.find(key) == upstreams_.end()) {
-            startUpstream(*cfg);
+        if (upstreams_.find(key) == upstreams_.end() && !startUpstream(*cfg)) {
+            retryLater();
         }
     }
 }
 
-void Proxy::startUpstream(const UpstreamConfig& config) {
+void Proxy::retryLater() {
+    if (retryTimer_ != 0) {
+        return;
+    }
+    // The port may belong to a listener of the previous config that is still closing, or to
+    // another process that will let go: try again rather than give up until the next config.
+    retryTimer_ = loop_.runAfter(std::chrono::seconds(2), [this] {
+        retryTimer_ = 0;
+        if (!stopping_) {
+            reconcile();
+        }
+    });
+}
+
+bool Proxy::startUpstream(const UpstreamConfig& config) {
     auto listener = std::make_unique<UpstreamListener>(ctx_, config);
     if (auto st = listener->listen(); !st) {
         log_.error(kLogger, "failed to start listener",
                    {{"listener", config.toString()}, {"error", st.error().message}});
-        return;
+        return false;
     }
     std::string bound = listener->address().toString();
     log_.info(kLogger, "Starting listener",
@@ -171,6 +186,7 @@ void Proxy::startUpstream(const UpstreamConfig& config) {
     }
     up.listener = std::move(listener);
     upstreams_.emplace(config.bindKey(), std::move(up));
+    return true;
 }
 
 void Proxy::shutdown(std::chrono::milliseconds grace) {
@@ -179,6 +195,10 @@ void Proxy::shutdown(std::chrono::milliseconds grace) {
     }
     loop_.post([this, grace] {
         stopping_ = true;
+        if (retryTimer_ != 0) {
+            loop_.cancelTimer(retryTimer_);
+            retryTimer_ = 0;
+        }
         public_.reset();
         upstreams_.clear();
         if (sessions_.size() == 0) {

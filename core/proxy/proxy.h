@@ -91,7 +91,10 @@ class Proxy {
     void reconcile();
     void reconcilePublic();
     void reconcileUpstreams();
-    void startUpstream(const UpstreamConfig& config);
+    // False when the listener could not bind.
+    bool startUpstream(const UpstreamConfig& config);
+    // Tries reconcile() again shortly (once pending at most).
+    void retryLater();
     template <typename T>
     T roundTrip(std::function<T()> fn);
 
@@ -113,6 +116,8 @@ class Proxy {
     std::unique_ptr<PublicListener> public_;
     SocketAddress publicBind_;  // as configured (the listener's own address has the real port)
     uint64_t upstreamGeneration_ = 0;
+    // Set while a listener that failed to bind (port still taken) waits for another try.
+    EventLoop::TimerId retryTimer_ = 0;
     std::map<std::string, Upstream> upstreams_;  // by bind address
 
     std::thread thread_;

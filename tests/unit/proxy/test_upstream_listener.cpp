@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "meshx_test.h"
+#include "proxy/socket.h"
 #include "proxy_test_support.h"
 #include "test_certificates.h"
 #include "test_sidecar.h"
@@ -214,6 +215,23 @@ class TestUpstreamListener : public QObject {
         web_->apply(c);
         QTRY_VERIFY(refused(second.localBindPort));
         QTRY_COMPARE(discovery_->activeWatches(), 0);
+    }
+
+    void busyPortIsRetriedUntilFree() {
+        // Someone else holds the port the config asks for.
+        auto blocker = Socket::listen(*SocketAddress::resolve("127.0.0.1", 0));
+        QVERIFY(blocker.ok());
+        uint16_t port = blocker->localAddress().port();
+        ProxyConfig c = web_->config;
+        UpstreamConfig up = c.upstreams[0];
+        up.localBindPort = port;
+        c.upstreams.push_back(up);
+        web_->apply(c);
+        QTRY_VERIFY(web_->logs.contains("failed to start listener: listener=127.0.0.1:" +
+                                        std::to_string(port)));
+        blocker->reset();  // let go: the proxy takes the port on its next try
+        QVERIFY(web_->waitListening(port, Ms(10000)));
+        QTRY_COMPARE(roundTrip(port, "free"), std::string("free"));
     }
 
     void openConnectionsSurviveListenerRemoval() {
