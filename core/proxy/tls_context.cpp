@@ -43,12 +43,16 @@ std::vector<ossl::X509Ptr> readCerts(const std::string& pem) {
     return out;
 }
 
-// TLS 1.2 suites as Consul's proxy offers them: ECDHE with AES-GCM or ChaCha20. TLS 1.3 keeps
-// OpenSSL's defaults, which are the same families.
+// TLS 1.2 suites as Consul's proxy offers them: ECDHE with AES-GCM or ChaCha20. TLS 1.3 in Go's
+// order on AES-NI machines, AES-128-GCM first (OpenSSL would start with AES-256-GCM, which
+// costs about a quarter more per byte for no practical gain here).
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+constexpr const char* kTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 Result<SSL_CTX*> makeContext(bool server, X509_STORE* store,
                              const std::vector<ossl::X509Ptr>& chain, EVP_PKEY* key) {
@@ -61,7 +65,8 @@ Result<SSL_CTX*> makeContext(bool server, X509_STORE* store,
         return invalid(std::string(what) + ": " + ossl::drainErrors("unknown error"));
     };
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
+        SSL_CTX_set_ciphersuites(ctx, kTls13Suites) != 1) {
         return fail("no usable cipher");
     }
     // Partial writes and moving buffers let BytePump keep unsent bytes in its own pooled block.
