@@ -24,6 +24,8 @@ struct AgentConfig {
     int64_t sidecarMinPort = 21000;
     int64_t sidecarMaxPort = 21255;
     std::chrono::seconds leafCertTtl = std::chrono::hours(72);
+    // How often services critical for longer than DeregisterCriticalServiceAfter are removed.
+    std::chrono::milliseconds reapInterval = std::chrono::seconds(30);
 
     bool aclsEnabled() const { return !aclMasterToken.empty(); }
     bool intentionsDefaultAllow() const {

@@ -1,5 +1,7 @@
 #include "agent/agent_core.h"
 
+#include <QTimer>
+
 #include "agent/acl_resolver.h"
 #include "agent/agent_services.h"
 #include "agent/agent_state.h"
@@ -64,6 +66,17 @@ AgentCore::AgentCore(AgentConfig config, AgentLog& log, const Clock& clock,
         blocking_->notify(keys);
         ttl_->rearm();
     });
+
+    // Consul's reaper of services critical for longer than DeregisterCriticalServiceAfter.
+    auto* reaper = new QTimer(this);
+    connect(reaper, &QTimer::timeout, this, [this] {
+        for (const auto& id : state_->reapCriticalServices()) {
+            log_.log(LogLevel::Info, "agent",
+                     "Check for service has been critical for too long; deregistered service",
+                     {{"service", id}});
+        }
+    });
+    reaper->start(static_cast<int>(config_.reapInterval.count()));
 
     acl_ = std::make_unique<AclResolver>(config_.aclMasterToken);
     services_ = std::make_unique<AgentServices>(

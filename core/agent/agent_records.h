@@ -69,6 +69,8 @@ struct CheckRecord {
     // TTL checks: armed deadline (none once expired) and the last output an update recorded.
     std::optional<std::chrono::steady_clock::time_point> ttlDeadline;
     std::string lastOutput;
+    // Since when the check is critical (DeregisterCriticalServiceAfter).
+    std::optional<std::chrono::steady_clock::time_point> criticalSince;
 };
 
 }  // namespace meshx::agent

@@ -163,6 +163,63 @@ std::vector<const ServiceRecord*> AgentState::catalogServices() const {
     return out;
 }
 
+std::vector<const ServiceRecord*> AgentState::catalogInstances(const std::string& name) const {
+    std::vector<const ServiceRecord*> out;
+    if (name == consulService_.service && services_.count(consulService_.id) == 0) {
+        out.push_back(&consulService_);
+    }
+    if (auto it = idsByName_.find(name); it != idsByName_.end()) {
+        for (const auto& id : it->second) {
+            out.push_back(&services_.at(id));
+        }
+    }
+    return out;
+}
+
+std::vector<const ServiceRecord*> AgentState::connectInstances(const std::string& name) const {
+    std::vector<const ServiceRecord*> out;
+    if (auto it = idsByConnectName_.find(name); it != idsByConnectName_.end()) {
+        for (const auto& id : it->second) {
+            out.push_back(&services_.at(id));
+        }
+    }
+    return out;
+}
+
+void AgentState::indexService(const ServiceRecord& svc, bool add) {
+    auto update = [&](std::map<std::string, std::set<std::string>>& index, const std::string& key) {
+        if (add) {
+            index[key].insert(svc.id);
+            return;
+        }
+        auto it = index.find(key);
+        if (it != index.end()) {
+            it->second.erase(svc.id);
+            if (it->second.empty()) {
+                index.erase(it);
+            }
+        }
+    };
+    update(idsByName_, svc.service);
+    if (svc.kind == "connect-proxy" && svc.proxy) {
+        update(idsByConnectName_, svc.proxy->destinationServiceName);
+    }
+    if (svc.connectNative) {
+        update(idsByConnectName_, svc.service);
+    }
+}
+
+void AgentState::setTtlDeadline(CheckRecord& check,
+                                std::optional<std::chrono::steady_clock::time_point> deadline) {
+    if (check.ttlDeadline) {
+        ttlQueue_.erase({*check.ttlDeadline, check.checkId});
+    }
+    check.ttlDeadline = deadline;
+    if (deadline) {
+        ttlQueue_.insert({*deadline, check.checkId});
+    }
+}
+
 std::string AgentState::aggregatedStatus(const std::string& serviceId) const {
     bool warning = false;
     bool critical = false;
@@ -248,12 +305,14 @@ Status AgentState::addService(const ServiceDefinition& def, const std::string& s
     auto existing = services_.find(rec.id);
     if (existing != services_.end()) {
         touchServiceKeys(existing->second, change, true);  // old name / destination too
+        indexService(existing->second, false);
         rec.createIndex = existing->second.createIndex;
     } else {
         rec.createIndex = change.index();
     }
     rec.modifyIndex = change.index();
     services_[rec.id] = rec;
+    indexService(rec, true);
     touchServiceKeys(rec, change, true);
     affected.insert(rec.id);
 
@@ -339,6 +398,7 @@ void AgentState::removeService(const std::string& id, Change& change,
         removeCheck(checkId, change, affected);
     }
     touchServiceKeys(services_.at(id), change, true);
+    indexService(services_.at(id), false);
     services_.erase(id);
     checksByService_.erase(id);
     affected.insert(id);
@@ -409,7 +469,7 @@ Status AgentState::updateTtlCheck(const std::string& id, const std::string& stat
     std::set<std::string> affected;
     setStatus(c, status, out, change, affected);
     c.lastOutput = out;
-    c.ttlDeadline = clock_.steadyNow() + c.definition.ttl;
+    setTtlDeadline(c, clock_.steadyNow() + c.definition.ttl);
     refreshAliases(affected, change);
     change.commit();
     return {};
@@ -461,13 +521,10 @@ void AgentState::applyProbeResult(const std::string& checkId, const std::string&
 }
 
 std::optional<std::chrono::steady_clock::time_point> AgentState::nextTtlDeadline() const {
-    std::optional<std::chrono::steady_clock::time_point> next;
-    for (const auto& [id, c] : checks_) {
-        if (c.ttlDeadline && (!next || *c.ttlDeadline < *next)) {
-            next = c.ttlDeadline;
-        }
+    if (ttlQueue_.empty()) {
+        return std::nullopt;
     }
-    return next;
+    return ttlQueue_.begin()->first;
 }
 
 std::vector<std::string> AgentState::expireTtlChecks() {
@@ -475,11 +532,10 @@ std::vector<std::string> AgentState::expireTtlChecks() {
     Change change(indexes_);
     std::set<std::string> affected;
     std::vector<std::string> expired;
-    for (auto& [id, c] : checks_) {
-        if (!c.ttlDeadline || *c.ttlDeadline > now) {
-            continue;
-        }
-        c.ttlDeadline.reset();  // stays expired until the next update
+    while (!ttlQueue_.empty() && ttlQueue_.begin()->first <= now) {
+        const std::string id = ttlQueue_.begin()->second;
+        CheckRecord& c = checks_.at(id);
+        setTtlDeadline(c, std::nullopt);  // stays expired until the next update
         const std::string out =
             c.lastOutput.empty()
                 ? std::string("TTL expired")
@@ -490,6 +546,25 @@ std::vector<std::string> AgentState::expireTtlChecks() {
     refreshAliases(affected, change);
     change.commit();
     return expired;
+}
+
+std::vector<std::string> AgentState::reapCriticalServices() {
+    const auto now = clock_.steadyNow();
+    std::set<std::string> doomed;
+    for (const auto& [id, c] : checks_) {
+        const auto after = c.definition.deregisterCriticalServiceAfter;
+        if (!c.serviceId.empty() && after.count() > 0 && c.criticalSince &&
+            now - *c.criticalSince >= after) {
+            doomed.insert(c.serviceId);
+        }
+    }
+    std::vector<std::string> removed;
+    for (const auto& id : doomed) {
+        if (services_.count(id) != 0 && deregisterService(id)) {
+            removed.push_back(id);
+        }
+    }
+    return removed;
 }
 
 void AgentState::putCheck(CheckRecord check, Change& change, std::set<std::string>& affected) {
@@ -506,9 +581,27 @@ void AgentState::putCheck(CheckRecord check, Change& change, std::set<std::strin
     }
     check.modifyIndex = change.index();
     const std::string id = check.checkId;
+    if (old != checks_.end()) {
+        setTtlDeadline(old->second, std::nullopt);
+    }
+    const auto deadline = check.ttlDeadline;
+    check.ttlDeadline.reset();
+    if (check.status != kHealthCritical) {
+        check.criticalSince.reset();
+    } else if (old != checks_.end() && old->second.criticalSince) {
+        check.criticalSince = old->second.criticalSince;
+    } else {
+        check.criticalSince = clock_.steadyNow();
+    }
     checksByService_[check.serviceId].insert(id);
     affected.insert(check.serviceId);
+    if (check.definition.isAlias()) {
+        aliasChecks_.insert(id);
+    } else {
+        aliasChecks_.erase(id);
+    }
     CheckRecord& stored = checks_[id] = std::move(check);
+    setTtlDeadline(stored, deadline);
     touchCheckKeys(stored, change);
     pendingCheckEvents_.emplace_back(id, false);
 }
@@ -522,6 +615,8 @@ void AgentState::removeCheck(const std::string& id, Change& change,
     touchCheckKeys(it->second, change);
     affected.insert(it->second.serviceId);
     checksByService_[it->second.serviceId].erase(id);
+    setTtlDeadline(it->second, std::nullopt);
+    aliasChecks_.erase(id);
     checks_.erase(it);
     pendingCheckEvents_.emplace_back(id, true);
 }
@@ -530,6 +625,11 @@ bool AgentState::setStatus(CheckRecord& check, const std::string& status, const 
                            Change& change, std::set<std::string>& affected) {
     if (check.status == status && check.output == output) {
         return false;
+    }
+    if (status == kHealthCritical && check.status != kHealthCritical) {
+        check.criticalSince = clock_.steadyNow();
+    } else if (status != kHealthCritical) {
+        check.criticalSince.reset();
     }
     check.status = status;
     check.output = output;
@@ -599,10 +699,8 @@ void AgentState::refreshAliases(std::set<std::string> affected, Change& change) 
     for (int round = 0; round < 8 && !affected.empty(); ++round) {
         const bool nodeLevel = affected.count("") != 0;
         std::set<std::string> next;
-        for (auto& [id, c] : checks_) {
-            if (!c.definition.isAlias()) {
-                continue;
-            }
+        for (const auto& id : aliasChecks_) {
+            CheckRecord& c = checks_.at(id);
             if (!nodeLevel && affected.count(c.definition.aliasService) == 0) {
                 continue;
             }

@@ -54,6 +54,11 @@ class AgentState {
     std::vector<const CheckRecord*> catalogNodeChecks() const;
     // Catalog view: every service of the node (local ones plus the server's `consul`), by ID.
     std::vector<const ServiceRecord*> catalogServices() const;
+    // Catalog view: the instances named `name`, by ID.
+    std::vector<const ServiceRecord*> catalogInstances(const std::string& name) const;
+    // What /health/connect/:name selects: connect-proxies whose destination is `name`, and
+    // Connect-native instances named `name`; by ID.
+    std::vector<const ServiceRecord*> connectInstances(const std::string& name) const;
     // passing / warning / critical / maintenance over the service's checks plus the local
     // node-level checks; passing when there are none.
     std::string aggregatedStatus(const std::string& serviceId) const;
@@ -80,6 +85,10 @@ class AgentState {
     // Marks every TTL check past its deadline critical with Consul's output; returns their IDs.
     std::vector<std::string> expireTtlChecks();
 
+    // Deregisters every service with a check critical for longer than its
+    // DeregisterCriticalServiceAfter (Consul's reaper, run about every 30 s). Returns their IDs.
+    std::vector<std::string> reapCriticalServices();
+
   private:
     using Change = IndexTable::Change;
 
@@ -99,6 +108,9 @@ class AgentState {
     std::string truncateOutput(const CheckRecord& check, const std::string& output) const;
     // Delivers the queued check events to the listener (after the change committed).
     void flushCheckEvents();
+    void indexService(const ServiceRecord& svc, bool add);
+    void setTtlDeadline(CheckRecord& check,
+                        std::optional<std::chrono::steady_clock::time_point> deadline);
 
     Options options_;
     IndexTable& indexes_;
@@ -107,6 +119,10 @@ class AgentState {
     std::map<std::string, ServiceRecord> services_;
     std::map<std::string, CheckRecord> checks_;
     std::map<std::string, std::set<std::string>> checksByService_;  // "" = node-level
+    std::map<std::string, std::set<std::string>> idsByName_;
+    std::map<std::string, std::set<std::string>> idsByConnectName_;
+    std::set<std::pair<std::chrono::steady_clock::time_point, std::string>> ttlQueue_;
+    std::set<std::string> aliasChecks_;
     ServiceRecord consulService_;
     CheckRecord serfHealth_;
     CheckListener checkListener_;

@@ -45,7 +45,6 @@ class ApiCall {
     // ACL: require a permission on a resource, or ask whether lists may show anything.
     Status require(std::string_view permission, const std::string& resource) const;
     bool canRead() const;
-    bool hasToken() const { return !state_->who.accessorId.empty(); }
 
     // Runs when the client goes away before the answer (to unpark).
     void onAbort(std::function<void()> hook) const;

@@ -13,50 +13,29 @@ namespace meshx::agent {
 
 namespace {
 
-std::string upper(std::string s) {
-    for (char& c : s) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return s;
-}
-
 bool partialWildcard(const std::string& name) {
     return name.find('*') != std::string::npos && name != "*";
 }
 
-bool evaluationOrder(const Intention* a, const Intention* b) {
-    if (a->precedence != b->precedence) {
-        return a->precedence > b->precedence;
-    }
-    if (a->sourceName != b->sourceName) {
-        return a->sourceName < b->sourceName;
-    }
-    return a->destinationName < b->destinationName;
-}
-
 }  // namespace
 
+IntentionRule Intention::rule() const {
+    IntentionRule r;
+    r.id = id;
+    r.sourceName = sourceName;
+    r.destinationName = destinationName;
+    r.action = action;
+    r.permissionCount = isL7() ? permissions.size() : 0;
+    r.precedence = precedence;
+    return r;
+}
+
 std::string Intention::summary() const {
-    std::string idPart = id.empty() ? "" : "ID: " + id + ", ";
-    std::string detail =
-        isL7() ? "Permissions: " + std::to_string(permissions.size()) : "Action: " + upper(action);
-    return sourceName + " => " + destinationName + " (" + idPart +
-           "Precedence: " + std::to_string(precedence) + ", " + detail + ")";
+    return rule().summary();
 }
 
 int intentionPrecedence(const std::string& source, const std::string& destination) {
-    const bool srcWild = source == "*";
-    const bool dstWild = destination == "*";
-    if (!srcWild && !dstWild) {
-        return 9;
-    }
-    if (srcWild && !dstWild) {
-        return 8;
-    }
-    if (!srcWild && dstWild) {
-        return 6;
-    }
-    return 5;
+    return IntentionMatcher::precedence(source, destination);
 }
 
 IntentionInput decodeIntention(const nlohmann::ordered_json& body) {
@@ -248,41 +227,44 @@ const Intention* IntentionStore::byId(const std::string& id) const {
     return nullptr;
 }
 
-std::vector<const Intention*> IntentionStore::list() const {
-    std::vector<const Intention*> out;
+IntentionMatcher IntentionStore::matcher() const {
+    std::vector<IntentionRule> rules;
+    rules.reserve(byName_.size());
     for (const auto& [key, ixn] : byName_) {
-        out.push_back(&ixn);
+        rules.push_back(ixn.rule());
     }
-    std::sort(out.begin(), out.end(), evaluationOrder);
+    // Stored intentions were validated on the way in, so this cannot fail.
+    auto m = IntentionMatcher::create(std::move(rules));
+    return m ? std::move(*m) : IntentionMatcher();
+}
+
+std::vector<const Intention*> IntentionStore::resolve(
+    const std::vector<IntentionRule>& rules) const {
+    std::vector<const Intention*> out;
+    out.reserve(rules.size());
+    for (const IntentionRule& r : rules) {
+        if (const Intention* ixn = exact(r.sourceName, r.destinationName)) {
+            out.push_back(ixn);
+        }
+    }
     return out;
+}
+
+std::vector<const Intention*> IntentionStore::list() const {
+    return resolve(matcher().rules());
 }
 
 std::vector<const Intention*> IntentionStore::match(bool byDestination,
                                                     const std::string& name) const {
-    std::vector<const Intention*> out;
-    for (const auto& [key, ixn] : byName_) {
-        const std::string& field = byDestination ? ixn.destinationName : ixn.sourceName;
-        if (field == name || field == "*") {
-            out.push_back(&ixn);
-        }
-    }
-    std::sort(out.begin(), out.end(), evaluationOrder);
-    return out;
+    const IntentionMatcher m = matcher();
+    return resolve(byDestination ? m.matchDestination(name) : m.matchSource(name));
 }
 
 IntentionStore::Decision IntentionStore::authorize(const std::string& source,
                                                    const std::string& destination,
                                                    bool defaultAllow) const {
-    for (const Intention* ixn : match(true, destination)) {
-        if (ixn->sourceName != source && ixn->sourceName != "*") {
-            continue;
-        }
-        if (ixn->isL7()) {
-            return {false, "Matched L7 intention: " + ixn->summary()};
-        }
-        return {ixn->action == "allow", "Matched L4 intention: " + ixn->summary()};
-    }
-    return {defaultAllow, "Default behavior configured by ACLs"};
+    const AuthorizeDecision d = matcher().authorize(source, destination, defaultAllow);
+    return {d.authorized, d.reason};
 }
 
 OJson intentionJson(const Intention& ixn) {

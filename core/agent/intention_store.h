@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/ca/intention_matcher.h"
 #include "agent/clock.h"
 #include "agent/go_json.h"
 #include "agent/index_table.h"
@@ -34,6 +35,8 @@ struct Intention {
     uint64_t modifyIndex = 0;
 
     bool isL7() const { return permissions.is_array() && !permissions.empty(); }
+    // What evaluation needs of it (core/agent/ca's IntentionMatcher decides).
+    IntentionRule rule() const;
     // Consul's Intention.String(): `web => db (Precedence: 9, Action: ALLOW)`.
     std::string summary() const;
 };
@@ -53,7 +56,7 @@ struct IntentionInput {
 // read-only keys a GET returns are accepted and ignored). Throws DecodeError.
 IntentionInput decodeIntention(const nlohmann::ordered_json& body);
 
-// CE precedence: exact→exact 9, *→exact 8, exact→* 6, *→* 5.
+// CE precedence: exact→exact 9, *→exact 8, exact→* 6, *→* 5 (IntentionMatcher's).
 int intentionPrecedence(const std::string& source, const std::string& destination);
 
 // Intentions with precedence, matching and authorization. Writes stamp the "intentions" index.
@@ -91,6 +94,9 @@ class IntentionStore {
 
   private:
     Status validate(const IntentionInput& input) const;
+    // Precedence, evaluation order and decisions come from IntentionMatcher.
+    IntentionMatcher matcher() const;
+    std::vector<const Intention*> resolve(const std::vector<IntentionRule>& rules) const;
     void stamp(Intention& ixn, IndexTable::Change& change, bool created);
 
     IndexTable& indexes_;

@@ -202,6 +202,7 @@ uint64_t fnv1a(const std::string& data) {
 OJson agentServiceJson(const ServiceRecord& s, const NodeInfo& node,
                        const std::string& contentHash) {
     OJson o = OJson::object();
+    reserveMembers(o, 16);
     if (!s.kind.empty()) {
         o["Kind"] = s.kind;
     }
@@ -293,6 +294,7 @@ OJson nodeJson(const NodeInfo& node) {
 OJson catalogServiceNodeJson(const ServiceRecord& s, const NodeInfo& node) {
     const OJson n = nodeJson(node);
     OJson o = OJson::object();
+    reserveMembers(o, 24);
     o["ID"] = node.id;
     o["Node"] = node.name;
     o["Address"] = node.address;
@@ -323,6 +325,7 @@ OJson catalogServiceNodeJson(const ServiceRecord& s, const NodeInfo& node) {
 
 OJson nodeServiceJson(const ServiceRecord& s) {
     OJson o = OJson::object();
+    reserveMembers(o, 18);
     if (!s.kind.empty()) {
         o["Kind"] = s.kind;
     }

@@ -185,6 +185,7 @@ void listServices(AgentServices& s, const ApiCall& call) {
     }
     OJson out = OJson::object();
     if (call.canRead()) {
+        reserveMembers(out, s.state.services().size());
         for (const auto& [id, svc] : s.state.services()) {
             OJson element = agentServiceJson(svc, s.state.node());
             auto keep = filter->matches(element);
@@ -193,7 +194,7 @@ void listServices(AgentServices& s, const ApiCall& call) {
                 return;
             }
             if (*keep) {
-                out[id] = std::move(element);
+                appendMember(out, id, std::move(element));
             }
         }
     }

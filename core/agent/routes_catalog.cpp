@@ -80,8 +80,9 @@ void catalogServices(AgentServices& s, const ApiCall& call) {
                 }
             }
             OJson out = OJson::object();
+            reserveMembers(out, names.size());
             for (const auto& [name, tags] : names) {
-                out[name] = tags;
+                appendMember(out, name, tags);
             }
             return HttpResponse::json(200, out, pretty);
         });
@@ -114,8 +115,8 @@ void catalogService(AgentServices& s, const ApiCall& call) {
         [sp, f, pretty, visible, name, tags]() {
             OJson out = OJson::array();
             if (visible) {
-                for (const ServiceRecord* svc : sp->state.catalogServices()) {
-                    if (svc->service != name || !hasAllTags(*svc, tags)) {
+                for (const ServiceRecord* svc : sp->state.catalogInstances(name)) {
+                    if (!hasAllTags(*svc, tags)) {
                         continue;
                     }
                     OJson element = catalogServiceNodeJson(*svc, sp->state.node());
@@ -179,7 +180,7 @@ void catalogNode(AgentServices& s, const ApiCall& call) {
             }
             OJson services = OJson::object();
             for (const ServiceRecord* svc : sp->state.catalogServices()) {
-                services[svc->id] = nodeServiceJson(*svc);
+                appendMember(services, svc->id, nodeServiceJson(*svc));
             }
             return HttpResponse::json(
                 200, OJson{{"Node", nodeJson(sp->state.node())}, {"Services", services}}, pretty);
@@ -197,14 +198,20 @@ void addCatalogRoutes(ApiRouter& router, AgentServices& s) {
     router.add("/v1/catalog/nodes", {"GET"},
                [sp](const ApiCall& call) { catalogNodes(*sp, call); });
     router.add("/v1/catalog/node/", {"GET"}, [sp](const ApiCall& call) { catalogNode(*sp, call); });
-    router.add("/v1/catalog/datacenters", {"GET"}, [sp](const ApiCall& call) {
-        call.json(200, OJson::array({sp->state.node().datacenter}));
-    });
-    router.add("/v1/status/leader", {"GET"},
-               [sp](const ApiCall& call) { call.json(200, sp->state.node().address + ":8300"); });
-    router.add("/v1/status/peers", {"GET"}, [sp](const ApiCall& call) {
-        call.json(200, OJson::array({sp->state.node().address + ":8300"}));
-    });
+    // Consul answers these without resolving a token.
+    router.add(
+        "/v1/catalog/datacenters", {"GET"},
+        [sp](const ApiCall& call) { call.json(200, OJson::array({sp->state.node().datacenter})); },
+        true);
+    router.add(
+        "/v1/status/leader", {"GET"},
+        [sp](const ApiCall& call) { call.json(200, sp->state.node().address + ":8300"); }, true);
+    router.add(
+        "/v1/status/peers", {"GET"},
+        [sp](const ApiCall& call) {
+            call.json(200, OJson::array({sp->state.node().address + ":8300"}));
+        },
+        true);
 }
 
 }  // namespace meshx::agent

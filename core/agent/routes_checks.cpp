@@ -37,6 +37,7 @@ void listChecks(AgentServices& s, const ApiCall& call) {
     }
     OJson out = OJson::object();
     if (call.canRead()) {
+        reserveMembers(out, s.state.checks().size());
         for (const auto& [id, check] : s.state.checks()) {
             OJson element = agentCheckJson(check, s.state.node());
             auto keep = filter->matches(element);
@@ -45,7 +46,7 @@ void listChecks(AgentServices& s, const ApiCall& call) {
                 return;
             }
             if (*keep) {
-                out[id] = std::move(element);
+                appendMember(out, id, std::move(element));
             }
         }
     }

@@ -87,12 +87,10 @@ void serviceHealth(AgentServices& s, const ApiCall& call, bool connect) {
             if (!visible) {
                 return HttpResponse::json(200, out, pretty);
             }
-            for (const ServiceRecord* svc : sp->state.catalogServices()) {
-                const bool selected = connect ? ((svc->kind == "connect-proxy" && svc->proxy &&
-                                                  svc->proxy->destinationServiceName == name) ||
-                                                 (svc->connectNative && svc->service == name))
-                                              : svc->service == name;
-                if (!selected || !hasAllTags(*svc, tags)) {
+            const auto selected =
+                connect ? sp->state.connectInstances(name) : sp->state.catalogInstances(name);
+            for (const ServiceRecord* svc : selected) {
+                if (!hasAllTags(*svc, tags)) {
                     continue;
                 }
                 bool passing = true;
@@ -170,11 +168,9 @@ void addHealthRoutes(ApiRouter& router, AgentServices& s) {
             [sp, key] { return sp->indexes.get(key, sp->indexes.get(index_keys::kServices)); },
             [sp, name] {
                 std::vector<const CheckRecord*> out;
-                for (const ServiceRecord* svc : sp->state.catalogServices()) {
-                    if (svc->service == name) {
-                        for (const CheckRecord* c : sp->state.serviceChecks(svc->id)) {
-                            out.push_back(c);
-                        }
+                for (const ServiceRecord* svc : sp->state.catalogInstances(name)) {
+                    for (const CheckRecord* c : sp->state.serviceChecks(svc->id)) {
+                        out.push_back(c);
                     }
                 }
                 return out;

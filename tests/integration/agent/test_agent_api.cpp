@@ -10,6 +10,7 @@
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
+#include "consul/kv_endpoints.h"
 #include "meshx_test.h"
 
 using nlohmann::json;
@@ -287,6 +288,20 @@ class TestAgentApi : public QObject {
              "Invalid service address"},
             {"/agent/service/register", R"({"Name":"x","Check":{"TTL":"1s","Status":"bogus"}})",
              400, "Status for checks must 'passing', 'warning', 'critical'"},
+            {"/agent/service/register",
+             json{{"Name", "p"},
+                  {"Kind", "connect-proxy"},
+                  {"Port", 21500},
+                  {"Proxy",
+                   {{"DestinationServiceName", "web"},
+                    {"Upstreams",
+                     {{{"DestinationName", "a"}, {"LocalBindPort", 9000}},
+                      {{"DestinationName", "b"}, {"LocalBindPort", 9000}}}}}}}
+                 .dump(),
+             400,
+             "Validation failed: 1 error occurred:\n\t* upstreams cannot contain duplicates by "
+             "local bind address and port or unix path; \"127.0.0.1:9000\" is specified "
+             "twice\n\n"},
             {"/agent/check/register", R"({"TTL":"1s"})", 400, "Missing check name"},
             {"/agent/check/register", R"({"Name":"c","TTL":"1s","ServiceID":"ghost"})", 404,
              "ServiceID \"ghost\" does not exist"},
@@ -343,6 +358,30 @@ class TestAgentApi : public QObject {
             QVERIFY(after->count(id) == 1);
             QCOMPARE(after->at(id).raw, svc.raw);
         }
+    }
+
+    void kvRoundTrip() {
+        auto put = client_->call(endpoints::kvPut("app/config", "hello"));
+        QVERIFY2(put.ok() && *put, put.ok() ? "" : put.error().toString().c_str());
+        auto got = client_->call(endpoints::kvGet("app/config"));
+        QVERIFY(got.ok());
+        QCOMPARE(got->value.value_or(""), std::string("hello"));
+        const Reply raw = get(*client_, "/kv/app/config");
+        QCOMPARE(raw.status, 200);
+        QCOMPARE(raw.json[0]["Value"], json("aGVsbG8="));  // base64, as Consul stores bytes
+        QCOMPARE(raw.json[0]["Key"], json("app/config"));
+        QVERIFY(raw.hasIndex && raw.index == raw.json[0]["ModifyIndex"].get<uint64_t>());
+        QVERIFY(client_->call(endpoints::kvPut("app/other", "x")).ok());
+        auto keys = client_->call(endpoints::kvKeys("app/"));
+        QVERIFY(keys.ok());
+        QCOMPARE(keys->value, (std::vector<std::string>{"app/config", "app/other"}));
+        // Check-and-set with a stale index fails with `false`.
+        auto cas = Request::put("/kv/app/config");
+        cas.param("cas", "1");
+        cas.body = "stale";
+        QCOMPARE(send(*client_, cas).json, json(false));
+        QVERIFY(client_->call(endpoints::kvDelete("app/", true)).ok());
+        QCOMPARE(get(*client_, "/kv/app/config").status, 404);
     }
 
     void deregisterRemovesSidecar() {

@@ -2,8 +2,10 @@
 // socket, many parked blocking queries without a thread each.
 
 #include <QLocalSocket>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QThread>
 
 #include <nlohmann/json.hpp>
 
@@ -77,7 +79,7 @@ class TestDevAgent : public QObject {
         QCOMPARE(rs[1].headers["allow"], std::string("OPTIONS,PUT"));
         QCOMPARE(rs[1].body, std::string());
         // Expect: 100-continue, then the body.
-        const std::string body = R"({"Name":"web","Port":80})";
+        const std::string body = nlohmann::json{{"Name", "web"}, {"Port", 80}}.dump();
         s.write(("PUT /v1/agent/service/register HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                  "Content-Length: " +
                  std::to_string(body.size()) + "\r\n\r\n")
@@ -213,7 +215,7 @@ class TestDevAgent : public QObject {
         }
         // None answers before the change (check a few, briefly).
         QVERIFY(!sockets.front()->waitForReadyRead(200));
-        const std::string body = R"({"Name":"new"})";
+        const std::string body = nlohmann::json{{"Name", "new"}}.dump();
         control.write(("PUT /v1/agent/service/register HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n" + body)
                           .c_str());
@@ -232,6 +234,71 @@ class TestDevAgent : public QObject {
         }
         QCOMPARE(woken, kWaiters);
         agent.stop();
+    }
+
+    void tcpChecksProbeAndAliasFollows() {
+        DevAgent agent(quietConfig());
+        auto bound = agent.start(Address::tcp("127.0.0.1", 0));
+        QVERIFY(bound.ok());
+        // The "application": a listener whose backlog accepts the probes' connections.
+        QTcpServer app;
+        QVERIFY(app.listen(QHostAddress::LocalHost, 0));
+        const std::string port = std::to_string(app.serverPort());
+        const std::string target = "127.0.0.1:" + port;
+        // The sidecar gets the same port, so its default "Listening" check probes it too.
+        const int appPort = app.serverPort();
+        const std::string body =
+            nlohmann::json{{"Name", "app"},
+                           {"Port", appPort},
+                           {"Check", {{"TCP", target}, {"Interval", "1s"}}},
+                           {"Connect", {{"SidecarService", {{"Port", appPort}}}}}}
+                .dump();
+        QTcpSocket s;
+        QVERIFY(connectTo(s, *bound));
+        std::string buffer;
+        auto call = [&](const std::string& method, const std::string& path,
+                        const std::string& b = {}) {
+            s.write((method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                     std::to_string(b.size()) + "\r\n\r\n" + b)
+                        .c_str());
+            return readResponses(s, buffer, 1).front();
+        };
+        QCOMPARE(call("PUT", "/v1/agent/service/register", body).status, 200);
+        auto checkOf = [&](const std::string& id) {
+            return nlohmann::json::parse(call("GET", "/v1/agent/checks").body)
+                .value(id, nlohmann::json());
+        };
+        auto waitStatus = [&](const std::string& id, const char* status, int timeoutMs) {
+            QDeadlineTimer deadline(timeoutMs);
+            while (!deadline.hasExpired()) {
+                if (checkOf(id).value("Status", "") == status) {
+                    return true;
+                }
+                QThread::msleep(100);  // polling interval of a bounded wait
+            }
+            return false;
+        };
+        QVERIFY(waitStatus("service:app", "passing", 10000));
+        QCOMPARE(checkOf("service:app")["Output"],
+                 nlohmann::json("TCP connect " + target + ": Success"));
+        // The sidecar's TCP check starts at a random moment within its 10s interval.
+        QVERIFY(waitStatus("service:app-sidecar-proxy:1", "passing", 20000));
+        QVERIFY(waitStatus("service:app-sidecar-proxy:2", "passing", 5000));
+        QCOMPARE(checkOf("service:app-sidecar-proxy:2")["Output"],
+                 nlohmann::json("All checks passing."));
+        QCOMPARE(call("GET", "/v1/agent/health/service/id/app-sidecar-proxy").status, 200);
+        QCOMPARE(call("GET", "/v1/health/connect/app?passing=1").body.find("app-sidecar-proxy") !=
+                     std::string::npos,
+                 true);
+        // The application goes away: its check fails, and the alias follows at once.
+        app.close();
+        QVERIFY(waitStatus("service:app", "critical", 10000));
+        QVERIFY2(checkOf("service:app")["Output"].get<std::string>().find("connection refused") !=
+                     std::string::npos,
+                 checkOf("service:app").dump().c_str());
+        QCOMPARE(checkOf("service:app-sidecar-proxy:2")["Status"], nlohmann::json("critical"));
+        QCOMPARE(call("GET", "/v1/agent/health/service/id/app-sidecar-proxy").status, 503);
+        QCOMPARE(call("GET", "/v1/health/connect/app?passing=1").body, std::string("[]\n"));
     }
 
     void stopWithParkedQueriesIsClean() {

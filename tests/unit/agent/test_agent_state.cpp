@@ -259,6 +259,35 @@ class TestAgentState : public QObject {
         QCOMPARE(idx.get(index_keys::kServices), afterRegister);  // check writes leave the table
     }
 
+    void criticalServicesAreReaped() {
+        IndexTable idx;
+        FakeClock clock;
+        AgentState state(options(), idx, clock);
+        QVERIFY(
+            state
+                .registerService(
+                    decode(
+                        R"({"Name":"flaky","Check":{"CheckID":"t","TTL":"10s","DeregisterCriticalServiceAfter":"1m"},"Connect":{"SidecarService":{}}})"),
+                    false)
+                .ok());
+        QVERIFY(state
+                    .registerService(
+                        decode(R"({"Name":"steady","Check":{"CheckID":"s","TTL":"10s"}})"), false)
+                    .ok());
+        clock.advance(30s);
+        QVERIFY(state.reapCriticalServices().empty());
+        QVERIFY(state.updateTtlCheck("t", "passing", "").ok());  // resets the critical clock
+        clock.advance(50s);
+        QCOMPARE(state.expireTtlChecks().size(), size_t{2});  // t and s go critical now
+        clock.advance(59s);
+        QVERIFY(state.reapCriticalServices().empty());
+        clock.advance(2s);
+        QCOMPARE(state.reapCriticalServices(), std::vector<std::string>{"flaky"});
+        QVERIFY(state.service("flaky") == nullptr);
+        QVERIFY(state.service("flaky-sidecar-proxy") == nullptr);
+        QVERIFY(state.service("steady") != nullptr);  // critical, but without the setting
+    }
+
     void errorsCarryConsulTexts() {
         IndexTable idx;
         FakeClock clock;
