@@ -12,21 +12,15 @@ constexpr uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 InboundSession::InboundSession(ProxyContext& ctx, std::shared_ptr<const InboundSettings> settings,
                                Socket client, SocketAddress peer)
-    : ctx_(ctx),
+    : ProxiedSession(ctx, "proxy.inbound", "service", settings->service),
       settings_(std::move(settings)),
       peer_(peer),
       tls_(std::make_unique<TlsConnection>(ctx.tls, TlsConnection::Role::Server,
                                            std::move(client))) {}
 
-InboundSession::~InboundSession() {
-    cancelTimer();
-}
-
 void InboundSession::start() {
     ctx_.loop.watch(tls_->fd(), kConnEvents, &clientWatch_);
-    // close() cancels the timer, so it never fires on a finished session.
-    timer_ = ctx_.loop.runAfter(settings_->handshakeTimeout, [this] {
-        timer_ = 0;
+    armTimer(settings_->handshakeTimeout, [this] {
         ctx_.log.error("proxy.connect", "TLS handshake failed",
                        {{"service", settings_->service},
                         {"src", peer_.toString()},
@@ -37,17 +31,15 @@ void InboundSession::start() {
     continueHandshake();
 }
 
-void InboundSession::cancelTimer() {
-    if (timer_ != 0) {
-        ctx_.loop.cancelTimer(timer_);
-        timer_ = 0;
-    }
-}
-
 void InboundSession::onFdEvents(int side, uint32_t events) {
-    if (state_ != State::Pumping) {
-        earlyEvents_[side] |= events;
+    if (closed()) {
+        return;
     }
+    if (state_ == State::Pumping) {
+        pumpEvents(side, events);
+        return;
+    }
+    noteEarlyEvents(side, events);
     switch (state_) {
         case State::Handshaking:
             continueHandshake();
@@ -66,20 +58,7 @@ void InboundSession::onFdEvents(int side, uint32_t events) {
             }
             return;
         case State::Pumping:
-            pump_->onEvents(side, events);
-            checkPump();
             return;
-        case State::Closed:
-            return;
-    }
-}
-
-void InboundSession::checkPump() {
-    if (pump_->failed()) {
-        ctx_.log.error("proxy.inbound", "connection failed", {{"error", pump_->error()}});
-        close();
-    } else if (pump_->finished()) {
-        close();
     }
 }
 
@@ -156,7 +135,6 @@ void InboundSession::onDecision(const Result<AuthorizeDecision>& decision) {
         close();
         return;
     }
-    cancelTimer();
     dialApp();
 }
 
@@ -171,8 +149,7 @@ void InboundSession::dialApp() {
     }
     appSocket_ = std::move(*sock);
     ctx_.loop.watch(appSocket_.fd(), kConnEvents, &appWatch_);
-    timer_ = ctx_.loop.runAfter(settings_->localConnectTimeout, [this] {
-        timer_ = 0;
+    armTimer(settings_->localConnectTimeout, [this] {
         ProxyStats::add(ctx_.stats.inboundDialFailures);
         ctx_.log.error("proxy.inbound", "failed to dial",
                        {{"error", "dial tcp " + settings_->localApp.toString() + ": i/o timeout"}});
@@ -188,7 +165,6 @@ void InboundSession::finishDial(uint32_t events) {
     if (err == 0 && (events & (EPOLLERR | EPOLLHUP))) {
         err = ECONNREFUSED;
     }
-    cancelTimer();
     if (err != 0) {
         ProxyStats::add(ctx_.stats.inboundDialFailures);
         ctx_.log.error("proxy.inbound", "failed to dial",
@@ -199,30 +175,8 @@ void InboundSession::finishDial(uint32_t events) {
     }
     ProxyStats::add(ctx_.stats.inboundForwarded);
     app_ = std::make_unique<TcpTransport>(std::move(appSocket_));
-    pump_ = std::make_unique<BytePump>(ctx_.loop, *tls_, *app_);
-    pump_->noteEvents(0, earlyEvents_[0]);
-    pump_->noteEvents(1, earlyEvents_[1]);
     state_ = State::Pumping;
-    pump_->run();
-    checkPump();
-}
-
-void InboundSession::abort() {
-    close();
-}
-
-void InboundSession::close() {
-    if (state_ == State::Closed) {
-        return;
-    }
-    state_ = State::Closed;
-    cancelTimer();
-    if (pump_) {
-        ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
-        ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
-    }
-    // Sockets close when the session is destroyed, after this batch of events.
-    ctx_.sessions.finish(id());
+    startPump(*tls_, *app_);
 }
 
 }  // namespace meshx::proxy

@@ -3,11 +3,9 @@
 #include <memory>
 #include <string>
 
-#include "proxy/byte_pump.h"
 #include "proxy/fd_watch.h"
 #include "proxy/inbound_settings.h"
-#include "proxy/proxy_context.h"
-#include "proxy/session.h"
+#include "proxy/proxied_session.h"
 #include "proxy/tcp_transport.h"
 #include "proxy/tls_connection.h"
 
@@ -22,45 +20,33 @@ namespace meshx::proxy {
 // Nothing is read from the client and nothing reaches the app before authorization has allowed
 // the connection (Consul dials the app first; here a denied client never causes an app
 // connection at all).
-class InboundSession : public Session {
+class InboundSession : public ProxiedSession {
   public:
     // Loop thread.
     InboundSession(ProxyContext& ctx, std::shared_ptr<const InboundSettings> settings,
                    Socket client, SocketAddress peer);
-    ~InboundSession() override;
 
     // Loop thread. Registers the client socket and starts the handshake.
     void start();
-    // Session. Loop thread.
-    void abort() override;
     // Loop thread (via FdWatch). Side 0 = client, 1 = local app.
     void onFdEvents(int side, uint32_t events);
 
   private:
-    enum class State { Handshaking, Authorizing, Dialing, Pumping, Closed };
+    enum class State { Handshaking, Authorizing, Dialing, Pumping };
 
     void continueHandshake();
     void onDecision(const Result<AuthorizeDecision>& decision);
     void dialApp();
     void finishDial(uint32_t events);
-    // After the pump moved bytes: ends the session once it finished or failed.
-    void checkPump();
-    void close();
-    void cancelTimer();
 
-    ProxyContext& ctx_;
     std::shared_ptr<const InboundSettings> settings_;
     SocketAddress peer_;
     State state_ = State::Handshaking;
     std::unique_ptr<TlsConnection> tls_;
     Socket appSocket_;  // while dialling
     std::unique_ptr<TcpTransport> app_;
-    std::unique_ptr<BytePump> pump_;
     FdWatch<InboundSession> clientWatch_{this, 0};
     FdWatch<InboundSession> appWatch_{this, 1};
-    EventLoop::TimerId timer_ = 0;
-    // Events of each side seen before the pump started, handed to it (see BytePump::noteEvents).
-    uint32_t earlyEvents_[2] = {0, 0};
 };
 
 }  // namespace meshx::proxy

@@ -13,20 +13,16 @@ constexpr const char* kLogger = "proxy.upstream";
 
 OutboundSession::OutboundSession(ProxyContext& ctx, std::shared_ptr<UpstreamTarget> target,
                                  Socket client)
-    : ctx_(ctx),
+    : ProxiedSession(ctx, kLogger, "upstream", target->config.toString()),
       target_(std::move(target)),
       tlsContext_(ctx.tls),
       clientSocket_(std::move(client)) {}
-
-OutboundSession::~OutboundSession() {
-    cancelTimer();
-}
 
 void OutboundSession::start() {
     ctx_.loop.watch(clientSocket_.fd(), kConnEvents, &clientWatch_);
     if (!target_->known) {
         target_->waiting.push_back(id());
-        armTimer();
+        armConnectTimer();
         return;
     }
     tryNext();
@@ -39,10 +35,8 @@ void OutboundSession::resume() {
     }
 }
 
-void OutboundSession::armTimer() {
-    // close() and every state change cancel it, so it never fires on a finished session.
-    timer_ = ctx_.loop.runAfter(target_->config.connectTimeout, [this] {
-        timer_ = 0;
+void OutboundSession::armConnectTimer() {
+    armTimer(target_->config.connectTimeout, [this] {
         if (state_ == State::Waiting) {
             lastError_ = "no healthy instances found";
             tryNext();
@@ -52,23 +46,15 @@ void OutboundSession::armTimer() {
     });
 }
 
-void OutboundSession::cancelTimer() {
-    if (timer_ != 0) {
-        ctx_.loop.cancelTimer(timer_);
-        timer_ = 0;
-    }
-}
-
 void OutboundSession::onFdEvents(int side, uint32_t events) {
+    if (closed()) {
+        return;
+    }
     if (state_ == State::Pumping) {
-        pump_->onEvents(side, events);
-        checkPump();
+        pumpEvents(side, events);
         return;
     }
-    if (state_ == State::Closed) {
-        return;
-    }
-    earlyEvents_[side] |= events;
+    noteEarlyEvents(side, events);
     if (side == 0) {
         // Not read before an upstream is ready; only notice a client that went away.
         if (events & (EPOLLERR | EPOLLHUP)) {
@@ -118,7 +104,7 @@ void OutboundSession::tryNext() {
     upstreamWatch_ = std::make_shared<FdWatch<OutboundSession>>(this, 1);
     ctx_.loop.watch(dialSocket_.fd(), kConnEvents, upstreamWatch_.get());
     state_ = State::Connecting;
-    armTimer();
+    armConnectTimer();
 }
 
 void OutboundSession::onConnectEvent(uint32_t events) {
@@ -157,7 +143,7 @@ void OutboundSession::continueHandshake() {
         attemptFailed(tls_->errorText());
         return;
     }
-    startPump();
+    startPumping();
 }
 
 void OutboundSession::retireAttempt() {
@@ -167,7 +153,7 @@ void OutboundSession::retireAttempt() {
     }
     tls_.reset();
     dialSocket_.reset();
-    earlyEvents_[1] = 0;
+    forgetEarlyEvents(1);
 }
 
 void OutboundSession::attemptFailed(const std::string& error) {
@@ -182,44 +168,12 @@ void OutboundSession::attemptFailed(const std::string& error) {
     tryNext();
 }
 
-void OutboundSession::startPump() {
-    cancelTimer();
+void OutboundSession::startPumping() {
     target_->balancer.reportSuccess(instance_.id);
     ProxyStats::add(ctx_.stats.upstreamForwarded);
     client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
-    pump_ = std::make_unique<BytePump>(ctx_.loop, *client_, *tls_);
-    pump_->noteEvents(0, earlyEvents_[0]);
-    pump_->noteEvents(1, earlyEvents_[1]);
     state_ = State::Pumping;
-    pump_->run();
-    checkPump();
-}
-
-void OutboundSession::checkPump() {
-    if (pump_->failed()) {
-        ctx_.log.error(kLogger, "connection failed",
-                       {{"upstream", target_->config.toString()}, {"error", pump_->error()}});
-        close();
-    } else if (pump_->finished()) {
-        close();
-    }
-}
-
-void OutboundSession::abort() {
-    close();
-}
-
-void OutboundSession::close() {
-    if (state_ == State::Closed) {
-        return;
-    }
-    state_ = State::Closed;
-    cancelTimer();
-    if (pump_) {
-        ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
-        ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
-    }
-    ctx_.sessions.finish(id());
+    startPump(*client_, *tls_);
 }
 
 }  // namespace meshx::proxy

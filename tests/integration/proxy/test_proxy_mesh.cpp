@@ -20,40 +20,13 @@
 #include "proxy_test_support.h"
 
 using namespace meshx;
-using meshx::proxy::testing::connectTcp;
 using meshx::proxy::testing::EchoServer;
 using meshx::proxy::testing::freePort;
 using meshx::proxy::testing::Ms;
-using meshx::proxy::testing::recvN;
-using meshx::proxy::testing::sendAll;
+using meshx::proxy::testing::refused;
+using meshx::proxy::testing::roundTrip;
 using nlohmann::json;
 namespace ep = meshx::consul::endpoints;
-
-namespace {
-
-std::string roundTrip(uint16_t port, const std::string& payload) {
-    int fd = connectTcp(port, Ms(3000));
-    if (fd < 0) {
-        return {};
-    }
-    std::string got;
-    if (sendAll(fd, payload)) {
-        got = recvN(fd, payload.size(), Ms(5000));
-    }
-    ::close(fd);
-    return got;
-}
-
-bool refused(uint16_t port) {
-    int fd = connectTcp(port, Ms(500));
-    if (fd >= 0) {
-        ::close(fd);
-        return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 class TestProxyMesh : public QObject {
     Q_OBJECT

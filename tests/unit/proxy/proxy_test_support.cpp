@@ -225,6 +225,28 @@ bool waitClosed(int fd, Ms timeout) {
     }
 }
 
+std::string roundTrip(uint16_t port, const std::string& payload, Ms timeout) {
+    int fd = connectTcp(port, timeout);
+    if (fd < 0) {
+        return {};
+    }
+    std::string got;
+    if (sendAll(fd, payload)) {
+        got = recvN(fd, payload.size(), timeout);
+    }
+    ::close(fd);
+    return got;
+}
+
+bool refused(uint16_t port) {
+    int fd = connectTcp(port, Ms(500));
+    if (fd >= 0) {
+        ::close(fd);
+        return false;
+    }
+    return true;
+}
+
 int openFdCount() {
     int count = 0;
     DIR* dir = ::opendir("/proc/self/fd");

@@ -54,6 +54,11 @@ std::string recvN(int fd, size_t n, Ms timeout = Ms(5000));
 bool recvUntilEof(int fd, Ms timeout = Ms(5000), std::string* out = nullptr);
 // True when the peer closed or reset the connection within `timeout` (bytes are discarded).
 bool waitClosed(int fd, Ms timeout = Ms(5000));
+// One request/response over a fresh connection; "" when it was refused or closed early.
+std::string roundTrip(uint16_t port, const std::string& payload, Ms timeout = Ms(5000));
+// True when nothing listens on `port` (a connection that still got in is closed again, so it
+// cannot keep a session alive).
+bool refused(uint16_t port);
 // Number of open descriptors of this process.
 int openFdCount();
 // A port that was free a moment ago (bind port 0, read it, close): for configs where 0 means

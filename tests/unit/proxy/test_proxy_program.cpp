@@ -40,6 +40,24 @@ std::map<std::string, meshx::consul::AgentService> servicesFixture(const std::st
     return *meshx::consul::decodeAgentServices(json);
 }
 
+// A ProxyProgram whose two output streams are captured in temporary files.
+struct CapturedProgram {
+    explicit CapturedProgram(CommandLine cl) : program(std::move(cl), options()) {}
+    ~CapturedProgram() {
+        std::fclose(out);
+        std::fclose(err);
+    }
+    ProxyProgram::Options options() {
+        ProxyProgram::Options o;
+        o.out = out;
+        o.err = err;
+        return o;
+    }
+    FILE* out = std::tmpfile();
+    FILE* err = std::tmpfile();
+    ProxyProgram program;
+};
+
 std::string readAll(FILE* f) {
     std::fflush(f);
     std::rewind(f);
@@ -151,14 +169,9 @@ class TestProxyProgram : public QObject {
 
         CommandLine cl;
         cl.configFile = d + "db.json";
-        FILE* out = std::tmpfile();
-        FILE* err = std::tmpfile();
-        ProxyProgram::Options options;
-        options.out = out;
-        options.err = err;
-        ProxyProgram program(cl, options);
+        CapturedProgram p(cl);
         int code = -1;
-        std::thread runner([&] { code = program.run(); });
+        std::thread runner([&] { code = p.program.run(); });
 
         bool served = false;
         for (int i = 0; i < 200 && !served; ++i) {
@@ -173,11 +186,11 @@ class TestProxyProgram : public QObject {
         denied.send("x");
         QCOMPARE(denied.recv(1), std::string());
 
-        program.requestStop();
+        p.program.requestStop();
         runner.join();
         QVERIFY(served);
         QCOMPARE(code, 0);
-        std::string o = readAll(out);
+        std::string o = readAll(p.out);
         QVERIFY2(
             o.find("==> Consul Connect proxy starting...\n    Configuration mode: File\n") == 0,
             o.c_str());
@@ -187,25 +200,16 @@ class TestProxyProgram : public QObject {
         QVERIFY(o.find("[ERROR] proxy.connect: authz call denied: service=db") !=
                 std::string::npos);
         QVERIFY(o.find("==> Consul Connect proxy shutdown") != std::string::npos);
-        QCOMPARE(readAll(err), std::string());
-        std::fclose(out);
-        std::fclose(err);
+        QCOMPARE(readAll(p.err), std::string());
     }
 
     void badConfigFileFailsWithExitCodeOne() {
         CommandLine cl;
         cl.configFile = "/nonexistent/meshx.json";
-        FILE* out = std::tmpfile();
-        FILE* err = std::tmpfile();
-        ProxyProgram::Options options;
-        options.out = out;
-        options.err = err;
-        ProxyProgram program(cl, options);
-        QCOMPARE(program.run(), 1);
-        QVERIFY(readAll(err).find("==> Error preparing configuration: cannot read "
-                                  "/nonexistent/meshx.json") == 0);
-        std::fclose(out);
-        std::fclose(err);
+        CapturedProgram p(cl);
+        QCOMPARE(p.program.run(), 1);
+        QVERIFY(readAll(p.err).find("==> Error preparing configuration: cannot read "
+                                    "/nonexistent/meshx.json") == 0);
     }
 };
 

@@ -17,31 +17,6 @@ using namespace meshx::proxy::testing;
 
 namespace {
 const std::string kTrustDomain = "11111111-2222-3333-4444-555555555555.consul";
-
-// One request/response over a fresh connection; "" when the connection was refused or closed.
-std::string roundTrip(uint16_t port, const std::string& payload) {
-    int fd = connectTcp(port);
-    if (fd < 0) {
-        return {};
-    }
-    std::string got;
-    if (sendAll(fd, payload)) {
-        got = recvN(fd, payload.size());
-    }
-    ::close(fd);
-    return got;
-}
-
-// True when nothing listens on `port` any more; a connection that still got in is closed again
-// so it cannot keep a session alive.
-bool refused(uint16_t port) {
-    int fd = connectTcp(port, Ms(500));
-    if (fd >= 0) {
-        ::close(fd);
-        return false;
-    }
-    return true;
-}
 }  // namespace
 
 class TestUpstreamListener : public QObject {

@@ -1,0 +1,70 @@
+#include "proxy/proxied_session.h"
+
+namespace meshx::proxy {
+
+ProxiedSession::ProxiedSession(ProxyContext& ctx, const char* logger, std::string contextKey,
+                               std::string contextValue)
+    : ctx_(ctx),
+      logger_(logger),
+      contextKey_(std::move(contextKey)),
+      contextValue_(std::move(contextValue)) {}
+
+ProxiedSession::~ProxiedSession() {
+    cancelTimer();
+}
+
+void ProxiedSession::armTimer(std::chrono::milliseconds delay, std::function<void()> onExpiry) {
+    cancelTimer();
+    timer_ = ctx_.loop.runAfter(delay, [this, onExpiry = std::move(onExpiry)] {
+        timer_ = 0;
+        onExpiry();
+    });
+}
+
+void ProxiedSession::cancelTimer() {
+    if (timer_ != 0) {
+        ctx_.loop.cancelTimer(timer_);
+        timer_ = 0;
+    }
+}
+
+void ProxiedSession::startPump(Transport& downstream, Transport& upstream) {
+    cancelTimer();
+    pump_ = std::make_unique<BytePump>(ctx_.loop, downstream, upstream);
+    pump_->noteEvents(0, early_[0]);
+    pump_->noteEvents(1, early_[1]);
+    pump_->run();
+    checkPump();
+}
+
+void ProxiedSession::pumpEvents(int side, uint32_t events) {
+    if (!closed_) {
+        pump_->onEvents(side, events);
+        checkPump();
+    }
+}
+
+void ProxiedSession::checkPump() {
+    if (pump_->failed()) {
+        ctx_.log.error(logger_, "connection failed",
+                       {{contextKey_, contextValue_}, {"error", pump_->error()}});
+        close();
+    } else if (pump_->finished()) {
+        close();
+    }
+}
+
+void ProxiedSession::close() {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    cancelTimer();
+    if (pump_) {
+        ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
+        ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
+    }
+    ctx_.sessions.finish(id());
+}
+
+}  // namespace meshx::proxy

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "proxy/byte_pump.h"
+#include "proxy/proxy_context.h"
+#include "proxy/session.h"
+
+namespace meshx::proxy {
+
+// What inbound and outbound sessions share once their two sockets exist: one timer for the
+// setup phase (handshake, dial), readiness seen before the pump starts, the pump itself, and an
+// idempotent close that books the byte counts and hands the session back to its tracker.
+class ProxiedSession : public Session {
+  public:
+    // Session. Loop thread.
+    void abort() override { close(); }
+
+  protected:
+    // Loop thread. `logger` names the log lines (`proxy.inbound`, `proxy.upstream`); `context`
+    // is one key=value pair added to them (which service or upstream).
+    ProxiedSession(ProxyContext& ctx, const char* logger, std::string contextKey,
+                   std::string contextValue);
+    ~ProxiedSession() override;
+
+    // Loop thread. One timer at a time; close() and cancelTimer() disarm it, so `onExpiry`
+    // never runs on a finished session.
+    void armTimer(std::chrono::milliseconds delay, std::function<void()> onExpiry);
+    void cancelTimer();
+
+    // Loop thread. Before the pump exists: remembers readiness of `side` (edge-triggered
+    // events do not come twice).
+    void noteEarlyEvents(int side, uint32_t events) { early_[side] |= events; }
+    // After a socket was replaced (a retried dial): its old readiness no longer applies.
+    void forgetEarlyEvents(int side) { early_[side] = 0; }
+
+    // Loop thread. Connects the two transports (side 0 = downstream, 1 = upstream) and moves
+    // what is already waiting; the session ends when the pump finishes or fails.
+    void startPump(Transport& downstream, Transport& upstream);
+    // Loop thread. Events of a pumping session.
+    void pumpEvents(int side, uint32_t events);
+    bool pumping() const { return pump_ != nullptr; }
+
+    // Loop thread. Ends the session (sockets close after the current batch of events).
+    void close();
+    bool closed() const { return closed_; }
+
+    ProxyContext& ctx_;
+
+  private:
+    void checkPump();
+
+    const char* logger_;
+    std::string contextKey_;
+    std::string contextValue_;
+    std::unique_ptr<BytePump> pump_;
+    uint32_t early_[2] = {0, 0};
+    EventLoop::TimerId timer_ = 0;
+    bool closed_ = false;
+};
+
+}  // namespace meshx::proxy
