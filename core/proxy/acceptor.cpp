@@ -13,8 +13,8 @@ Acceptor::~Acceptor() {
     close();
 }
 
-Status Acceptor::listen(const SocketAddress& address) {
-    auto s = Socket::listen(address);
+Status Acceptor::listen(const SocketAddress& address, bool reusePort) {
+    auto s = Socket::listen(address, reusePort);
     if (!s) {
         return s.error();
     }

@@ -27,7 +27,7 @@ class Acceptor : public IoHandler {
     Acceptor& operator=(const Acceptor&) = delete;
 
     // Loop thread. Binds and starts accepting. Errors: IoError from Socket::listen.
-    Status listen(const SocketAddress& address);
+    Status listen(const SocketAddress& address, bool reusePort);
     // Loop thread. Stops accepting and closes the socket; idempotent.
     void close();
 

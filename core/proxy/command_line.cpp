@@ -1,5 +1,7 @@
 #include "proxy/command_line.h"
 
+#include <cstdlib>
+
 #include "proxy/logger.h"
 
 namespace meshx::proxy {
@@ -21,6 +23,8 @@ Options:
   -log-level LEVEL    trace, debug, info, warn, err (default info)
   -config-file FILE   run without an agent from a JSON file (service registration, TLS files,
                       fixed upstream instances): benchmarks and demos
+  -workers N          event-loop threads sharing each listener port (SO_REUSEPORT), 1..64
+                      (default 1: one thread serves every connection)
   --help, --version
 )";
 }
@@ -53,6 +57,7 @@ Result<CommandLine> CommandLine::parse(const std::vector<std::string>& args, con
             cl.version = true;
             continue;
         }
+        std::string workers;
         std::string* target = nullptr;
         if (name == "sidecar-for") {
             target = &cl.sidecarFor;
@@ -66,6 +71,8 @@ Result<CommandLine> CommandLine::parse(const std::vector<std::string>& args, con
             target = &cl.logLevel;
         } else if (name == "config-file") {
             target = &cl.configFile;
+        } else if (name == "workers") {
+            target = &workers;
         } else {
             return makeError(Code::InvalidArgument, "flag provided but not defined: -" + name);
         }
@@ -76,6 +83,15 @@ Result<CommandLine> CommandLine::parse(const std::vector<std::string>& args, con
             value = args[++i];
         }
         *target = value;
+        if (target == &workers) {
+            char* end = nullptr;
+            long n = std::strtol(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0' || n < 1 || n > 64) {
+                return makeError(Code::InvalidArgument,
+                                 "invalid value \"" + value + "\" for flag -workers: 1..64");
+            }
+            cl.workers = static_cast<int>(n);
+        }
     }
     if (cl.help || cl.version) {
         return cl;

@@ -16,6 +16,7 @@ struct CommandLine {
     std::string token;       // -token, env CONSUL_HTTP_TOKEN; a secret, never printed
     std::string logLevel = "info";  // -log-level
     std::string configFile;         // -config-file: run without an agent (benchmarks, demos)
+    int workers = 1;                // -workers: event loops (threads) sharing the listeners
     bool help = false;
     bool version = false;
 

@@ -15,10 +15,16 @@ Proxy::Proxy(Logger& log, std::shared_ptr<Authorizer> authorizer,
       discovery_(std::move(discovery)),
       options_(options),
       cachingAuthorizer_(loop_, authorizer_, options_.authorizationCacheTtl),
-      ctx_{loop_, log_, sessions_, cachingAuthorizer_, stats_, nullptr} {}
+      ctx_{loop_, log_, sessions_, cachingAuthorizer_, stats_, nullptr, options.reusePort} {}
 
 Proxy::~Proxy() {
     shutdown(std::chrono::milliseconds(0));
+}
+
+void Proxy::lifecycle(std::string_view message, std::initializer_list<Logger::Field> fields) {
+    if (options_.lifecycleLogs) {
+        log_.log(Logger::Level::Info, kLogger, message, fields);
+    }
 }
 
 void Proxy::start() {
@@ -64,7 +70,7 @@ void Proxy::setTls(std::shared_ptr<const TlsContext> tls) {
         bool first = ctx_.tls == nullptr;
         ctx_.tls = tls;
         if (!first) {
-            log_.info(kLogger, "TLS certificates updated", {{"uri", tls->identity().uri()}});
+            lifecycle("TLS certificates updated", {{"uri", tls->identity().uri()}});
         }
         reconcile();
     });
@@ -76,8 +82,8 @@ void Proxy::reconcile() {
     }
     if (!ready_) {
         ready_ = true;
-        log_.info(kLogger, "Proxy loaded config and ready to serve");
-        log_.info(kLogger, "Parsed TLS identity", {{"uri", ctx_.tls->identity().uri()}});
+        lifecycle("Proxy loaded config and ready to serve");
+        lifecycle("Parsed TLS identity", {{"uri", ctx_.tls->identity().uri()}});
     }
     reconcilePublic();
     reconcileUpstreams();
@@ -87,7 +93,7 @@ void Proxy::reconcilePublic() {
     const ProxyConfig& cfg = desired_->config;
     if (cfg.publicBindPort == 0) {
         if (public_) {
-            log_.info(kLogger, "Stopping listener", {{"listener", "public listener"}});
+            lifecycle("Stopping listener", {{"listener", "public listener"}});
             public_.reset();
         }
         return;
@@ -99,7 +105,7 @@ void Proxy::reconcilePublic() {
     settings->handshakeTimeout = cfg.handshakeTimeout;
 
     if (public_ && !(publicBind_ == desired_->publicBind)) {
-        log_.info(kLogger, "Stopping listener", {{"listener", "public listener"}});
+        lifecycle("Stopping listener", {{"listener", "public listener"}});
         public_.reset();
     }
     if (public_) {
@@ -114,8 +120,7 @@ void Proxy::reconcilePublic() {
         return;
     }
     std::string bound = listener->address().toString();
-    log_.info(kLogger, "Starting listener",
-              {{"listener", "public listener"}, {"bind_addr", bound}});
+    lifecycle("Starting listener", {{"listener", "public listener"}, {"bind_addr", bound}});
     public_ = std::move(listener);
     publicBind_ = desired_->publicBind;
 }
@@ -131,8 +136,7 @@ void Proxy::reconcileUpstreams() {
             ++it;
             continue;
         }
-        log_.info(kLogger, "Stopping listener",
-                  {{"listener", it->second.listener->config().toString()}});
+        lifecycle("Stopping listener", {{"listener", it->second.listener->config().toString()}});
         it = upstreams_.erase(it);
     }
     for (const auto& [key, cfg] : want) {
@@ -164,8 +168,7 @@ bool Proxy::startUpstream(const UpstreamConfig& config) {
         return false;
     }
     std::string bound = listener->address().toString();
-    log_.info(kLogger, "Starting listener",
-              {{"listener", config.toString()}, {"bind_addr", bound}});
+    lifecycle("Starting listener", {{"listener", config.toString()}, {"bind_addr", bound}});
     Upstream up;
     up.generation = ++upstreamGeneration_;
     if (discovery_) {
@@ -189,7 +192,7 @@ bool Proxy::startUpstream(const UpstreamConfig& config) {
     return true;
 }
 
-void Proxy::shutdown(std::chrono::milliseconds grace) {
+void Proxy::beginShutdown(std::chrono::milliseconds grace) {
     if (!thread_.joinable()) {
         return;
     }
@@ -211,7 +214,12 @@ void Proxy::shutdown(std::chrono::milliseconds grace) {
             loop_.quit();
         });
     });
-    thread_.join();
+}
+
+void Proxy::waitShutdown() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 template <typename T>

@@ -36,6 +36,12 @@ class Proxy {
     struct Options {
         // How long an authorization decision is reused for the same client identity.
         std::chrono::milliseconds authorizationCacheTtl{1000};
+        // Bind listeners with SO_REUSEPORT: set when several Proxy objects (one loop thread
+        // each) serve the same config in one process.
+        bool reusePort = false;
+        // Info lines about the proxy's life (ready, listeners started and stopped, certificates
+        // updated). Off for the extra loops of a multi-loop process, which would repeat them.
+        bool lifecycleLogs = true;
     };
 
     // Any thread. `authorizer` answers on any thread; `discovery` may be null when no config
@@ -61,7 +67,15 @@ class Proxy {
 
     // Any thread but the loop's; blocks. Stops accepting, closes every listener, waits up to
     // `grace` for open connections to end by themselves, closes what is left, stops the loop.
-    void shutdown(std::chrono::milliseconds grace);
+    void shutdown(std::chrono::milliseconds grace) {
+        beginShutdown(grace);
+        waitShutdown();
+    }
+    // The two halves of shutdown(), so several proxies can wait out their grace together.
+    // Any thread.
+    void beginShutdown(std::chrono::milliseconds grace);
+    // Any thread but the loop's; blocks until the loop has stopped.
+    void waitShutdown();
 
     struct ListenerInfo {
         std::string name;  // `public listener` or the upstream string
@@ -86,6 +100,9 @@ class Proxy {
         std::unique_ptr<UpstreamListener> listener;
         std::unique_ptr<DiscoveryWatch> watch;
     };
+
+    // Info line about the proxy's life, unless Options::lifecycleLogs is off.
+    void lifecycle(std::string_view message, std::initializer_list<Logger::Field> fields = {});
 
     // Loop thread.
     void reconcile();

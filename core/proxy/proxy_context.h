@@ -21,6 +21,8 @@ struct ProxyContext {
     ProxyStats& stats;
     // Current certificates; replaced on rotation. Sessions copy the pointer when they start.
     std::shared_ptr<const TlsContext> tls;
+    // Listeners share their port with the other Proxy loops of this process (SO_REUSEPORT).
+    bool reusePort = false;
 };
 
 }  // namespace meshx::proxy

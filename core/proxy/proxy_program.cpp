@@ -25,7 +25,7 @@ ProxyProgram::~ProxyProgram() {
     certificates_.reset();
     configWatcher_.reset();
     client_.reset();
-    proxy_.reset();
+    proxies_.clear();
 }
 
 void ProxyProgram::requestStop() {
@@ -78,8 +78,12 @@ int ProxyProgram::run() {
     // Stop the sources of change first, then the data plane, then the client.
     certificates_.reset();
     configWatcher_.reset();
-    if (proxy_) {
-        proxy_->shutdown(options_.shutdownGrace);
+    // Every loop gets the same grace, counted from the same moment.
+    for (auto& p : proxies_) {
+        p->beginShutdown(options_.shutdownGrace);
+    }
+    for (auto& p : proxies_) {
+        p->waitShutdown();
     }
     client_.reset();
     if (exitCode_ == 0) {
@@ -102,12 +106,26 @@ void ProxyProgram::runStatic() {
     banner({{"Configuration mode", "File"},
             {"Config file", cl_.configFile},
             {"Proxy ID", file->config.proxyId}});
-    proxy_ = std::make_unique<Proxy>(*log_, std::make_shared<StaticAuthorizer>(file->denied),
-                                     std::make_shared<StaticDiscovery>(file->instances));
-    proxy_->start();
-    proxy_->setTls(*tls);
-    if (auto st = proxy_->setConfig(file->config); !st) {
-        fail("Failed initializing proxy: " + st.error().message);
+    auto authorizer = std::make_shared<StaticAuthorizer>(file->denied);
+    auto discovery = std::make_shared<StaticDiscovery>(file->instances);
+    startProxies([&] { return authorizer; }, [&] { return discovery; });
+    for (auto& p : proxies_) {
+        p->setTls(*tls);
+        if (auto st = p->setConfig(file->config); !st) {
+            fail("Failed initializing proxy: " + st.error().message);
+            return;
+        }
+    }
+}
+
+void ProxyProgram::startProxies(const std::function<std::shared_ptr<Authorizer>()>& authorizer,
+                                const std::function<std::shared_ptr<Discovery>()>& discovery) {
+    for (int i = 0; i < cl_.workers; ++i) {
+        Proxy::Options options;
+        options.reusePort = cl_.workers > 1;
+        options.lifecycleLogs = i == 0;
+        proxies_.push_back(std::make_unique<Proxy>(*log_, authorizer(), discovery(), options));
+        proxies_.back()->start();
     }
 }
 
@@ -172,9 +190,10 @@ void ProxyProgram::startAgentMode(const std::string& proxyId) {
     mode.emplace_back("Proxy ID", proxyId);
     banner(mode);
 
-    proxy_ = std::make_unique<Proxy>(*log_, std::make_shared<ConsulAuthorizer>(*client_),
-                                     std::make_shared<ConsulDiscovery>(*client_, *log_));
-    proxy_->start();
+    auto authorizer = std::make_shared<ConsulAuthorizer>(*client_);
+    // One discovery per loop: each keeps its own watch, so no loop waits on another.
+    startProxies([&] { return authorizer; },
+                 [&] { return std::make_shared<ConsulDiscovery>(*client_, *log_); });
     configWatcher_ = std::make_unique<ConfigWatcher>(
         *client_, *log_, proxyId,
         [this](const ProxyConfig& config) { control_.post([this, config] { onConfig(config); }); });
@@ -182,17 +201,22 @@ void ProxyProgram::startAgentMode(const std::string& proxyId) {
 }
 
 void ProxyProgram::onConfig(const ProxyConfig& config) {
-    if (auto st = proxy_->setConfig(config); !st) {
-        log_->error("proxy", "invalid proxy configuration", {{"error", st.error().message}});
-        return;
+    for (auto& p : proxies_) {
+        if (auto st = p->setConfig(config); !st) {
+            log_->error("proxy", "invalid proxy configuration", {{"error", st.error().message}});
+            return;
+        }
     }
     // The leaf names the proxied service; a new name needs a new leaf watch.
     if (!certificates_ || certificates_->service() != config.proxiedServiceName) {
         certificates_.reset();
-        Proxy* proxy = proxy_.get();
-        certificates_ = std::make_unique<CertificateWatcher>(
-            *client_, *log_, config.proxiedServiceName,
-            [proxy](std::shared_ptr<const TlsContext> tls) { proxy->setTls(std::move(tls)); });
+        certificates_ =
+            std::make_unique<CertificateWatcher>(*client_, *log_, config.proxiedServiceName,
+                                                 [this](std::shared_ptr<const TlsContext> tls) {
+                                                     for (auto& p : proxies_) {
+                                                         p->setTls(tls);
+                                                     }
+                                                 });
         certificates_->start();
     }
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,8 +17,10 @@ class ConsulClient;
 
 namespace meshx::proxy {
 
+class Authorizer;
 class CertificateWatcher;
 class ConfigWatcher;
+class Discovery;
 class Logger;
 class Proxy;
 
@@ -58,6 +61,9 @@ class ProxyProgram {
     void lookUpAgent();
     void startAgentMode(const std::string& proxyId);
     void onConfig(const struct ProxyConfig& config);
+    // Creates the -workers proxies and starts their loops.
+    void startProxies(const std::function<std::shared_ptr<Authorizer>()>& authorizer,
+                      const std::function<std::shared_ptr<Discovery>()>& discovery);
     void fail(const std::string& what);
     void banner(const std::vector<std::pair<std::string, std::string>>& mode);
     void line(FILE* stream, const std::string& text);
@@ -71,7 +77,8 @@ class ProxyProgram {
     // Destroyed in reverse: watches stop before the client, the client (and its callbacks)
     // before the proxy they post into.
     std::unique_ptr<Logger> log_;
-    std::unique_ptr<Proxy> proxy_;
+    // One per -workers loop, all serving the same config on shared ports.
+    std::vector<std::unique_ptr<Proxy>> proxies_;
     std::unique_ptr<consul::ConsulClient> client_;
     std::unique_ptr<ConfigWatcher> configWatcher_;
     std::unique_ptr<CertificateWatcher> certificates_;

@@ -16,7 +16,9 @@ class PublicListener {
     PublicListener(ProxyContext& ctx, std::shared_ptr<const InboundSettings> settings);
 
     // Loop thread. Errors: IoError from bind/listen.
-    Status listen(const SocketAddress& address) { return acceptor_.listen(address); }
+    Status listen(const SocketAddress& address) {
+        return acceptor_.listen(address, ctx_.reusePort);
+    }
     // Loop thread. Stops accepting; open sessions continue.
     void close() { acceptor_.close(); }
     // Loop thread. Connections accepted from now on use `settings`.

@@ -43,7 +43,7 @@ std::string Socket::errnoText(int err) {
     return text;
 }
 
-Result<Socket> Socket::listen(const SocketAddress& address, int backlog) {
+Result<Socket> Socket::listen(const SocketAddress& address, bool reusePort, int backlog) {
     auto fail = [&](const char* op, int err) {
         return makeError(Code::IoError,
                          "listen tcp " + address.toString() + ": " + op + ": " + errnoText(err));
@@ -54,6 +54,9 @@ Result<Socket> Socket::listen(const SocketAddress& address, int backlog) {
     }
     int one = 1;
     ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reusePort) {
+        ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
     if (::bind(s.fd(), address.get(), address.length()) != 0) {
         return fail("bind", errno);
     }

@@ -18,9 +18,12 @@ class Socket {
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
 
-    // Any thread. A listening socket with SO_REUSEADDR (restarts must not wait out TIME_WAIT).
+    // Any thread. A listening socket with SO_REUSEADDR (restarts must not wait out TIME_WAIT);
+    // with `reusePort`, also SO_REUSEPORT, so several loops can each own a listener on the same
+    // port and the kernel spreads connections over them.
     // Errors: IoError such as `listen tcp 127.0.0.1:9191: bind: address already in use`.
-    static Result<Socket> listen(const SocketAddress& address, int backlog = 4096);
+    static Result<Socket> listen(const SocketAddress& address, bool reusePort = false,
+                                 int backlog = 4096);
 
     // Any thread. Starts a non-blocking connect with TCP_NODELAY set; completion is signalled by
     // writability, then pendingError() says how it went. Immediate failures are returned as

@@ -16,7 +16,7 @@ Status UpstreamListener::listen() {
     if (!address) {
         return address.error();
     }
-    return acceptor_.listen(*address);
+    return acceptor_.listen(*address, ctx_.reusePort);
 }
 
 void UpstreamListener::setInstances(std::vector<UpstreamInstance> instances) {

@@ -17,8 +17,8 @@
 // megabyte) is printed too: it does not depend on how busy the machine is.
 // Bounded: rounds x variants x 3 loads x --seconds, plus start-up.
 //
-// Usage: bench_proxy [--seconds S] [--rounds R] [--haproxy-threads N] [--meshx PATH]
-//                    [--only SUBSTRING]
+// Usage: bench_proxy [--seconds S] [--rounds R] [--haproxy-threads N] [--meshx-workers N]
+//                    [--meshx PATH] [--only SUBSTRING]
 
 #include <unistd.h>
 
@@ -46,6 +46,7 @@ struct Options {
     int seconds = 2;
     int rounds = 3;
     int haproxyThreads = 1;
+    int meshxWorkers = 1;  // > 1 adds a row with that many loops per meshx-proxy
     std::string meshx = std::string(MESHX_BIN_DIR) + "/meshx-proxy";
     std::string only;
 };
@@ -130,7 +131,8 @@ using Children = std::vector<std::unique_ptr<ChildProcess>>;
 // Starts the relays of one variant; returns the port the client dials (0 on failure).
 using Setup = std::function<uint16_t(const std::string& dir, uint16_t echo, Children& out)>;
 
-uint16_t setupMeshx(const Options& o, const std::string& dir, uint16_t echo, Children& out) {
+uint16_t setupMeshx(const Options& o, int workers, const std::string& dir, uint16_t echo,
+                    Children& out) {
     uint16_t pub = freePort();
     uint16_t up = freePort();
     std::string tls =
@@ -156,10 +158,12 @@ uint16_t setupMeshx(const Options& o, const std::string& dir, uint16_t echo, Chi
             R"(,"instances":{"db":[{"id":"db-1","address":"127.0.0.1","port":)" +
             std::to_string(pub) + "}]}}");
     out.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{o.meshx, "-config-file", dir + "/db.json", "-log-level", "err"},
+        std::vector<std::string>{o.meshx, "-config-file", dir + "/db.json", "-log-level", "err",
+                                 "-workers", std::to_string(workers)},
         dir + "/meshx-db.log"));
     out.push_back(std::make_unique<ChildProcess>(
-        std::vector<std::string>{o.meshx, "-config-file", dir + "/web.json", "-log-level", "err"},
+        std::vector<std::string>{o.meshx, "-config-file", dir + "/web.json", "-log-level", "err",
+                                 "-workers", std::to_string(workers)},
         dir + "/meshx-web.log"));
     return waitForPort(pub, std::chrono::seconds(10)) && waitForPort(up, std::chrono::seconds(10))
                ? up
@@ -283,6 +287,8 @@ int main(int argc, char** argv) {
             o.seconds = std::max(1, std::atoi(argv[i + 1]));
         } else if (a == "--rounds") {
             o.rounds = std::max(1, std::atoi(argv[i + 1]));
+        } else if (a == "--meshx-workers") {
+            o.meshxWorkers = std::max(1, std::atoi(argv[i + 1]));
         } else if (a == "--haproxy-threads") {
             o.haproxyThreads = std::max(1, std::atoi(argv[i + 1]));
         } else if (a == "--meshx") {
@@ -311,7 +317,11 @@ int main(int argc, char** argv) {
     std::vector<Variant> variants = {
         {"direct TCP", [](const std::string&, uint16_t e, Children&) { return e; }},
         {"meshx-proxy 2 hops mTLS",
-         [&](const std::string& d, uint16_t e, Children& c) { return setupMeshx(o, d, e, c); }},
+         [&](const std::string& d, uint16_t e, Children& c) { return setupMeshx(o, 1, d, e, c); }},
+        {"meshx-proxy mTLS N loops",
+         [&](const std::string& d, uint16_t e, Children& c) {
+             return setupMeshx(o, o.meshxWorkers, d, e, c);
+         }},
         {"haproxy 2 hops mTLS", [&](const std::string& d, uint16_t e,
                                     Children& c) { return setupHaproxy(o, true, d, e, c); }},
         {"haproxy 2 hops plain", [&](const std::string& d, uint16_t e,
@@ -326,7 +336,13 @@ int main(int argc, char** argv) {
         Row best;
     };
     std::vector<Running> running;
-    for (const auto& v : variants) {
+    for (auto& v : variants) {
+        if (v.name == "meshx-proxy mTLS N loops") {
+            if (o.meshxWorkers == 1) {
+                continue;
+            }
+            v.name = "meshx-proxy mTLS " + std::to_string(o.meshxWorkers) + " loops";
+        }
         if (!running.empty() && !o.only.empty() && v.name.find(o.only) == std::string::npos) {
             continue;
         }

@@ -58,6 +58,15 @@ struct CapturedProgram {
     ProxyProgram program;
 };
 
+size_t countOf(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    for (size_t pos = text.find(needle); pos != std::string::npos;
+         pos = text.find(needle, pos + 1)) {
+        ++n;
+    }
+    return n;
+}
+
 std::string readAll(FILE* f) {
     std::fflush(f);
     std::rewind(f);
@@ -108,6 +117,9 @@ class TestProxyProgram : public QObject {
         QVERIFY(!missing.ok());
         QVERIFY(missing.error().message.find("needs an argument") != std::string::npos);
         QVERIFY(!CommandLine::parse({"-sidecar-for", "web", "-log-level", "loud"}, env).ok());
+        QVERIFY(!CommandLine::parse({"-sidecar-for", "web", "-workers", "0"}, env).ok());
+        QVERIFY(!CommandLine::parse({"-sidecar-for", "web", "-workers", "2x"}, env).ok());
+        QCOMPARE(CommandLine::parse({"-sidecar-for", "web", "-workers=4"}, env)->workers, 4);
         QVERIFY(CommandLine::parse({"--help"}, env)->help);
         QVERIFY(CommandLine::parse({"-version"}, env)->version);
         QVERIFY(std::string(CommandLine::usage()).find("Usage:") != std::string::npos);
@@ -140,7 +152,13 @@ class TestProxyProgram : public QObject {
                                            "upstream-h11-sidecar-proxy") != std::string::npos);
     }
 
+    void runsFromAConfigFileUntilStopped_data() {
+        QTest::addColumn<int>("workers");
+        QTest::newRow("one loop") << 1;
+        QTest::newRow("two loops on shared ports") << 2;
+    }
     void runsFromAConfigFileUntilStopped() {
+        QFETCH(int, workers);
         // A db sidecar from a file, in front of an echo app, reached by a TLS client.
         TestCa ca("11111111-2222-3333-4444-555555555555.consul");
         EchoServer app;
@@ -169,17 +187,23 @@ class TestProxyProgram : public QObject {
 
         CommandLine cl;
         cl.configFile = d + "db.json";
+        cl.workers = workers;
         CapturedProgram p(cl);
         int code = -1;
         std::thread runner([&] { code = p.program.run(); });
 
         bool served = false;
-        for (int i = 0; i < 200 && !served; ++i) {
+        for (int i = 0; i < 200 && !served; ++i) {  // polls until listening, bounded
             TlsClient client(ca.material("web"));
             served = client.connect(port, Ms(1000)) && client.send("hi") && client.recv(2) == "hi";
             if (!served) {
                 std::this_thread::sleep_for(Ms(20));
             }
+        }
+        // Whichever loop takes them, connections are served.
+        for (int i = 0; i < 8 && served; ++i) {
+            TlsClient client(ca.material("web"));
+            served = client.connect(port) && client.send("again") && client.recv(5) == "again";
         }
         TlsClient denied(ca.material("cache"));
         denied.connect(port);
@@ -200,6 +224,8 @@ class TestProxyProgram : public QObject {
         QVERIFY(o.find("[ERROR] proxy.connect: authz call denied: service=db") !=
                 std::string::npos);
         QVERIFY(o.find("==> Consul Connect proxy shutdown") != std::string::npos);
+        // Only the first loop reports the proxy's life: one line per listener, not one per loop.
+        QCOMPARE(countOf(o, "Starting listener"), size_t(1));
         QCOMPARE(readAll(p.err), std::string());
     }
 
