@@ -29,6 +29,7 @@ ProxyProgram::~ProxyProgram() {
 }
 
 void ProxyProgram::requestStop() {
+    stopRequested_ = true;
     control_.quit();
 }
 
@@ -93,6 +94,9 @@ int ProxyProgram::run() {
 }
 
 void ProxyProgram::runStatic() {
+    if (stopRequested_) {
+        return;
+    }
     auto file = StaticConfigFile::load(cl_.configFile);
     if (!file) {
         fail("Error preparing configuration: " + file.error().message);
@@ -130,6 +134,9 @@ void ProxyProgram::startProxies(const std::function<std::shared_ptr<Authorizer>(
 }
 
 void ProxyProgram::lookUpAgent() {
+    if (stopRequested_) {
+        return;  // a stop that came first: the loop only drains its queue on the way out
+    }
     if (!client_) {
         MeshConfig config;
         if (auto st = config.applyEnvironment(); !st) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -71,6 +72,7 @@ class ProxyProgram {
     CommandLine cl_;
     Options options_;
     EventLoop control_;
+    std::atomic<bool> stopRequested_{false};
     int exitCode_ = 0;
     int retries_ = 0;
 
