@@ -595,10 +595,12 @@ void AgentState::putCheck(CheckRecord check, Change& change, std::set<std::strin
     }
     checksByService_[check.serviceId].insert(id);
     affected.insert(check.serviceId);
+    if (old != checks_.end() && old->second.definition.isAlias()) {
+        aliasesByTarget_[old->second.definition.aliasService].erase(id);
+    }
     if (check.definition.isAlias()) {
-        aliasChecks_.insert(id);
-    } else {
-        aliasChecks_.erase(id);
+        aliasesByTarget_[check.definition.aliasService].insert(id);
+        affected.insert(check.definition.aliasService);  // so the new alias gets its status
     }
     CheckRecord& stored = checks_[id] = std::move(check);
     setTtlDeadline(stored, deadline);
@@ -616,7 +618,15 @@ void AgentState::removeCheck(const std::string& id, Change& change,
     affected.insert(it->second.serviceId);
     checksByService_[it->second.serviceId].erase(id);
     setTtlDeadline(it->second, std::nullopt);
-    aliasChecks_.erase(id);
+    if (it->second.definition.isAlias()) {
+        auto target = aliasesByTarget_.find(it->second.definition.aliasService);
+        if (target != aliasesByTarget_.end()) {
+            target->second.erase(id);
+            if (target->second.empty()) {
+                aliasesByTarget_.erase(target);
+            }
+        }
+    }
     checks_.erase(it);
     pendingCheckEvents_.emplace_back(id, true);
 }
@@ -697,13 +707,23 @@ std::pair<std::string, std::string> AgentState::aliasResult(const CheckRecord& a
 
 void AgentState::refreshAliases(std::set<std::string> affected, Change& change) {
     for (int round = 0; round < 8 && !affected.empty(); ++round) {
-        const bool nodeLevel = affected.count("") != 0;
-        std::set<std::string> next;
-        for (const auto& id : aliasChecks_) {
-            CheckRecord& c = checks_.at(id);
-            if (!nodeLevel && affected.count(c.definition.aliasService) == 0) {
-                continue;
+        // Which alias checks can see a difference: those aimed at an affected service, or all
+        // of them when a node-level check ("") changed.
+        std::set<std::string> candidates;
+        if (affected.count("") != 0) {
+            for (const auto& [target, ids] : aliasesByTarget_) {
+                candidates.insert(ids.begin(), ids.end());
             }
+        } else {
+            for (const auto& serviceId : affected) {
+                if (auto it = aliasesByTarget_.find(serviceId); it != aliasesByTarget_.end()) {
+                    candidates.insert(it->second.begin(), it->second.end());
+                }
+            }
+        }
+        std::set<std::string> next;
+        for (const auto& id : candidates) {
+            CheckRecord& c = checks_.at(id);
             auto [status, output] = aliasResult(c);
             setStatus(c, status, output, change, next);
         }

@@ -122,7 +122,7 @@ class AgentState {
     std::map<std::string, std::set<std::string>> idsByName_;
     std::map<std::string, std::set<std::string>> idsByConnectName_;
     std::set<std::pair<std::chrono::steady_clock::time_point, std::string>> ttlQueue_;
-    std::set<std::string> aliasChecks_;
+    std::map<std::string, std::set<std::string>> aliasesByTarget_;  // aliased service ID -> checks
     ServiceRecord consulService_;
     CheckRecord serfHealth_;
     CheckListener checkListener_;

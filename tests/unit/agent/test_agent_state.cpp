@@ -235,6 +235,18 @@ class TestAgentState : public QObject {
         QCOMPARE(state.check("service:web-sidecar-proxy:2")->status, std::string("passing"));
         QCOMPARE(state.check("service:web-sidecar-proxy:2")->output,
                  std::string("All checks passing."));
+        // An alias check registered on its own gets the target's state at once.
+        CheckType mirror;
+        mirror.name = "mirror";
+        mirror.aliasService = "web";
+        QVERIFY(state.registerCheck(mirror).ok());
+        QCOMPARE(state.check("mirror")->status, std::string("passing"));
+        mirror.name = "ghost";
+        mirror.aliasService = "nowhere";
+        QVERIFY(state.registerCheck(mirror).ok());
+        QCOMPARE(state.check("ghost")->status, std::string("critical"));
+        QCOMPARE(state.check("ghost")->output,
+                 std::string("Service nowhere could not be found on node node1"));
     }
 
     void writesBumpTheWatchedKeys() {
