@@ -2,11 +2,17 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
 
 #include "meshx/version.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/console_session.h"
+#include "models/console_settings.h"
+#include "views/app_palette.h"
 #include "views/main_window.h"
 
 int main(int argc, char** argv) {
@@ -17,30 +23,67 @@ int main(int argc, char** argv) {
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Meshx console: launch, wire and watch services on a Consul mesh."));
+        QStringLiteral("Meshx console: launch, wire and watch services on a Consul mesh.\n"
+                       "The agent is CONSUL_HTTP_ADDR when set, else the address in Settings, "
+                       "else an embedded dev agent started in-process."));
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
-        QStringLiteral("Render the window to a PNG at <path> after start-up, then exit."),
+        QStringLiteral("Render the window to a PNG at <path> once the agent answers, then exit."),
         QStringLiteral("path"));
+    QCommandLineOption tab(QStringLiteral("tab"),
+                           QStringLiteral("Open on this view: %1.")
+                               .arg(meshx::ui::MainWindow::tabNames().join(QStringLiteral(", "))),
+                           QStringLiteral("name"));
+    QCommandLineOption palette(QStringLiteral("palette"),
+                               QStringLiteral("Colours: system (default), dark or light."),
+                               QStringLiteral("mode"), QStringLiteral("system"));
     parser.addOption(screenshot);
+    parser.addOption(tab);
+    parser.addOption(palette);
     parser.process(app);
 
+    if (!meshx::ui::applyPalette(parser.value(palette))) {
+        std::fprintf(stderr, "meshx-console: --palette must be system, dark or light\n");
+        return 2;
+    }
+
     meshx::ui::MainWindow window;
+    if (parser.isSet(tab) && !window.showTab(parser.value(tab))) {
+        std::fprintf(stderr, "meshx-console: no view named %s\n", qPrintable(parser.value(tab)));
+        return 2;
+    }
+    QSettings settings;
+    auto session = meshx::ui::ConsoleSession::open(meshx::ui::ConsoleSettings::load(settings));
+    if (session) {
+        window.setSession(std::move(*session));
+    } else {
+        // The window still opens: Settings is where the user fixes what went wrong.
+        window.setAgentStatus(
+            QStringLiteral("No agent: %1").arg(QString::fromStdString(session.error().message)));
+    }
     window.show();
 
     if (parser.isSet(screenshot)) {
         const QString path = parser.value(screenshot);
-        // Let the first layout and paint pass finish before grabbing.
-        QTimer::singleShot(300, &window, [&window, path] {
+        auto grab = [&window, path] {
             const bool saved = window.grab().save(path, "PNG");
             if (!saved) {
                 std::fprintf(stderr, "meshx-console: cannot write screenshot %s\n",
                              qPrintable(path));
             }
             QApplication::exit(saved ? 0 : 1);
-        });
+        };
+        // Once the agent has answered (or after 10 s), let a layout and paint pass finish.
+        auto* context = window.context();
+        if (context && !context->monitor().reachable()) {
+            QObject::connect(&context->monitor(), &meshx::ui::AgentMonitor::reachabilityChanged,
+                             &window, [grab] { QTimer::singleShot(500, grab); });
+            QTimer::singleShot(10000, &window, grab);
+        } else {
+            QTimer::singleShot(500, &window, grab);
+        }
     }
     return QApplication::exec();
 }

@@ -1,13 +1,29 @@
 #include "views/main_window.h"
 
+#include <QApplication>
 #include <QCloseEvent>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
 
 #include "meshx/version.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/console_session.h"
+#include "models/console_settings.h"
+#include "models/mesh_runner.h"
+#include "models/service_commands.h"
+#include "views/intentions_view.h"
 #include "views/placeholder_page.h"
+#include "views/proxy_view.h"
+#include "views/services_view.h"
+#include "views/settings_page.h"
+#include "views/upstreams_view.h"
 
 namespace meshx::ui {
 
@@ -47,15 +63,39 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     }
     setCentralWidget(tabs_);
 
+    progressLabel_ = new QLabel(this);
+    progressLabel_->setObjectName(QStringLiteral("progressLabel"));
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("progress"));
+    progress_->setRange(0, 0);
+    progress_->setMaximumWidth(120);
+    progress_->setMaximumHeight(14);
+    cancel_ = new QToolButton(this);
+    cancel_->setObjectName(QStringLiteral("cancelCommand"));
+    cancel_->setText(tr("Cancel"));
+    cancel_->setToolTip(
+        tr("Cancel queued commands; a start in progress is undone when it ends "
+           "(Esc)"));
+    cancel_->setShortcut(QKeySequence(Qt::Key_Escape));
+    for (QWidget* w : {static_cast<QWidget*>(progressLabel_), static_cast<QWidget*>(progress_),
+                       static_cast<QWidget*>(cancel_)}) {
+        statusBar()->addWidget(w);
+        w->hide();
+    }
     agentStatus_ = new QLabel(tr("No agent connected"), this);
     agentStatus_->setObjectName(QStringLiteral("agentStatus"));
+    agentStatus_->setTextFormat(Qt::PlainText);
     statusBar()->addPermanentWidget(agentStatus_);
 
+    buildMenus();
     resize(1100, 700);
     restoreLayout();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // Views and the context use the session: they go first, while it still exists.
+    teardownSession();
+}
 
 QStringList MainWindow::tabNames() {
     QStringList names;
@@ -65,8 +105,184 @@ QStringList MainWindow::tabNames() {
     return names;
 }
 
+bool MainWindow::showTab(const QString& name) {
+    const int index = static_cast<int>(tabNames().indexOf(name));
+    if (index < 0) {
+        return false;
+    }
+    tabs_->setCurrentIndex(index);
+    return true;
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* settings = file->addAction(tr("&Settings…"));
+    settings->setShortcut(QKeySequence::Preferences);
+    if (settings->shortcut().isEmpty()) {
+        settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    }
+    connect(settings, &QAction::triggered, this, [this] { showTab(QStringLiteral("settings")); });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    if (quit->shortcut().isEmpty()) {
+        quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    }
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    serviceMenu_ = menuBar()->addMenu(tr("&Service"));
+    serviceMenu_->setEnabled(false);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < tabs_->count(); ++i) {
+        QAction* a = view->addAction(tabs_->tabText(i));
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        connect(a, &QAction::triggered, this, [this, i] { tabs_->setCurrentIndex(i); });
+    }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* about = help->addAction(tr("&About"));
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("Meshx console"),
+                           tr("Meshx console %1\nLaunch, wire and watch services on a Consul "
+                              "mesh.")
+                               .arg(QString::fromLatin1(kVersion)));
+    });
+}
+
+void MainWindow::replacePage(const QString& name, QWidget* page) {
+    const int index = static_cast<int>(tabNames().indexOf(name));
+    Q_ASSERT(index >= 0);
+    const int current = tabs_->currentIndex();
+    QWidget* old = tabs_->widget(index);
+    page->setObjectName(name);
+    tabs_->removeTab(index);
+    tabs_->insertTab(index, page, tr(kTabs[index].title));
+    delete old;
+    tabs_->setCurrentIndex(current);
+}
+
+void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
+    teardownSession();
+    session_ = std::move(session);
+    context_ = new ConsoleContext(*session_, this);
+    services_ = new ServicesView(*context_);
+    upstreams_ = new UpstreamsView(*context_);
+    proxy_ = new ProxyView(*context_);
+    intentions_ = new IntentionsView(*context_);
+    settings_ = new SettingsPage(QString::fromStdString(session_->config().describe()));
+    replacePage(QStringLiteral("services"), services_);
+    replacePage(QStringLiteral("upstreams"), upstreams_);
+    replacePage(QStringLiteral("proxy-logs"), proxy_);
+    replacePage(QStringLiteral("intentions"), intentions_);
+    replacePage(QStringLiteral("settings"), settings_);
+    connect(settings_, &SettingsPage::reconnectRequested, this, &MainWindow::reconnect);
+
+    serviceMenu_->clear();
+    serviceMenu_->addActions(services_->actionsMenu()->actions());
+    serviceMenu_->setEnabled(true);
+
+    connect(&context_->monitor(), &AgentMonitor::reachabilityChanged, this,
+            &MainWindow::updateAgentStatus);
+    connect(&context_->monitor(), &AgentMonitor::selfChanged, this, &MainWindow::updateAgentStatus);
+    connect(&session_->runner(), &MeshRunner::busyChanged, this, &MainWindow::onBusy);
+    connect(cancel_, &QToolButton::clicked, context_, [this] {
+        context_->commands().cancel();
+        statusBar()->showMessage(tr("Cancelled: queued commands will not run; a start in "
+                                    "progress is stopped again when it returns."),
+                                 8000);
+    });
+    context_->start();
+    updateAgentStatus();
+    if (!session_->startupNote().isEmpty()) {
+        statusBar()->showMessage(session_->startupNote(), 15000);
+    }
+}
+
+void MainWindow::teardownSession() {
+    if (!session_) {
+        return;
+    }
+    // Back to placeholders, then the context, then the session (which stops our services).
+    for (const auto& spec : kTabs) {
+        const QString name = QString::fromLatin1(spec.name);
+        QWidget* page = tabs_->widget(static_cast<int>(tabNames().indexOf(name)));
+        if (page == services_ || page == upstreams_ || page == proxy_ || page == intentions_ ||
+            page == settings_) {
+            replacePage(name, new PlaceholderPage(tr(spec.title), tr(spec.hint), tabs_));
+        }
+    }
+    services_ = nullptr;
+    upstreams_ = nullptr;
+    proxy_ = nullptr;
+    intentions_ = nullptr;
+    settings_ = nullptr;
+    serviceMenu_->clear();
+    serviceMenu_->setEnabled(false);
+    delete context_;
+    context_ = nullptr;
+    session_.reset();
+    onBusy(false, {});
+}
+
+void MainWindow::reconnect(const ConsoleSettings& settings) {
+    statusBar()->showMessage(tr("Reconnecting: stopping the services this console started…"));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    teardownSession();
+    auto next = ConsoleSession::open(settings);
+    QApplication::restoreOverrideCursor();
+    if (!next) {
+        setAgentStatus(tr("No agent: %1").arg(QString::fromStdString(next.error().message)));
+        statusBar()->showMessage(tr("Could not reconnect: %1. Fix the settings and start the "
+                                    "console again.")
+                                     .arg(QString::fromStdString(next.error().message)));
+        return;
+    }
+    setSession(std::move(*next));
+    showTab(QStringLiteral("services"));
+    statusBar()->showMessage(tr("Reconnected to %1.").arg(session_->agentAddress()), 8000);
+}
+
+void MainWindow::updateAgentStatus() {
+    if (!session_ || !context_) {
+        return;
+    }
+    const AgentMonitor& m = context_->monitor();
+    const QString where =
+        session_->agentAddress() + (session_->embedded() ? tr(" (embedded dev agent)") : QString());
+    const QString token = session_->config().hasToken() ? tr("token set") : tr("no token");
+    if (!m.reachable()) {
+        setAgentStatus(
+            tr("● Agent %1 unreachable: %2 · retrying · %3")
+                .arg(where, m.lastError().isEmpty() ? tr("connecting") : m.lastError(), token));
+        return;
+    }
+    QString text = tr("● Agent %1").arg(where);
+    if (m.hasSelf()) {
+        text += tr(" · datacenter %1 · node %2")
+                    .arg(QString::fromStdString(m.self().datacenter),
+                         QString::fromStdString(m.self().nodeName));
+    }
+    setAgentStatus(text + QStringLiteral(" · ") + token);
+}
+
+void MainWindow::onBusy(bool busy, const QString& label) {
+    progressLabel_->setText(label + QStringLiteral("…"));
+    progressLabel_->setVisible(busy);
+    progress_->setVisible(busy);
+    cancel_->setVisible(busy);
+}
+
 void MainWindow::setAgentStatus(const QString& text) {
     agentStatus_->setText(text);
+    const bool bad =
+        text.contains(QLatin1String("unreachable")) || text.startsWith(QLatin1String("No agent:"));
+    QPalette p = agentStatus_->palette();
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    p.setColor(QPalette::WindowText,
+               bad ? (dark ? QColor(0xff, 0x7b, 0x72) : QColor(0xb0, 0x1c, 0x22))
+                   : palette().color(QPalette::WindowText));
+    agentStatus_->setPalette(p);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

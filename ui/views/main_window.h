@@ -2,13 +2,31 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QLabel;
+class QProgressBar;
 class QTabWidget;
+class QToolButton;
 
 namespace meshx::ui {
 
-// The console's main window: one tab per view, a status bar for the agent connection. Views fill
-// the tabs; the window itself holds no engine state. GUI thread only.
+class ConsoleContext;
+class ConsoleSession;
+class IntentionsView;
+class ProxyView;
+class ServicesView;
+class SettingsPage;
+class UpstreamsView;
+struct ConsoleSettings;
+
+// The console's main window: one tab per view, menus with the views' actions and shortcuts, a
+// status bar with the agent (address, datacenter, node, whether a token is set — never the
+// token) and the progress of the engine command in flight, with Cancel. The window holds the
+// session; the views hold no engine state.
+//
+// Without a session (tests of the shell) every tab is a placeholder page.
+// Thread: GUI thread.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
@@ -19,6 +37,19 @@ class MainWindow : public QMainWindow {
     QTabWidget* tabs() const { return tabs_; }
     // Object names of the tabs, in order ("services", "upstreams", ...), for tests and --demo.
     static QStringList tabNames();
+    // Shows the tab named `name` (one of tabNames()); false when there is none.
+    bool showTab(const QString& name);
+
+    // Takes the session, starts watching the agent and replaces the placeholders with the views.
+    // A previous session is closed first (its services stopped).
+    void setSession(std::unique_ptr<ConsoleSession> session);
+    ConsoleSession* session() const { return session_.get(); }
+    ConsoleContext* context() const { return context_; }
+    ServicesView* servicesView() const { return services_; }
+    UpstreamsView* upstreamsView() const { return upstreams_; }
+    ProxyView* proxyView() const { return proxy_; }
+    IntentionsView* intentionsView() const { return intentions_; }
+    SettingsPage* settingsPage() const { return settings_; }
 
     void setAgentStatus(const QString& text);
 
@@ -26,11 +57,29 @@ class MainWindow : public QMainWindow {
     void closeEvent(QCloseEvent* event) override;
 
   private:
+    void buildMenus();
+    void replacePage(const QString& name, QWidget* page);
+    void teardownSession();
+    void reconnect(const ConsoleSettings& settings);
+    void updateAgentStatus();
+    void onBusy(bool busy, const QString& label);
     void restoreLayout();
     void saveLayout();
 
     QTabWidget* tabs_ = nullptr;
     QLabel* agentStatus_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QLabel* progressLabel_ = nullptr;
+    QToolButton* cancel_ = nullptr;
+    QMenu* serviceMenu_ = nullptr;
+
+    std::unique_ptr<ConsoleSession> session_;
+    ConsoleContext* context_ = nullptr;
+    ServicesView* services_ = nullptr;
+    UpstreamsView* upstreams_ = nullptr;
+    ProxyView* proxy_ = nullptr;
+    IntentionsView* intentions_ = nullptr;
+    SettingsPage* settings_ = nullptr;
 };
 
 }  // namespace meshx::ui

@@ -1,0 +1,54 @@
+#pragma once
+
+// Shared set-up of the console GUI tests: a real engine on an in-process dev agent, with
+// stand-in proxies where the real proxy is not the subject.
+
+#include <QStandardPaths>
+
+#include <memory>
+
+#include "common/mesh_config.h"
+#include "meshx_test.h"
+#include "models/console_session.h"
+
+namespace meshx::test {
+
+// Templates the tests start services with (MeshConfig "templates"):
+//   sleeper  a proxy that only sleeps (health and history are the subject)
+//   echo     prints a line to stdout, an error to stderr, one line of binary garbage with a
+//            terminal escape, then sleeps
+//   ticker   prints a numbered line every 100 ms
+inline MeshConfig consoleTestConfig() {
+    MeshConfig config;
+    config.templates["sleeper"] = R"({"proxy": ["sleep", "60"]})";
+    config.templates["echo"] =
+        R"({"proxy": ["/bin/sh", "-c", "echo 'proxy {{id}} up'; echo 'ERROR upstream refused' >&2; printf 'bin\\001\\033[31mary\\377\\n'; exec sleep 60"]})";
+    config.templates["ticker"] =
+        R"({"proxy": ["/bin/sh", "-c", "i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo tick $i; sleep 0.1; done; exec sleep 60"]})";
+    // The default proxy service (connect) runs the sleeper too: no meshx-proxy binary needed.
+    config.proxyTemplate = "sleeper";
+    config.ttlIntervalMs = 500;
+    config.startTimeoutMs = 20000;  // a loaded machine may take a while to pass
+    config.portRangeMin = 20000;
+    config.portRangeMax = 60000;
+    return config;
+}
+
+inline std::unique_ptr<ui::ConsoleSession> openTestSession() {
+    auto session = ui::ConsoleSession::create(consoleTestConfig(), /*embedded=*/true);
+    if (!session) {
+        qFatal("cannot open a console session: %s", session.error().toString().c_str());
+    }
+    return std::move(*session);
+}
+
+// QSettings of the test run only (no user settings read or written).
+inline void isolateSettings(const char* app) {
+    QCoreApplication::setOrganizationName(QStringLiteral("meshx-test"));
+    QCoreApplication::setApplicationName(QString::fromLatin1(app));
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+constexpr int kWaitMs = 30000;
+
+}  // namespace meshx::test

@@ -1,0 +1,85 @@
+#include <QElapsedTimer>
+#include <QLabel>
+
+#include "agent/dev_agent.h"
+#include "console_fixture.h"
+#include "mesh/consul_mesh.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/intentions_model.h"
+#include "models/services_model.h"
+#include "models/start_preview.h"
+#include "views/hint_line.h"
+#include "views/main_window.h"
+#include "views/services_view.h"
+
+using namespace meshx;
+using namespace meshx::ui;
+
+// The agent goes away while the console runs: the status bar and the views say so, keep the last
+// known state, and recover by themselves when the agent is back (our service registered again by
+// the engine).
+class TestAgentRecovery : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void initTestCase() { test::isolateSettings("test_agent_recovery"); }
+
+    void viewsSayAgentGoneAndRecover() {
+        MainWindow window;
+        window.setSession(test::openTestSession());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ConsoleContext* context = window.context();
+        QTRY_VERIFY_WITH_TIMEOUT(context->monitor().reachable(), test::kWaitMs);
+
+        auto& mesh = context->session().mesh();
+        StartPreview::Input in;
+        in.name = QStringLiteral("web");
+        in.id = QStringLiteral("web-9");
+        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        QVERIFY2(p.ok(), qPrintable(p.error));
+        window.servicesView()->startService(p, false);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            context->services().find(QStringLiteral("web-9")) &&
+                context->services().find(QStringLiteral("web-9"))->health == "passing",
+            test::kWaitMs);
+
+        QElapsedTimer clock;
+        clock.start();
+        agent::DevAgent* agent = context->session().devAgent();
+        QVERIFY(agent);
+        const net::Address address = agent->address();
+        agent->stop();
+
+        auto* status = window.findChild<QLabel*>(QStringLiteral("agentStatus"));
+        auto* banner = window.servicesView()->findChild<HintLine*>(QStringLiteral("agentBanner"));
+        QVERIFY(status && banner);
+        QTRY_VERIFY_WITH_TIMEOUT(!context->monitor().reachable(), test::kWaitMs);
+        QVERIFY2(status->text().contains(QLatin1String("unreachable")), qPrintable(status->text()));
+        QVERIFY(banner->isVisible());
+        QVERIFY(banner->text().contains(QLatin1String("last known state")));
+        // The last known rows stay, and the outage is counted.
+        QVERIFY(context->services().find(QStringLiteral("web-9")));
+        QCOMPARE(context->monitor().outages(), 1);
+
+        // Back on the same address, empty: the engine registers our service again and every
+        // view follows without being told.
+        auto restarted = agent->start(address);
+        QVERIFY2(restarted.ok(), restarted.ok() ? "" : restarted.error().toString().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(context->monitor().reachable(), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!status->text().contains(QLatin1String("unreachable")),
+                                 test::kWaitMs);
+        QVERIFY(!banner->isVisible());
+        qInfo("agent back and seen after %lld ms", static_cast<long long>(clock.elapsed()));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            context->services().find(QStringLiteral("web-9")) &&
+                context->services().find(QStringLiteral("web-9"))->health == "passing",
+            test::kWaitMs);
+        QTRY_VERIFY2_WITH_TIMEOUT(context->intentions().lastError().isEmpty(),
+                                  qPrintable(context->intentions().lastError()), test::kWaitMs);
+    }
+};
+
+QTEST_MAIN(TestAgentRecovery)
+#include "test_agent_recovery.moc"

@@ -1,0 +1,124 @@
+#include <QCheckBox>
+#include <QTableView>
+
+#include "common/hostname.h"
+#include "console_fixture.h"
+#include "mesh/consul_mesh.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/intentions_model.h"
+#include "models/start_preview.h"
+#include "models/upstreams_model.h"
+#include "views/hint_line.h"
+#include "views/intentions_view.h"
+#include "views/main_window.h"
+#include "views/services_view.h"
+#include "views/upstreams_view.h"
+
+using namespace meshx;
+using namespace meshx::ui;
+
+// Upstreams and intentions on the real engine: connect shows the bind address and the
+// destination's health (which follows the destination's checks), disconnect removes it, and an
+// intention created as deny is listed, then deleted.
+class TestUpstreamsIntentions : public QObject {
+    Q_OBJECT
+
+  private:
+    MainWindow* window_ = nullptr;
+    QString proxyId_ = QString::fromStdString("upstream-" + shortHostname());
+
+    UpstreamsModel& upstreams() { return window_->context()->upstreams(); }
+    const UpstreamsModel::Row* upstream(const QString& destination) {
+        const int r = upstreams().rowOf(proxyId_, destination);
+        return upstreams().rowAt(r);
+    }
+
+  private slots:
+    void initTestCase() {
+        test::isolateSettings("test_upstreams_intentions");
+        window_ = new MainWindow;
+        window_->setSession(test::openTestSession());
+        window_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window_));
+        QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
+
+        auto& mesh = window_->context()->session().mesh();
+        StartPreview::Input in;
+        in.name = QStringLiteral("api");
+        in.id = QStringLiteral("api-1");
+        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        QVERIFY2(p.ok(), qPrintable(p.error));
+        window_->servicesView()->startService(p, false);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count("api-1") > 0, test::kWaitMs);
+    }
+
+    void cleanupTestCase() { delete window_; }
+
+    void connectShowsBindAddressAndDestinationHealth() {
+        UpstreamsView* view = window_->upstreamsView();
+        view->connectUpstream(QStringLiteral("api"), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api")), test::kWaitMs);
+        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        const auto* row = upstream(QStringLiteral("api"));
+        QVERIFY2(QString::fromStdString(row->bind).startsWith(QLatin1String("127.0.0.1:")),
+                 row->bind.c_str());
+        QVERIFY(row->owned);
+        QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api"))->health.known &&
+                                     upstream(QStringLiteral("api"))->health.passing == 1,
+                                 test::kWaitMs);
+        const int r = upstreams().rowOf(proxyId_, QStringLiteral("api"));
+        QCOMPARE(upstreams().index(r, UpstreamsModel::DestinationHealth).data().toString(),
+                 QStringLiteral("1/1 healthy"));
+
+        // The destination failing shows in the upstream's health.
+        window_->servicesView()->selectService(QStringLiteral("api-1"));
+        window_->servicesView()->setTtlOfSelected(QStringLiteral("critical"));
+        QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api"))->health.passing == 0,
+                                 test::kWaitMs);
+        QCOMPARE(upstreams().index(r, 0).data(UpstreamsModel::HealthRole).toString(),
+                 QStringLiteral("critical"));
+        window_->servicesView()->setTtlOfSelected(QStringLiteral("passing"));
+        QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api"))->health.passing == 1,
+                                 test::kWaitMs);
+    }
+
+    void denyIsListedThenDeleted() {
+        IntentionsView* view = window_->intentionsView();
+        auto& model = window_->context()->intentions();
+        view->create(proxyId_, QStringLiteral("api"), QStringLiteral("deny"),
+                     QStringLiteral("test"));
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowOf(proxyId_, QStringLiteral("api")) >= 0, test::kWaitMs);
+        const int r = model.rowOf(proxyId_, QStringLiteral("api"));
+        QCOMPARE(model.index(r, IntentionsModel::Action).data().toString(), QStringLiteral("deny"));
+        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        // Replacing it with allow updates the same row.
+        view->create(proxyId_, QStringLiteral("api"), QStringLiteral("allow"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            model.index(model.rowOf(proxyId_, QStringLiteral("api")), IntentionsModel::Action)
+                .data()
+                .toString(),
+            QStringLiteral("allow"), test::kWaitMs);
+        QVERIFY(view->selectIntention(proxyId_, QStringLiteral("api")));
+        view->deleteSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowOf(proxyId_, QStringLiteral("api")) < 0, test::kWaitMs);
+
+        // A refusal from the agent is said in words.
+        view->create(QString(), QStringLiteral("api"), QStringLiteral("deny"));
+        QCOMPARE(view->hint()->kind(), HintLine::Kind::Error);
+    }
+
+    void disconnectRemovesTheUpstream() {
+        UpstreamsView* view = window_->upstreamsView();
+        view->restartOnDisconnect()->setChecked(true);
+        QTRY_VERIFY_WITH_TIMEOUT(view->selectUpstream(proxyId_, QStringLiteral("api")),
+                                 test::kWaitMs);
+        view->disconnectSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(!upstream(QStringLiteral("api")), test::kWaitMs);
+        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        QVERIFY(view->hint()->text().contains(QLatin1String("restarted")));
+    }
+};
+
+QTEST_MAIN(TestUpstreamsIntentions)
+#include "test_upstreams_intentions.moc"

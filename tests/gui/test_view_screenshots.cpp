@@ -1,0 +1,211 @@
+#include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QImage>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QTabWidget>
+#include <QTemporaryDir>
+
+#include "common/hostname.h"
+#include "console_fixture.h"
+#include "consul/agent_endpoints.h"
+#include "consul/consul_api.h"
+#include "mesh/consul_mesh.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/health_history_model.h"
+#include "models/intentions_model.h"
+#include "models/proxy_log_model.h"
+#include "models/service_commands.h"
+#include "models/services_model.h"
+#include "models/start_preview.h"
+#include "models/upstreams_model.h"
+#include "views/app_palette.h"
+#include "views/intentions_view.h"
+#include "views/main_window.h"
+#include "views/proxy_view.h"
+#include "views/services_view.h"
+#include "views/start_service_dialog.h"
+#include "views/upstreams_view.h"
+
+using namespace meshx;
+using namespace meshx::ui;
+
+// Every view with live data, rendered to PNGs (docs/screenshots/ when MESHX_SCREENSHOT_DIR names
+// it; run under xvfb-run for the real X rendering). Each image must hold a drawn window.
+class TestViewScreenshots : public QObject {
+    Q_OBJECT
+
+  private:
+    MainWindow* window_ = nullptr;
+    QTemporaryDir temp_;
+    QString dir_;
+
+    ConsoleContext& context() { return *window_->context(); }
+
+    void start(const char* name, const char* id, const char* templ, const char* extra = "") {
+        auto& mesh = context().session().mesh();
+        StartPreview::Input in;
+        in.name = QString::fromLatin1(name);
+        in.id = QString::fromLatin1(id);
+        in.extraJson = QString::fromLatin1(extra);
+        in.templateJson = QString::fromStdString(mesh.namedTemplate(templ)->toJson().dump());
+        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        QVERIFY2(p.ok(), qPrintable(p.error));
+        window_->servicesView()->startService(p, false);
+        QTRY_VERIFY_WITH_TIMEOUT(context().owned().count(id) > 0, test::kWaitMs);
+    }
+
+    void shoot(QWidget* widget, const QString& file) {
+        QCoreApplication::processEvents();
+        const QImage image = widget->grab().toImage();
+        QVERIFY(!image.isNull());
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 5) {
+            for (int x = 0; x < image.width(); x += 5) {
+                colours.insert(image.pixel(x, y));
+            }
+        }
+        QVERIFY2(colours.size() > 8, qPrintable(file + QStringLiteral(" looks blank")));
+        const QString path = QDir(dir_).filePath(file);
+        QFile::remove(path);
+        QVERIFY2(image.save(path, "PNG"), qPrintable(path));
+    }
+
+  private slots:
+    void initTestCase() {
+        test::isolateSettings("test_view_screenshots");
+        dir_ = QString::fromLocal8Bit(qgetenv("MESHX_SCREENSHOT_DIR"));
+        if (dir_.isEmpty()) {
+            dir_ = temp_.path();
+        }
+        if (qEnvironmentVariable("MESHX_SCREENSHOT_PALETTE") == QLatin1String("dark")) {
+            applyPalette(QStringLiteral("dark"));
+        }
+        window_ = new MainWindow;
+        window_->setSession(test::openTestSession());
+        window_->resize(1280, 760);
+        window_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window_));
+        QTRY_VERIFY_WITH_TIMEOUT(context().monitor().reachable(), test::kWaitMs);
+
+        // Live data: our services with stand-in proxies, someone else's service, upstreams, a
+        // flapping check and intentions.
+        start("web", "web-1", "ticker", R"({"version": "2"})");
+        start("api", "api-1", "echo");
+        start("api", "api-2", "sleeper");
+        start("billing", "billing-1", "sleeper");
+        consul::ConsulApi& api = context().session().api();
+        QVERIFY(api.call(consul::endpoints::registerService({{"ID", "db-primary"},
+                                                             {"Name", "db"},
+                                                             {"Tags", {"primary", "v14"}},
+                                                             {"Port", 5432},
+                                                             {"Address", "127.0.0.1"},
+                                                             {"Meta", {{"engine", "postgres"}}}},
+                                                            false))
+                    .ok());
+        bool connected = false;
+        context().commands().connectUpstream(QStringLiteral("api"), QStringLiteral("web-1"), this,
+                                             [&](Result<net::Address> a) { connected = a.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(connected, test::kWaitMs);
+        connected = false;
+        context().commands().connectUpstream(QStringLiteral("db"), QStringLiteral("web-1"), this,
+                                             [&](Result<net::Address> a) { connected = a.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(connected, test::kWaitMs);
+        connected = false;
+        context().commands().connectUpstream(QStringLiteral("billing"), QString(), this,
+                                             [&](Result<net::Address> a) { connected = a.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(connected, test::kWaitMs);
+        // billing flaps: four transitions in a row.
+        ServicesView* services = window_->servicesView();
+        QTRY_VERIFY_WITH_TIMEOUT(services->selectService(QStringLiteral("billing-1")),
+                                 test::kWaitMs);
+        for (const char* status : {"critical", "passing", "critical", "warning"}) {
+            services->setTtlOfSelected(QString::fromLatin1(status));
+            QTRY_COMPARE_WITH_TIMEOUT(
+                QString::fromStdString(
+                    context().services().find(QStringLiteral("billing-1"))->health),
+                QString::fromLatin1(status), test::kWaitMs);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(context().services().find(QStringLiteral("billing-1"))->flapping,
+                                 test::kWaitMs);
+        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("db"),
+                                          QStringLiteral("deny"),
+                                          QStringLiteral("web reads through api only"));
+        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                          QStringLiteral("allow"));
+        window_->intentionsView()->create(QStringLiteral("*"), QStringLiteral("billing"),
+                                          QStringLiteral("deny"));
+        QTRY_COMPARE_WITH_TIMEOUT(context().intentions().rowCount(), 3, test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(context().upstreams().rowCount() == 3, test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(context().logs().rowCount() > 30, test::kWaitMs);
+    }
+
+    void cleanupTestCase() { delete window_; }
+
+    void services() {
+        window_->showTab(QStringLiteral("services"));
+        ServicesView* view = window_->servicesView();
+        QVERIFY(view->selectService(QStringLiteral("billing-1")));
+        auto* details = view->findChild<QTabWidget*>(QStringLiteral("serviceDetails"));
+        details->setCurrentIndex(1);  // health history
+        shoot(window_, QStringLiteral("console-services.png"));
+        QVERIFY(view->selectService(QStringLiteral("web-1")));
+        view->showInfoOfSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(!view->infoText()->toPlainText().isEmpty(), test::kWaitMs);
+        shoot(window_, QStringLiteral("console-services-info.png"));
+    }
+
+    void startDialog() {
+        StartServiceDialog dialog(context().session().mesh(), window_);
+        dialog.prefill(QStringLiteral("orders"), QString(), false);
+        dialog.selectTemplate(QStringLiteral("echo"));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        shoot(&dialog, QStringLiteral("console-start-dialog.png"));
+    }
+
+    void proxyLogs() {
+        window_->showTab(QStringLiteral("proxy-logs"));
+        ProxyView* view = window_->proxyView();
+        QVERIFY(view->selectService(QStringLiteral("api-1")));
+        QTRY_VERIFY_WITH_TIMEOUT(view->summary()->text().contains(QLatin1String("restarts")),
+                                 test::kWaitMs);
+        bool restarted = false;
+        context().commands().restartProxy(QStringLiteral("api-1"), this,
+                                          [&](Status st) { restarted = st.ok(); });
+        QTRY_VERIFY_WITH_TIMEOUT(restarted, test::kWaitMs);
+        QVERIFY(view->selectService(QStringLiteral("web-1")));
+        QTRY_VERIFY2_WITH_TIMEOUT(view->summary()->text().contains(QStringLiteral("→ <b>api</b>")),
+                                  qPrintable(view->summary()->text()), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(view->summary()->text().contains(QLatin1String("restarts")),
+                                 test::kWaitMs);
+        auto* all = view->findChild<QCheckBox*>(QStringLiteral("allServices"));
+        all->setChecked(true);
+        shoot(window_, QStringLiteral("console-proxy-logs.png"));
+        all->setChecked(false);
+    }
+
+    void upstreams() {
+        window_->showTab(QStringLiteral("upstreams"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            context().upstreams().index(0, 0).data(UpstreamsModel::HealthRole).toString() !=
+                QLatin1String("unknown"),
+            test::kWaitMs);
+        shoot(window_, QStringLiteral("console-upstreams.png"));
+    }
+
+    void intentions() {
+        window_->showTab(QStringLiteral("intentions"));
+        shoot(window_, QStringLiteral("console-intentions.png"));
+    }
+
+    void settings() {
+        window_->showTab(QStringLiteral("settings"));
+        shoot(window_, QStringLiteral("console-settings.png"));
+    }
+};
+
+QTEST_MAIN(TestViewScreenshots)
+#include "test_view_screenshots.moc"

@@ -1,0 +1,77 @@
+#include "models/console_context.h"
+
+#include "mesh/consul_mesh.h"
+#include "models/agent_monitor.h"
+#include "models/console_session.h"
+#include "models/health_history_model.h"
+#include "models/intentions_model.h"
+#include "models/mesh_runner.h"
+#include "models/proxy_log_model.h"
+#include "models/service_commands.h"
+#include "models/services_model.h"
+#include "models/upstreams_model.h"
+
+namespace meshx::ui {
+
+ConsoleContext::ConsoleContext(ConsoleSession& session, QObject* parent)
+    : QObject(parent),
+      session_(session),
+      monitor_(new AgentMonitor(session.api(), this)),
+      services_(new ServicesModel(this)),
+      history_(new HealthHistoryModel(this)),
+      upstreams_(new UpstreamsModel(this)),
+      logs_(new ProxyLogModel(this)),
+      intentions_(new IntentionsModel(session.api(), this)),
+      commands_(new ServiceCommands(*this, this)) {
+    connect(monitor_, &AgentMonitor::servicesChanged, this, [this] {
+        services_->setSnapshot(monitor_->snapshot());
+        upstreams_->setSnapshot(monitor_->snapshot());
+        monitor_->setDestinations(upstreams_->destinations());
+    });
+    connect(monitor_, &AgentMonitor::checksChanged, this, [this](qint64 timeUs) {
+        history_->observe(monitor_->snapshot().checks, timeUs);
+        services_->setSnapshot(monitor_->snapshot());
+    });
+    connect(monitor_, &AgentMonitor::destinationsChanged, this,
+            [this] { upstreams_->setDestinationHealth(monitor_->destinations()); });
+    connect(history_, &HealthHistoryModel::flappingChanged, this,
+            [this] { services_->setFlapping(history_->flappingServices()); });
+    // A service registered again after the agent came back: ownership may have changed.
+    connect(monitor_, &AgentMonitor::reachabilityChanged, this, [this](bool reachable) {
+        if (reachable) {
+            refreshOwned();
+            intentions_->agentRecovered();
+        }
+    });
+}
+
+ConsoleContext::~ConsoleContext() = default;
+
+void ConsoleContext::start(std::chrono::milliseconds interval) {
+    monitor_->start(interval);
+    intentions_->start();
+    refreshOwned();
+}
+
+void ConsoleContext::refresh() {
+    refreshOwned();
+    monitor_->refreshNow();
+}
+
+void ConsoleContext::refreshOwned() {
+    mesh::ConsulMesh* mesh = &session_.mesh();
+    session_.runner().query<std::vector<std::string>>([mesh] { return mesh->list(); }, this,
+                                                      [this](std::vector<std::string> ids) {
+                                                          std::set<std::string> now(ids.begin(),
+                                                                                    ids.end());
+                                                          if (now == owned_) {
+                                                              return;
+                                                          }
+                                                          owned_ = std::move(now);
+                                                          services_->setOwned(owned_);
+                                                          upstreams_->setOwned(owned_);
+                                                          emit ownedChanged();
+                                                      });
+}
+
+}  // namespace meshx::ui

@@ -1,0 +1,51 @@
+#include "models/health_badge_delegate.h"
+
+#include <QApplication>
+#include <QPainter>
+
+#include "models/health_status.h"
+
+namespace meshx::ui {
+
+HealthBadgeDelegate::HealthBadgeDelegate(int statusRole, QObject* parent)
+    : QStyledItemDelegate(parent), statusRole_(statusRole) {}
+
+void HealthBadgeDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                                const QModelIndex& index) const {
+    QStyleOptionViewItem opt = option;
+    initStyleOption(&opt, index);
+    const QString text = opt.text;
+    opt.text.clear();
+    // Selection and focus background as the style draws them, then the badge on top.
+    const QWidget* widget = option.widget;
+    QStyle* style = widget ? widget->style() : QApplication::style();
+    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    if (text.isEmpty()) {
+        return;
+    }
+    const QString status = index.data(statusRole_).toString();
+    const QFontMetrics fm(opt.font);
+    const int pad = 8;
+    const int height = std::min(opt.rect.height() - 4, fm.height() + 4);
+    const int width = std::min(opt.rect.width() - 6, fm.horizontalAdvance(text) + 2 * pad);
+    const QRect pill(opt.rect.left() + 3, opt.rect.center().y() - height / 2 + 1, width, height);
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(health::badgeColour(status));
+    painter->drawRoundedRect(pill, height / 2.0, height / 2.0);
+    painter->setPen(Qt::white);
+    painter->setFont(opt.font);
+    painter->drawText(pill.adjusted(pad, 0, -pad, 0), Qt::AlignCenter,
+                      fm.elidedText(text, Qt::ElideRight, pill.width() - 2 * pad));
+    painter->restore();
+}
+
+QSize HealthBadgeDelegate::sizeHint(const QStyleOptionViewItem& option,
+                                    const QModelIndex& index) const {
+    QSize size = QStyledItemDelegate::sizeHint(option, index);
+    size.setWidth(size.width() + 20);
+    return size;
+}
+
+}  // namespace meshx::ui

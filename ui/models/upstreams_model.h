@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QStringList>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "models/agent_snapshot.h"
+
+namespace meshx::ui {
+
+// Upstreams of every sidecar proxy on the agent: which service's proxy, the destination, the
+// local address the service dials, and how many destination instances are healthy
+// (catalog-wide, from AgentMonitor::destinations()). Rows are diffed on update.
+//
+// Thread: GUI thread.
+class UpstreamsModel : public QAbstractTableModel {
+    Q_OBJECT
+
+  public:
+    enum Column { ProxyService, Destination, BindAddress, DestinationHealth, Sidecar, ColumnCount };
+    enum Role {
+        ProxyServiceIdRole = Qt::UserRole + 1,  // QString: the service the sidecar fronts
+        DestinationRole,                        // QString
+        HealthRole,                             // QString status word for the badge
+        OwnedRole,                              // bool: the proxy service is ours
+    };
+
+    struct Row {
+        std::string proxyServiceId;
+        std::string sidecarId;
+        std::string destination;
+        std::string bind;
+        ui::DestinationHealth health;
+        bool owned = false;
+
+        bool operator==(const Row&) const;
+    };
+
+    explicit UpstreamsModel(QObject* parent = nullptr);
+
+    void setSnapshot(const AgentSnapshot& snapshot);
+    void setDestinationHealth(const std::map<std::string, ui::DestinationHealth>& health);
+    void setOwned(const std::set<std::string>& ids);
+
+    // Every destination named by some upstream (what AgentMonitor should track).
+    QStringList destinations() const;
+    // Services that have a sidecar (proxy services upstreams can be added to).
+    QStringList proxyServices() const;
+    const Row* rowAt(int row) const;
+    int rowOf(const QString& proxyServiceId, const QString& destination) const;
+
+    // QAbstractItemModel
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+  private:
+    void rebuild();
+    static QString healthWord(const ui::DestinationHealth& h);
+
+    AgentSnapshot snapshot_;
+    std::map<std::string, ui::DestinationHealth> health_;
+    std::set<std::string> owned_;
+    std::vector<Row> rows_;
+};
+
+}  // namespace meshx::ui
