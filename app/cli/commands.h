@@ -10,5 +10,9 @@ namespace meshx::cli {
 int templateCommand(const std::vector<std::string>& args);
 int shellCommand(const std::vector<std::string>& args);
 int serveCommand(const std::vector<std::string>& args);
+int rpcServeCommand(const std::vector<std::string>& args);
+int rpcCallCommand(const std::vector<std::string>& args);
+int rpcBenchCommand(const std::vector<std::string>& args);
+int nodeCommand(const std::vector<std::string>& args);
 
 }  // namespace meshx::cli

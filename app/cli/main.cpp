@@ -46,9 +46,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     const std::map<std::string, std::function<int(const std::vector<std::string>&)>> commands = {
-        {"template", meshx::cli::templateCommand},
-        {"shell", meshx::cli::shellCommand},
-        {"serve", meshx::cli::serveCommand},
+        {"template", meshx::cli::templateCommand}, {"shell", meshx::cli::shellCommand},
+        {"serve", meshx::cli::serveCommand},       {"rpc-serve", meshx::cli::rpcServeCommand},
+        {"rpc-call", meshx::cli::rpcCallCommand},  {"rpc-bench", meshx::cli::rpcBenchCommand},
+        {"node", meshx::cli::nodeCommand},
     };
     auto it = commands.find(args[0]);
     if (it == commands.end()) {

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "live_pages.h"
 #include "meshx/version.h"
 #include "models/agent_monitor.h"
 #include "models/console_context.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     }
 
     meshx::ui::MainWindow window;
+    meshx::ui::installLivePages(window);
     if (parser.isSet(tab) && !window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "meshx-console: no view named %s\n", qPrintable(parser.value(tab)));
         return 2;

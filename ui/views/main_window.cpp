@@ -197,12 +197,14 @@ void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
     if (!session_->startupNote().isEmpty()) {
         statusBar()->showMessage(session_->startupNote(), 15000);
     }
+    emit sessionChanged(session_.get());
 }
 
 void MainWindow::teardownSession() {
     if (!session_) {
         return;
     }
+    emit sessionChanged(nullptr);
     // Back to placeholders, then the context, then the session (which stops our services).
     for (const auto& spec : kTabs) {
         const QString name = QString::fromLatin1(spec.name);

@@ -53,6 +53,15 @@ class MainWindow : public QMainWindow {
 
     void setAgentStatus(const QString& text);
 
+    // Puts `page` in the tab named `name` (one of tabNames()), deleting what was there. Used by
+    // the live pages (ui/live: telemetry, RPC, nodes, demos), which this library does not know.
+    void installPage(const QString& name, QWidget* page) { replacePage(name, page); }
+
+  signals:
+    // After setSession() installed the part-1 views (session non-null) and before a session is
+    // torn down (session null): pages holding session state attach or let go here.
+    void sessionChanged(meshx::ui::ConsoleSession* session);
+
   protected:
     void closeEvent(QCloseEvent* event) override;
 
