@@ -42,6 +42,8 @@ std::string_view codeName(Code code) {
             return "io_error";
         case Code::Internal:
             return "internal";
+        case Code::RemoteError:
+            return "remote_error";
     }
     return "internal";
 }

@@ -27,6 +27,7 @@ enum class Code {
     ProtocolError,  // peer sent bytes that break the protocol
     IoError,
     Internal,
+    RemoteError,  // the remote side of a call raised (Erlang badrpc/erpc error, RPC remote)
 };
 
 // Stable snake_case name of a code, e.g. "service_not_owned".
