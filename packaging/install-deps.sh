@@ -13,6 +13,7 @@ PACKAGES=(
     # client, reference proxies for benchmarks, packaging checks
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl
     dpkg-dev file
+    libgrpc++-dev protobuf-compiler-grpc  # optional: the gRPC column of tests/bench/rpc
 )
 
 SUDO=""
