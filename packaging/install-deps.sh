@@ -12,7 +12,7 @@ PACKAGES=(
     # tests and demos: real X server for screenshots, real Erlang peers, third-party Consul
     # client, reference proxies for benchmarks, packaging checks
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl
-    dpkg-dev file
+    dpkg-dev file lintian desktop-file-utils appstream
     libgrpc++-dev protobuf-compiler-grpc  # optional: the gRPC column of tests/bench/rpc
 )
 
