@@ -3,9 +3,12 @@
 #include <map>
 #include <mutex>
 
+#include "mesh/service_mesh.h"
 #include "node/dist_listener.h"
 #include "node/ei_node.h"
 #include "node/mailbox.h"
+#include "node/mesh_endpoint_resolver.h"
+#include "node/node_service_defaults.h"
 #include "node/peer_connection.h"
 #include "node/rex_codec.h"
 
@@ -23,10 +26,59 @@ class Node::Impl {
           options_(options),
           mailbox_(std::make_shared<Mailbox>(options.mailboxLimit)) {}
 
+    // Through the mesh: the resolver is the mesh's, kept typed for release().
+    Impl(mesh::ServiceMesh& mesh, NodeMeshSettings settings, NodeOptions options)
+        : Impl(std::make_shared<MeshEndpointResolver>(mesh, settings.catalog,
+                                                      settings.upstreamTemplate),
+               options) {
+        mesh_ = &mesh;
+        meshResolver_ = std::static_pointer_cast<MeshEndpointResolver>(resolver_);
+        meshSettings_ = std::move(settings);
+    }
+
     ~Impl() { stop(); }
 
     Status start(std::string_view nodeName, std::string_view cookie, const net::Address& listen) {
         std::lock_guard life(lifecycle_);
+        return startLocked(nodeName, cookie, listen);
+    }
+
+    Status startThroughMesh(std::string_view nodeName, std::string_view cookie) {
+        std::lock_guard life(lifecycle_);
+        if (!mesh_) {
+            return makeError(Code::InvalidState, "this node was made without a mesh engine");
+        }
+        if (isStarted()) {
+            return makeError(Code::AlreadyStarted,
+                             "node " + name()->toString() + " is already started");
+        }
+        auto name = NodeName::parse(nodeName);
+        if (!name) {
+            return name.error();
+        }
+        const auto params = NodeServiceDefaults::service(*name);
+        auto started =
+            mesh_->start(mesh::ServiceParams::namedWithId(params.serviceName, params.serviceId),
+                         meshSettings_.serviceTemplate, false, meshSettings_.startTimeout);
+        if (!started) {
+            return started.error();
+        }
+        if (auto s = startLocked(nodeName, cookie, started->address); !s) {
+            (void)mesh_->stop(started->serviceId);
+            return s;
+        }
+        std::lock_guard lock(mutex_);
+        serviceId_ = started->serviceId;
+        return {};
+    }
+
+    std::optional<std::string> serviceId() const {
+        std::lock_guard lock(mutex_);
+        return serviceId_;
+    }
+
+    Status startLocked(std::string_view nodeName, std::string_view cookie,
+                       const net::Address& listen) {
         {
             std::lock_guard lock(mutex_);
             if (ei_) {
@@ -70,16 +122,23 @@ class Node::Impl {
             refusedBefore_ += listener->refused();
         }
         std::map<std::string, std::shared_ptr<PeerConnection>> peers;
+        std::optional<std::string> serviceId;
         {
             std::lock_guard lock(mutex_);
             peers.swap(peers_);
             handshakes_.clear();
             ei_.reset();
             listenAddress_.reset();
+            serviceId.swap(serviceId_);
             ++generation_;
         }
         for (auto& [name, conn] : peers) {
             conn->close("node stopped");
+        }
+        if (serviceId && mesh_) {
+            // Takes the sidecar, and with it every upstream, down too.
+            (void)mesh_->stop(*serviceId);
+            meshResolver_->forgetAll();
         }
     }
 
@@ -224,20 +283,32 @@ class Node::Impl {
             return remote.error();
         }
         std::shared_ptr<PeerConnection> conn;
+        std::optional<NodeName> local;
         {
             std::lock_guard lock(mutex_);
             if (auto it = peers_.find(remote->toString()); it != peers_.end()) {
                 conn = std::move(it->second);
                 peers_.erase(it);
             }
-        }
-        if (!conn || !conn->isOpen()) {
-            if (conn) {
-                conn->close("connection lost");
+            if (ei_) {
+                local = ei_->name();
             }
+        }
+        const bool wasOpen = conn && conn->isOpen();
+        if (conn) {
+            conn->close(wasOpen ? "disconnected" : "connection lost");
+        }
+        bool hadUpstream = false;
+        if (meshResolver_ && local) {
+            auto released = meshResolver_->release(*remote, *local);
+            if (!released) {
+                return released.error();
+            }
+            hadUpstream = *released;
+        }
+        if (!wasOpen && !hadUpstream) {
             return makeError(Code::NotFound, "not connected to " + remote->toString());
         }
-        conn->close("disconnected");
         return {};
     }
 
@@ -274,6 +345,10 @@ class Node::Impl {
   private:
     const std::shared_ptr<NodeEndpointResolver> resolver_;
     const NodeOptions options_;
+    // Set by the mesh constructor only, then read-only.
+    mesh::ServiceMesh* mesh_ = nullptr;
+    std::shared_ptr<MeshEndpointResolver> meshResolver_;
+    NodeMeshSettings meshSettings_;
     const std::shared_ptr<Mailbox> mailbox_;
 
     mutable std::mutex lifecycle_;
@@ -283,6 +358,7 @@ class Node::Impl {
     mutable std::mutex mutex_;
     std::shared_ptr<EiNode> ei_;
     std::optional<net::Address> listenAddress_;
+    std::optional<std::string> serviceId_;  // the node service, through the mesh
     uint64_t generation_ = 0;
     std::map<std::string, std::shared_ptr<PeerConnection>> peers_;
     std::map<std::string, uint64_t> handshakes_;
@@ -292,10 +368,21 @@ class Node::Impl {
 Node::Node(std::shared_ptr<NodeEndpointResolver> resolver, NodeOptions options)
     : impl_(std::make_unique<Impl>(std::move(resolver), options)) {}
 
+Node::Node(mesh::ServiceMesh& mesh, NodeMeshSettings settings, NodeOptions options)
+    : impl_(std::make_unique<Impl>(mesh, std::move(settings), options)) {}
+
 Node::~Node() = default;
 
 Status Node::start(std::string_view nodeName, std::string_view cookie, const net::Address& listen) {
     return impl_->start(nodeName, cookie, listen);
+}
+
+Status Node::start(std::string_view nodeName, std::string_view cookie) {
+    return impl_->startThroughMesh(nodeName, cookie);
+}
+
+std::optional<std::string> Node::serviceId() const {
+    return impl_->serviceId();
 }
 
 void Node::stop() {

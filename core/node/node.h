@@ -8,19 +8,47 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/result.h"
+#include "mesh/service_template.h"
 #include "net/address.h"
 #include "node/node_endpoint_resolver.h"
 #include "node/node_name.h"
 #include "node/node_types.h"
 #include "node/term.h"
 
+namespace meshx::mesh {
+class ServiceMesh;
+}
+namespace meshx::consul {
+class ConsulApi;
+}
+
 namespace meshx::node {
+
+// How a Node uses the mesh engine (the Node(ServiceMesh&, ...) constructor).
+struct NodeMeshSettings {
+    // What start(name, cookie) registers the node service with, e.g.
+    // ConsulMesh::defaultTemplate() (a TTL check and a meshx-proxy sidecar).
+    mesh::ServiceTemplate serviceTemplate;
+    // What connect() adds to our sidecar for a remote node (DestinationName {{name}}).
+    nlohmann::json upstreamTemplate = mesh::defaultUpstreamTemplate();
+    // How long start() waits for the node service to pass.
+    std::chrono::milliseconds startTimeout{5000};
+    // Optional: with it, a node whose service has no passing instance is NotFound at once
+    // (see MeshEndpointResolver). Must outlive the node.
+    consul::ConsulApi* catalog = nullptr;
+};
 
 // A hidden Erlang node made with erl_interface, reached through the mesh instead of EPMD.
 //
-//   auto node = Node(resolver);
-//   node.start("cli@h11", cookie, net::Address::tcp("127.0.0.1", port));   // listen here
+//   Node node(mesh, settings);          // through the mesh engine (MeshxNode's way)
+//   node.start("cli@h11", cookie);      // registers node service cli@h11, listens on its port
+//   node.connect("service@any");        // upstream service@any on the sidecar of cli@h11
+//
+//   Node node(resolver);                // or any resolver, listening where told
+//   node.start("cli@h11", cookie, net::Address::tcp("127.0.0.1", port));
 //   node.rpc("service@any", "erlang", "node", "[]")   -> 'service@any'
 //   node.spawn("service@any", "timer", "sleep", "[60000]")  -> <0.91.0>
 //
@@ -49,13 +77,18 @@ namespace meshx::node {
 // Errors: InvalidArgument (bad node name, module, args), ParseError (args text), InvalidState
 // (not started), NotFound (resolver: unknown node; disconnect: not connected), IoError
 // (unreachable), PermissionDenied (peer refused the handshake: wrong cookie?), Timeout, Closed
-// (connection lost during the call: the peer died), Internal + "badrpc from" (the remote call
-// raised; see node_error.h). The node keeps running after any of them. The cookie is never
-// logged nor put in an error.
+// (connection lost during the call: the peer died), RemoteError "badrpc from ..." (the remote
+// call raised; see node_error.h), and the mesh engine's and agent's errors when it is used. The
+// node keeps running after any of them. The cookie is never logged nor put in an error.
 class Node {
   public:
     // Any thread. The resolver is kept for the node's life.
     explicit Node(std::shared_ptr<NodeEndpointResolver> resolver, NodeOptions options = {});
+    // Through the mesh engine: start(name, cookie) registers the node service (service params
+    // from the name, NodeServiceDefaults::service), connect() resolves with a
+    // MeshEndpointResolver on the sidecar of that service, disconnect() also removes the
+    // upstream, stop() also stops the node service. `mesh` must outlive the node.
+    Node(mesh::ServiceMesh& mesh, NodeMeshSettings settings, NodeOptions options = {});
     ~Node();  // stop(); not while another thread still uses the node
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -64,9 +97,14 @@ class Node {
     // picks a free one, see listenAddress()). AlreadyStarted if running. Any thread; returns
     // once listening (the accept thread runs from then on).
     Status start(std::string_view nodeName, std::string_view cookie, const net::Address& listen);
+    // Through the mesh (the mesh constructor; InvalidState otherwise): starts the node service
+    // and listens on the endpoint the mesh gives it. On any failure nothing stays registered.
+    // Any thread; blocks up to NodeMeshSettings::startTimeout and the agent's replies.
+    Status start(std::string_view nodeName, std::string_view cookie);
 
-    // Closes every connection (calls in flight fail with Closed) and the listener. Idempotent.
-    // Any thread; blocks until the node's threads have ended.
+    // Closes every connection (calls in flight fail with Closed) and the listener, and stops
+    // the node service (with its sidecar and upstreams) when started through the mesh.
+    // Idempotent. Any thread; blocks until the node's threads have ended.
     void stop();
 
     // Any thread, non-blocking.
@@ -74,6 +112,8 @@ class Node {
     std::optional<NodeName> name() const;
     // The address actually listened on (with the chosen port); nullopt when stopped. Any thread.
     std::optional<net::Address> listenAddress() const;
+    // The node service id when started through the mesh; nullopt otherwise. Any thread.
+    std::optional<std::string> serviceId() const;
 
     // Connected already, or resolve + dial + handshake now. Any thread; blocks for the resolver
     // and up to connectTimeout per socket step.
@@ -83,7 +123,8 @@ class Node {
     // the way, their threads having ended already).
     std::vector<PeerInfo> list() const;
 
-    // NotFound if not connected. Any thread; calls in flight on it fail with Closed.
+    // Closes the connection (calls in flight on it fail with Closed) and, through the mesh,
+    // removes the node's upstream from our sidecar. NotFound if there was neither. Any thread.
     Status disconnect(std::string_view node);
 
     // `Module:Function(Args...)` on `node` through its rex server, like :erpc.call; connects

@@ -3,13 +3,13 @@
 namespace meshx::node {
 
 Error makeRemoteException(std::string_view node, std::string_view reasonText) {
-    return makeError(Code::Internal, std::string(kBadRpcPrefix) + std::string(node) + ": " +
-                                         std::string(reasonText));
+    return makeError(Code::RemoteError, std::string(kBadRpcPrefix) + std::string(node) + ": " +
+                                            std::string(reasonText));
 }
 
 std::optional<std::string> remoteExceptionReason(const Error& error) {
     std::string_view m = error.message;
-    if (error.code != Code::Internal || m.substr(0, kBadRpcPrefix.size()) != kBadRpcPrefix) {
+    if (error.code != Code::RemoteError || m.substr(0, kBadRpcPrefix.size()) != kBadRpcPrefix) {
         return std::nullopt;
     }
     // Node names hold no ": ", so the first one ends the node.

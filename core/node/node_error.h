@@ -11,14 +11,13 @@ namespace meshx::node {
 // Errors leave this module as meshx::Error. The ones callers may want to take apart have one
 // fixed message form and a reader:
 //
-//   remote exception   Internal          "badrpc from <node>: <reason term in Erlang syntax>"
+//   remote exception   RemoteError       "badrpc from <node>: <reason term in Erlang syntax>"
 //   wrong cookie       PermissionDenied  "peer refused the handshake: wrong cookie? (node <n> at
 //   <addr>)"
 //
 // A remote exception is the peer's rex server answering {badrpc, Reason} (an error or exit in
 // the called function, or an undefined function); throws come back as plain values, as with
-// rpc:call/4. Common has no code for "the callee failed", so Internal carries it here, as the
-// remote side's internal error; the reader below tells it from our own Internal errors.
+// rpc:call/4. The reader below takes the reason term text back out of the message.
 // Cookies never appear in any message.
 
 inline constexpr std::string_view kBadRpcPrefix = "badrpc from ";

@@ -134,6 +134,7 @@ class TestNodeErl : public QObject {
         // Remote exceptions come back typed, with the Erlang term.
         auto badarg = node.rpc(peerName, "erlang", "list_to_integer", "[\"abc\"]");
         QVERIFY(!badarg.ok());
+        QCOMPARE(badarg.error().code, Code::RemoteError);
         auto reason = remoteExceptionReason(badarg.error());
         QVERIFY2(reason.has_value(), badarg.error().toString().c_str());
         QVERIFY2(reason->rfind("{'EXIT',{badarg,[{erlang,list_to_integer,[\"abc\"]", 0) == 0,

@@ -60,13 +60,15 @@ class TestNodeRexCodec : public QObject {
         auto r = RexCodec::decodeReply(
             rexReply("{badrpc, {'EXIT', {undef, [{erlang, getpid, [], []}]}}}"), "p@h");
         QVERIFY(!r.ok());
-        QCOMPARE(r.error().code, Code::Internal);
+        QCOMPARE(r.error().code, Code::RemoteError);
         QCOMPARE(r.error().message,
                  std::string("badrpc from p@h: {'EXIT',{undef,[{erlang,getpid,[],[]}]}}"));
         auto reason = remoteExceptionReason(r.error());
         QVERIFY(reason.has_value());
         QCOMPARE(*reason, std::string("{'EXIT',{undef,[{erlang,getpid,[],[]}]}}"));
         QVERIFY(!remoteExceptionReason(makeError(Code::Internal, "oops")).has_value());
+        QVERIFY(
+            !remoteExceptionReason(makeError(Code::Internal, "badrpc from a@b: x")).has_value());
     }
 
     void otherRepliesAreProtocolErrors() {
