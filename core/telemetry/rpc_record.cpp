@@ -1,0 +1,143 @@
+#include "telemetry/rpc_record.h"
+
+namespace meshx::telemetry {
+
+namespace {
+
+std::string str(const nlohmann::json& obj, const char* key) {
+    if (!obj.is_object())
+        return {};
+    auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<uint64_t> ref(const nlohmann::json& obj, const char* key) {
+    if (!obj.is_object())
+        return std::nullopt;
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_number_integer())
+        return std::nullopt;
+    return it->is_number_unsigned() ? it->get<uint64_t>()
+                                    : static_cast<uint64_t>(it->get<int64_t>());
+}
+
+int64_t num(const nlohmann::json& obj, const char* group, const char* key) {
+    if (!obj.is_object())
+        return 0;
+    auto g = obj.find(group);
+    if (g == obj.end() || !g->is_object())
+        return 0;
+    auto it = g->find(key);
+    if (it == g->end() || !it->is_number())
+        return 0;
+    if (it->is_number_float())
+        return static_cast<int64_t>(it->get<double>());
+    return it->is_number_unsigned() ? static_cast<int64_t>(it->get<uint64_t>())
+                                    : it->get<int64_t>();
+}
+
+const nlohmann::json& sub(const nlohmann::json& obj, const char* key) {
+    static const nlohmann::json kEmpty = nlohmann::json::object();
+    if (!obj.is_object())
+        return kEmpty;
+    auto it = obj.find(key);
+    return it != obj.end() && it->is_object() ? *it : kEmpty;
+}
+
+}  // namespace
+
+bool RpcRecord::isRpc(const Event& event) {
+    return event.source.rfind("rpc.", 0) == 0;
+}
+
+RpcRecord RpcRecord::fromEvent(const Event& e) {
+    RpcRecord r;
+    r.seq = e.seq;
+    r.timeUs = e.timeUs;
+    r.source = e.source;
+    r.event = e.name;
+    const nlohmann::json& m = e.meta;
+    r.fun = str(m, "fun_name");
+    r.kind = str(m, "fun_req");
+    r.result = str(m, "result");
+    r.state = str(m, "state");
+    r.address = str(m, "address");
+    r.hskRef = ref(m, "hsk_ref");
+    r.reqRef = ref(m, "req_ref");
+    const nlohmann::json& local = sub(m, "local");
+    r.localConn = str(local, "conn_ref");
+    r.localNode = str(local, "node_ref");
+    r.localSvc = str(local, "svc_ref");
+    const nlohmann::json& remote = sub(m, "remote");
+    r.remoteConn = str(remote, "conn_ref");
+    r.remoteNode = str(remote, "node_ref");
+    r.remoteSvc = str(remote, "svc_ref");
+    const nlohmann::json& x = e.metrics;
+    r.blocksSend = num(x, "blocks", "send");
+    r.blocksRecv = num(x, "blocks", "recv");
+    r.sizeSend = num(x, "size", "send");
+    r.sizeRecv = num(x, "size", "recv");
+    r.tSer = num(x, "time", "ser");
+    r.tDser = num(x, "time", "dser");
+    r.tExec = num(x, "time", "exec");
+    r.tHsk = num(x, "time", "hsk");
+    r.tIdle = num(x, "time", "idle");
+    r.tRecv = num(x, "time", "recv");
+    r.tSend = num(x, "time", "send");
+    return r;
+}
+
+Event RpcRecord::toEvent() const {
+    Event e;
+    e.seq = seq;
+    e.timeUs = timeUs;
+    e.source = source;
+    e.name = event;
+    e.metrics = {
+        {"blocks", {{"send", blocksSend}, {"recv", blocksRecv}}},
+        {"size", {{"send", sizeSend}, {"recv", sizeRecv}}},
+        {"time",
+         {{"ser", tSer},
+          {"dser", tDser},
+          {"exec", tExec},
+          {"hsk", tHsk},
+          {"idle", tIdle},
+          {"recv", tRecv},
+          {"send", tSend}}},
+    };
+    e.meta = {{"address", address},
+              {"result", result},
+              {"state", state},
+              {"local", {{"conn_ref", localConn}, {"node_ref", localNode}, {"svc_ref", localSvc}}}};
+    e.meta["remote"] =
+        remoteConn.empty() && remoteNode.empty() && remoteSvc.empty()
+            ? nlohmann::json::object()
+            : nlohmann::json{
+                  {"conn_ref", remoteConn}, {"node_ref", remoteNode}, {"svc_ref", remoteSvc}};
+    if (hskRef)
+        e.meta["hsk_ref"] = *hskRef;
+    if (!fun.empty())
+        e.meta["fun_name"] = fun;
+    if (!kind.empty())
+        e.meta["fun_req"] = kind;
+    if (reqRef)
+        e.meta["req_ref"] = *reqRef;
+    return e;
+}
+
+nlohmann::json RpcRecord::toJson() const {
+    Event e = toEvent();
+    return {{"seq", seq},     {"time_us", timeUs}, {"source", source},
+            {"event", event}, {"meta", e.meta},    {"metrics", e.metrics}};
+}
+
+std::string RpcRecord::instance() const {
+    const bool client = source == "rpc.client";
+    const std::string& svc = client ? remoteSvc : localSvc;
+    const std::string& conn = client ? remoteConn : localConn;
+    if (svc.empty() && conn.empty())
+        return {};
+    return svc + "/" + conn;
+}
+
+}  // namespace meshx::telemetry

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "telemetry/event.h"
+
+namespace meshx::telemetry {
+
+// One RPC telemetry event flattened into plain fields (the shape core/rpc/rpc_telemetry.cpp
+// publishes: metrics blocks/size/time, meta address/fun_name/fun_req/hsk_ref/req_ref/result/
+// state/local/remote). The console keeps these instead of Events: no JSON tree per row, and the
+// display filter reads fields without lookups. Missing fields stay empty / nullopt / 0.
+struct RpcRecord {
+    uint64_t seq = 0;
+    int64_t timeUs = 0;
+    std::string source;  // rpc.client, rpc.server
+    std::string event;   // init, hsk, idle, recv, send, call, cast
+    std::string fun;     // meta.fun_name
+    std::string kind;    // meta.fun_req: call or cast
+    std::string result;  // ok or "error: ..."
+    std::string state;
+    std::string address;
+    std::optional<uint64_t> hskRef, reqRef;
+    std::string localConn, localNode, localSvc;
+    std::string remoteConn, remoteNode, remoteSvc;
+    int64_t blocksSend = 0, blocksRecv = 0, sizeSend = 0, sizeRecv = 0;
+    int64_t tSer = 0, tDser = 0, tExec = 0, tHsk = 0, tIdle = 0, tRecv = 0, tSend = 0;
+
+    // True for events of the RPC (source rpc.client / rpc.server).
+    static bool isRpc(const Event& event);
+    // Flattens an event; fields of the wrong JSON type are left empty. Pure; any thread.
+    static RpcRecord fromEvent(const Event& event);
+    // The event again (the shape fromEvent reads), for printers and JSON export.
+    Event toEvent() const;
+    // One JSON object: seq, time_us, source, event, and the meta and metrics trees.
+    nlohmann::json toJson() const;
+
+    bool isRequest() const { return event == "call" || event == "cast"; }
+    bool ok() const { return result == "ok"; }
+    // The request's time as MeshxRpc's logger sums it (t_req): ser+dser+exec+send+recv, in us.
+    int64_t requestUs() const { return tSer + tDser + tExec + tSend + tRecv; }
+    // The serving instance: the remote refs on a client event, the local ones on a server event,
+    // as "svc_ref/conn_ref".
+    std::string instance() const;
+};
+
+}  // namespace meshx::telemetry
