@@ -1,11 +1,12 @@
 #include "live_pages.h"
 
+#include "telemetry/telemetry_page.h"
 #include "views/main_window.h"
 
 namespace meshx::ui {
 
-void installLivePages(MainWindow& /*window*/) {
-    // The tabs stay placeholders until the live pages land.
+void installLivePages(MainWindow& window) {
+    installTelemetryPage(window);
 }
 
 }  // namespace meshx::ui

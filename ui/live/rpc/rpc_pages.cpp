@@ -1,0 +1,29 @@
+#include "rpc/rpc_pages.h"
+
+#include "demo/demo_panel.h"
+#include "models/console_session.h"
+#include "nodes/nodes_page.h"
+#include "rpc/rpc_page.h"
+#include "views/main_window.h"
+
+namespace meshx::ui {
+
+void installRpcPages(MainWindow& window) {
+    auto* rpc = new RpcPage;
+    auto* nodes = new NodesPage;
+    window.installPage(QStringLiteral("rpc"), rpc);
+    window.installPage(QStringLiteral("nodes"), nodes);
+    rpc->setContext(window.context());
+    nodes->setContext(window.context());
+    QObject::connect(&window, &MainWindow::sessionChanged, rpc,
+                     [rpc, &window](ConsoleSession* s) {
+                         rpc->setContext(s ? window.context() : nullptr);
+                     });
+    QObject::connect(&window, &MainWindow::sessionChanged, nodes,
+                     [nodes, &window](ConsoleSession* s) {
+                         nodes->setContext(s ? window.context() : nullptr);
+                     });
+    installDemoMenu(window);
+}
+
+}  // namespace meshx::ui
