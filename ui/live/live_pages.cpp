@@ -1,5 +1,6 @@
 #include "live_pages.h"
 
+#include "rpc/rpc_pages.h"
 #include "telemetry/telemetry_page.h"
 #include "views/main_window.h"
 
@@ -7,6 +8,7 @@ namespace meshx::ui {
 
 void installLivePages(MainWindow& window) {
     installTelemetryPage(window);
+    installRpcPages(window);
 }
 
 }  // namespace meshx::ui
