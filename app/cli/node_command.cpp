@@ -1,13 +1,139 @@
+// `meshx node --name NAME@HOST [--cookie C] [--json] [--agent ADDR] [--embedded-agent]`: a
+// hidden Erlang node started through the mesh, one command a line.
+
+#include <unistd.h>
+
+#include <QCoreApplication>
+
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
 
 #include "cli/commands.h"
+#include "cli/mesh_session.h"
+#include "common/unix_signals.h"
+#include "consul/consul_client.h"
+#include "mesh/consul_mesh.h"
+#ifdef MESHX_HAVE_EI_NODE
+#include "node/node.h"
+#include "node/node_interpreter.h"
+#endif
 
 namespace meshx::cli {
 
-// Placeholder until the command lands; keeps the dispatcher and build stable meanwhile.
-int nodeCommand(const std::vector<std::string>& /*args*/) {
-    std::fputs("meshx: this command is not built yet\n", stderr);
+namespace {
+
+constexpr const char* kNodeUsage =
+    "Usage: meshx node --name NAME@HOST [--cookie C] [--json] [--agent ADDR] [--embedded-agent]\n"
+    "\n"
+    "Starts a hidden Erlang node: registers the node service NAME@HOST with a sidecar proxy and\n"
+    "listens on its endpoint, then reads one command a line from stdin. Peers are reached\n"
+    "through upstreams on that sidecar (no EPMD). The cookie may come from the environment\n"
+    "variable MESHX_NODE_COOKIE instead of --cookie (so it is not shown by ps); it is never\n"
+    "printed. On quit, EOF or SIGTERM the node service is stopped.\n\nCommands:\n";
+
+int usageError(const std::string& message) {
+    std::fprintf(stderr, "meshx node: %s\n", message.c_str());
     return 2;
+}
+
+}  // namespace
+
+int nodeCommand(const std::vector<std::string>& argsIn) {
+    std::vector<std::string> args;
+    std::string name;
+    std::string cookie;
+    bool json = false;
+    for (size_t i = 0; i < argsIn.size(); ++i) {
+        const auto& a = argsIn[i];
+        if (a == "--help") {
+            std::fputs(kNodeUsage, stdout);
+#ifdef MESHX_HAVE_EI_NODE
+            std::puts(node::NodeInterpreter::kHelp);
+#endif
+            return 0;
+        }
+        if (a == "--json") {
+            json = true;
+        } else if ((a == "--name" || a == "--cookie") && i + 1 < argsIn.size()) {
+            (a == "--name" ? name : cookie) = argsIn[++i];
+        } else {
+            args.push_back(a);
+        }
+    }
+#ifndef MESHX_HAVE_EI_NODE
+    (void)json;
+    return usageError("built without erl_interface (Debian erlang-dev): no Erlang node");
+#else
+    if (name.empty()) {
+        return usageError("--name NAME@HOST is required");
+    }
+    if (cookie.empty()) {
+        if (const char* env = std::getenv("MESHX_NODE_COOKIE")) {
+            cookie = env;
+        }
+    }
+    if (cookie.empty()) {
+        return usageError("a cookie is required: --cookie C or MESHX_NODE_COOKIE");
+    }
+
+    int argc = 1;
+    char program[] = "meshx";
+    char* argv[] = {program, nullptr};
+    QCoreApplication app(argc, argv);
+    UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
+
+    auto session = MeshSession::open(args);
+    if (!session) {
+        std::fprintf(stderr, "meshx node: %s\n", session.error().toString().c_str());
+        return session.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    if (!args.empty()) {
+        return usageError("unexpected argument '" + args.front() + "'");
+    }
+    auto& mesh = *(*session)->mesh;
+    node::NodeMeshSettings settings;
+    settings.serviceTemplate = mesh.defaultTemplate();
+    settings.startTimeout = std::chrono::milliseconds(mesh.config().startTimeoutMs);
+    settings.catalog = (*session)->client.get();
+    node::Node erlNode(mesh, settings);
+    auto started = erlNode.start(name, cookie);
+    cookie.assign(cookie.size(), '\0');
+    if (!started) {
+        std::fprintf(stderr, "meshx node: %s\n", started.error().toString().c_str());
+        return started.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    std::fprintf(stderr, "==> meshx node: %s listening at %s (node service %s)\n", name.c_str(),
+                 erlNode.listenAddress()->toString().c_str(), erlNode.serviceId()->c_str());
+
+    node::NodeInterpreter interpreter(erlNode, &mesh);
+    const bool interactive = ::isatty(STDIN_FILENO) && !json;
+    std::string line;
+    while (UnixSignals::pending() == 0) {
+        if (interactive) {
+            std::fputs("node> ", stdout);
+            std::fflush(stdout);
+        }
+        if (!std::getline(std::cin, line)) {
+            break;  // EOF, or a signal interrupted the read
+        }
+        auto reply = interpreter.execute(line);
+        if (reply.json.is_null()) {
+            continue;
+        }
+        std::puts(json ? reply.json.dump().c_str() : reply.text.c_str());
+        std::fflush(stdout);
+        if (reply.quit) {
+            break;
+        }
+    }
+    erlNode.stop();
+    mesh.stopAll();
+    std::fprintf(stderr, "==> meshx node: %s stopped\n", name.c_str());
+    return 0;
+#endif
 }
 
 }  // namespace meshx::cli
