@@ -7,6 +7,9 @@
 
 #include <cstdio>
 
+#include "demo/demo_controller.h"
+#include "demo/demo_panel.h"
+#include "demo/demo_script.h"
 #include "live_pages.h"
 #include "meshx/version.h"
 #include "models/agent_monitor.h"
@@ -40,10 +43,26 @@ int main(int argc, char** argv) {
     QCommandLineOption palette(QStringLiteral("palette"),
                                QStringLiteral("Colours: system (default), dark or light."),
                                QStringLiteral("mode"), QStringLiteral("system"));
+    QCommandLineOption demo(
+        QStringLiteral("demo"),
+        QStringLiteral("Open the guided demo <id>: e1 (Erlang nodes), e2 (node HA), e3 (RPC), "
+                       "e4 (RPC load balancing and HA). With --screenshot, the window is saved "
+                       "after the demo's last step and the exit code is 0 only if every step "
+                       "passed."),
+        QStringLiteral("id"));
+    QCommandLineOption autoRun(QStringLiteral("auto"),
+                               QStringLiteral("Run the demo's steps unattended (no Next)."));
     parser.addOption(screenshot);
     parser.addOption(tab);
     parser.addOption(palette);
+    parser.addOption(demo);
+    parser.addOption(autoRun);
     parser.process(app);
+    if (parser.isSet(demo) && !meshx::ui::demoIds().contains(parser.value(demo).toLower())) {
+        std::fprintf(stderr, "meshx-console: --demo must be one of %s\n",
+                     qPrintable(meshx::ui::demoIds().join(QStringLiteral(", "))));
+        return 2;
+    }
 
     if (!meshx::ui::applyPalette(parser.value(palette))) {
         std::fprintf(stderr, "meshx-console: --palette must be system, dark or light\n");
@@ -66,6 +85,51 @@ int main(int argc, char** argv) {
             QStringLiteral("No agent: %1").arg(QString::fromStdString(session.error().message)));
     }
     window.show();
+
+    if (parser.isSet(demo)) {
+        if (!window.context()) {
+            std::fprintf(stderr, "meshx-console: a demo needs an agent: %s\n",
+                         session ? "" : session.error().message.c_str());
+            return 1;
+        }
+        window.resize(1680, 1000);
+        if (!parser.isSet(tab)) {
+            window.showTab(QStringLiteral("services"));
+        }
+        auto* controller = meshx::ui::startDemo(window, parser.value(demo), parser.isSet(autoRun));
+        if (!controller) {
+            std::fprintf(stderr, "meshx-console: cannot start demo %s\n",
+                         qPrintable(parser.value(demo)));
+            return 1;
+        }
+        QObject::connect(controller, &meshx::ui::DemoController::logLine, [](const QString& line) {
+            std::fprintf(stdout, "%s\n", qPrintable(line));
+            std::fflush(stdout);
+        });
+        if (parser.isSet(screenshot)) {
+            const QString path = parser.value(screenshot);
+            QObject::connect(
+                controller, &meshx::ui::DemoController::demoFinished, &window,
+                [&window, path](bool ok) {
+                    // Let the last step's state reach the screen (one layout and paint pass).
+                    QTimer::singleShot(300, &window, [&window, path, ok] {
+                        const bool saved = window.grab().save(path, "PNG");
+                        if (!saved) {
+                            std::fprintf(stderr, "meshx-console: cannot write screenshot %s\n",
+                                         qPrintable(path));
+                        }
+                        std::fprintf(stderr, "meshx-console: demo %s\n", ok ? "passed" : "FAILED");
+                        QApplication::exit(ok && saved ? 0 : 1);
+                    });
+                });
+            // A demo that hangs past every step deadline still ends the run.
+            QTimer::singleShot(20 * 60 * 1000, &window, [] {
+                std::fprintf(stderr, "meshx-console: demo did not finish within 20 minutes\n");
+                QApplication::exit(1);
+            });
+        }
+        return QApplication::exec();
+    }
 
     if (parser.isSet(screenshot)) {
         const QString path = parser.value(screenshot);

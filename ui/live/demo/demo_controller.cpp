@@ -166,8 +166,7 @@ DemoProcess* DemoController::process(const QString& label) const {
     return nullptr;
 }
 
-void DemoController::noteUpstream(const QString& upstream, const QString& proxyId,
-                                  bool ownsProxy) {
+void DemoController::noteUpstream(const QString& upstream, const QString& proxyId, bool ownsProxy) {
     upstreams_.push_back({upstream.toStdString(), proxyId.toStdString(), ownsProxy});
 }
 
@@ -221,24 +220,24 @@ void DemoController::probeUntil(std::function<Result<bool>()> probe, int timeout
     *attempt = [this, probe, timeoutMs, done, clock, lastError, weak] {
         // The retry holds the chain strongly only while a probe is in flight or scheduled.
         auto self = weak.lock();
-        lane_.run<Result<bool>>(this, probe, [this, timeoutMs, done, clock, lastError,
-                                              self](Result<bool> r) {
-            if (r && *r) {
-                done({});
-                return;
-            }
-            if (!r) {
-                *lastError = QString::fromStdString(r.error().message);
-            }
-            if (clock->elapsed() > timeoutMs) {
-                done(makeError(Code::Timeout,
-                               "not within " + std::to_string(timeoutMs / 1000) + " s" +
-                                   (lastError->isEmpty() ? std::string()
-                                                         : ": " + lastError->toStdString())));
-                return;
-            }
-            QTimer::singleShot(250, this, [self] { (*self)(); });
-        });
+        lane_.run<Result<bool>>(
+            this, probe, [this, timeoutMs, done, clock, lastError, self](Result<bool> r) {
+                if (r && *r) {
+                    done({});
+                    return;
+                }
+                if (!r) {
+                    *lastError = QString::fromStdString(r.error().message);
+                }
+                if (clock->elapsed() > timeoutMs) {
+                    done(makeError(Code::Timeout,
+                                   "not within " + std::to_string(timeoutMs / 1000) + " s" +
+                                       (lastError->isEmpty() ? std::string()
+                                                             : ": " + lastError->toStdString())));
+                    return;
+                }
+                QTimer::singleShot(250, this, [self] { (*self)(); });
+            });
     };
     // Keep the chain alive while it runs: each scheduled retry holds a strong copy.
     QTimer::singleShot(0, this, [attempt] { (*attempt)(); });
@@ -378,17 +377,16 @@ void DemoController::cleanupAsync(DemoStep::Done done) {
                     done(makeError(Code::Timeout, "a demo process is still running"));
                     return;
                 }
-                offGui<Result<QString>>([this] { return cleanupRegistrations(true); },
-                                        [this, done](Result<QString> r) {
-                                            if (r) {
-                                                cleanedUp_ = true;
-                                                done(tr("%1 processes stopped; %2")
-                                                         .arg(processes_.size())
-                                                         .arg(*r));
-                                            } else {
-                                                done(r.error());
-                                            }
-                                        });
+                offGui<Result<QString>>(
+                    [this] { return cleanupRegistrations(true); },
+                    [this, done](Result<QString> r) {
+                        if (r) {
+                            cleanedUp_ = true;
+                            done(tr("%1 processes stopped; %2").arg(processes_.size()).arg(*r));
+                        } else {
+                            done(r.error());
+                        }
+                    });
             });
         });
     };
@@ -451,10 +449,10 @@ Result<QString> DemoController::cleanupRegistrations(bool verify) {
         return makeError(Code::InvalidState,
                          "still registered: " + left.join(QStringLiteral(", ")).toStdString());
     }
-    QString text = removed.isEmpty()
-                       ? tr("no leftover registration")
-                       : tr("deregistered what was left behind: %1")
-                             .arg(removed.join(QStringLiteral(", ")));
+    QString text =
+        removed.isEmpty()
+            ? tr("no leftover registration")
+            : tr("deregistered what was left behind: %1").arg(removed.join(QStringLiteral(", ")));
     return text + tr("; nothing of the demo is left on the agent");
 }
 

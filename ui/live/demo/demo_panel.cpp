@@ -157,8 +157,8 @@ void DemoPanel::showExplanation(int step) {
         return;
     }
     const auto& s = controller_->script().steps[static_cast<size_t>(step)];
-    QString html = QStringLiteral("<b>%1. %2</b>%3").arg(step + 1).arg(s.title.toHtmlEscaped(),
-                                                                          s.explanation);
+    QString html =
+        QStringLiteral("<b>%1. %2</b>%3").arg(step + 1).arg(s.title.toHtmlEscaped(), s.explanation);
     w_->explanation->setHtml(html);
 }
 
@@ -210,12 +210,11 @@ DemoController* startDemo(MainWindow& window, const QString& id, bool autoRun) {
     auto* panel = new DemoPanel(controller, &window);
     window.addDockWidget(Qt::RightDockWidgetArea, panel);
     panel->show();
-    QObject::connect(&window, &MainWindow::sessionChanged, panel,
-                     [panel](ConsoleSession* session) {
-                         if (!session) {
-                             delete panel;  // clean up while the session still exists
-                         }
-                     });
+    QObject::connect(&window, &MainWindow::sessionChanged, panel, [panel](ConsoleSession* session) {
+        if (!session) {
+            delete panel;  // clean up while the session still exists
+        }
+    });
     if (autoRun) {
         controller->runAll();
     }

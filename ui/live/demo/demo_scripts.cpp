@@ -105,8 +105,8 @@ void connectPool(DemoController& d, const std::string& service, int size, Done d
             c->proxyId = proxy.id;
             const auto owned = mesh->list();
             c->proxyExisted = std::find(owned.begin(), owned.end(), proxy.id) != owned.end();
-            auto r = mesh->connect({nlohmann::json(service)}, mesh::defaultUpstreamTemplate(),
-                                   proxy);
+            auto r =
+                mesh->connect({nlohmann::json(service)}, mesh::defaultUpstreamTemplate(), proxy);
             if (!r) {
                 c->at = r.error();
             } else if (r->empty()) {
@@ -143,23 +143,24 @@ void connectPool(DemoController& d, const std::string& service, int size, Done d
 
 void expectCall(DemoController& d, const QString& fun, const nlohmann::json& arg, bool cast,
                 std::function<QString(const RpcWorkbench::CallOutcome&)> check, Done done) {
-    d.rpc().call(fun, arg, cast, &d, [&d, fun, arg, cast, check, done](RpcWorkbench::CallOutcome out) {
-        const QString shown = QStringLiteral("%1 %2(%3) → %4 in %5 ms")
-                                  .arg(cast ? QStringLiteral("cast") : QStringLiteral("call"), fun,
-                                       QString::fromStdString(arg.dump()), out.text)
-                                  .arg(out.millis, 0, 'f', 1);
-        d.log(shown);
-        if (!out.ok) {
-            done(err(tr("%1 failed: %2").arg(fun, out.text)));
-            return;
-        }
-        const QString problem = check ? check(out) : QString();
-        if (!problem.isEmpty()) {
-            done(err(problem));
-            return;
-        }
-        done(shown);
-    });
+    d.rpc().call(
+        fun, arg, cast, &d, [&d, fun, arg, cast, check, done](RpcWorkbench::CallOutcome out) {
+            const QString shown = QStringLiteral("%1 %2(%3) → %4 in %5 ms")
+                                      .arg(cast ? QStringLiteral("cast") : QStringLiteral("call"),
+                                           fun, QString::fromStdString(arg.dump()), out.text)
+                                      .arg(out.millis, 0, 'f', 1);
+            d.log(shown);
+            if (!out.ok) {
+                done(err(tr("%1 failed: %2").arg(fun, out.text)));
+                return;
+            }
+            const QString problem = check ? check(out) : QString();
+            if (!problem.isEmpty()) {
+                done(err(problem));
+                return;
+            }
+            done(shown);
+        });
 }
 
 // One load run; `check` turns the summary into an error text (empty: fine).
@@ -205,12 +206,12 @@ void loadRound(DemoController& d, const QString& label, int calls,
 }
 
 DemoProcess* launchRpcProvider(DemoController& d, const QString& id) {
-    return d.launchMeshx(id,
-                         {QStringLiteral("rpc-serve"), QStringLiteral("--service"),
-                          QStringLiteral("service1"), QStringLiteral("--id"), id,
-                          QStringLiteral("--min-sleep"), QStringLiteral("100"),
-                          QStringLiteral("--max-sleep"), QStringLiteral("300")},
-                         {id});
+    return d.launchMeshx(
+        id,
+        {QStringLiteral("rpc-serve"), QStringLiteral("--service"), QStringLiteral("service1"),
+         QStringLiteral("--id"), id, QStringLiteral("--min-sleep"), QStringLiteral("100"),
+         QStringLiteral("--max-sleep"), QStringLiteral("300")},
+        {id});
 }
 
 // An OTP node served as `service@any` through the mesh; the cookie comes from $HOME (see
@@ -222,45 +223,43 @@ DemoProcess* launchErlPeer(DemoController& d, const QString& id) {
          QStringLiteral("--id"), id, QStringLiteral("--"), QStringLiteral("erl"),
          QStringLiteral("-sname"), QStringLiteral("service@any"), QStringLiteral("-start_epmd"),
          QStringLiteral("false"), QStringLiteral("-erl_epmd_port"), QStringLiteral("{{port}}"),
-         QStringLiteral("-noinput"), QStringLiteral("-meshx_instance"), id,
-         QStringLiteral("-eval"),
+         QStringLiteral("-noinput"), QStringLiteral("-meshx_instance"), id, QStringLiteral("-eval"),
          QStringLiteral("io:format(\"%1 ~s~n\", [node()]).").arg(QLatin1String(kErlReady))},
         {id});
 }
 
 void startOurNode(DemoController& d, Done done) {
-    d.node().start(d.context(), QStringLiteral("console@127.0.0.1"), d.cookie(),
-                   [&d, done](Status s) {
-                       if (!s) {
-                           done(s.error());
-                           return;
-                       }
-                       done(tr("%1 listens at %2, registered as node service %3 with a sidecar")
-                                .arg(d.node().name(), d.node().listenAddress(),
-                                     d.node().serviceId()));
-                   });
+    d.node().start(
+        d.context(), QStringLiteral("console@127.0.0.1"), d.cookie(), [&d, done](Status s) {
+            if (!s) {
+                done(s.error());
+                return;
+            }
+            done(tr("%1 listens at %2, registered as node service %3 with a sidecar")
+                     .arg(d.node().name(), d.node().listenAddress(), d.node().serviceId()));
+        });
 }
 
-void nodeRpc(DemoController& d, const QString& module, const QString& function,
-             const QString& args, std::function<QString(const QString&)> check, Done done) {
-    d.node().rpc(QStringLiteral("service@any"), module, function, args,
-                 [&d, module, function, args, check, done](Result<QString> r) {
-                     const QString call =
-                         QStringLiteral("rpc service@any %1:%2(%3)").arg(module, function, args);
-                     if (!r) {
-                         d.log(call + QStringLiteral(" ✘ ") +
-                               QString::fromStdString(r.error().message));
-                         done(r.error());
-                         return;
-                     }
-                     d.log(call + QStringLiteral(" → ") + *r);
-                     const QString problem = check ? check(*r) : QString();
-                     if (!problem.isEmpty()) {
-                         done(err(problem));
-                         return;
-                     }
-                     done(QStringLiteral("%1 → %2").arg(call, *r));
-                 });
+void nodeRpc(DemoController& d, const QString& module, const QString& function, const QString& args,
+             std::function<QString(const QString&)> check, Done done) {
+    d.node().rpc(
+        QStringLiteral("service@any"), module, function, args,
+        [&d, module, function, args, check, done](Result<QString> r) {
+            const QString call =
+                QStringLiteral("rpc service@any %1:%2(%3)").arg(module, function, args);
+            if (!r) {
+                d.log(call + QStringLiteral(" ✘ ") + QString::fromStdString(r.error().message));
+                done(r.error());
+                return;
+            }
+            d.log(call + QStringLiteral(" → ") + *r);
+            const QString problem = check ? check(*r) : QString();
+            if (!problem.isEmpty()) {
+                done(err(problem));
+                return;
+            }
+            done(QStringLiteral("%1 → %2").arg(call, *r));
+        });
 }
 
 QString instanceIn(const QString& text) {
@@ -272,10 +271,10 @@ QString instanceIn(const QString& text) {
 DemoStep step(const char* title, const char* explanation,
               std::function<void(DemoController&, Done)> action, int timeoutMs = 120000) {
     DemoStep s;
-    script.title = tr(title);
-    script.explanation = tr(explanation);
-    script.action = std::move(action);
-    script.timeoutMs = timeoutMs;
+    s.title = tr(title);
+    s.explanation = tr(explanation);
+    s.action = std::move(action);
+    s.timeoutMs = timeoutMs;
     return s;
 }
 
@@ -285,8 +284,9 @@ DemoScript rpcIntroDemo() {
     DemoScript script;
     script.id = QStringLiteral("e3");
     script.title = tr("E3 · RPC through the mesh");
-    script.intro = tr("A provider serves RPC functions as mesh service service1; the console "
-                 "reaches it through an upstream on its proxy service and calls it.");
+    script.intro =
+        tr("A provider serves RPC functions as mesh service service1; the console "
+           "reaches it through an upstream on its proxy service and calls it.");
     script.steps.push_back(step(
         "Launch the provider",
         "<p>Runs <code>meshx rpc-serve --service service1 --id service1-demo</code>. It registers "
@@ -303,13 +303,13 @@ DemoScript rpcIntroDemo() {
         "<p>Asks the agent for <code>/health/connect/service1?passing</code> until the provider's "
         "sidecar is listed: only passing instances receive traffic.</p>",
         [](DemoController& d, Done done) { waitPassing(d, "service1", 1, done); }));
-    script.steps.push_back(step(
-        "Connect the upstream and open a pool",
-        "<p>The engine adds <b>service1</b> as an upstream of the console's proxy service "
-        "(<code>upstream-&lt;host&gt;</code>, started if needed). Its sidecar listens on a "
-        "local port and carries each connection over mTLS to a healthy provider sidecar.</p>"
-        "<p>A client pool of 5 workers dials that local port.</p>",
-        [](DemoController& d, Done done) { connectPool(d, "service1", 5, done); }));
+    script.steps.push_back(
+        step("Connect the upstream and open a pool",
+             "<p>The engine adds <b>service1</b> as an upstream of the console's proxy service "
+             "(<code>upstream-&lt;host&gt;</code>, started if needed). Its sidecar listens on a "
+             "local port and carries each connection over mTLS to a healthy provider sidecar.</p>"
+             "<p>A client pool of 5 workers dials that local port.</p>",
+             [](DemoController& d, Done done) { connectPool(d, "service1", 5, done); }));
     script.steps.push_back(step(
         "echo", "<p>Calls <code>echo</code> with a JSON object; the same object comes back.</p>",
         [](DemoController& d, Done done) {
@@ -327,22 +327,22 @@ DemoScript rpcIntroDemo() {
         step("ping", "<p>Calls <code>ping</code>.</p>", [](DemoController& d, Done done) {
             expectCall(d, QStringLiteral("ping"), nullptr, false, {}, done);
         }));
-    script.steps.push_back(step(
-        "call do_work",
-        "<p>Calls <code>do_work</code>, which sleeps 100–300 ms on the provider (its "
-        "<code>--min-sleep</code>/<code>--max-sleep</code>) and answers with the id of the "
-        "instance that served it.</p>",
-        [](DemoController& d, Done done) {
-            expectCall(
-                d, QStringLiteral("do_work"), nlohmann::json::array({50, 150}), false,
-                [](const RpcWorkbench::CallOutcome& out) {
-                    return out.instance == QStringLiteral("service1-demo")
-                               ? QString()
-                               : tr("do_work was served by '%1', not service1-demo")
-                                     .arg(out.instance);
-                },
-                done);
-        }));
+    script.steps.push_back(
+        step("call do_work",
+             "<p>Calls <code>do_work</code>, which sleeps 100–300 ms on the provider (its "
+             "<code>--min-sleep</code>/<code>--max-sleep</code>) and answers with the id of the "
+             "instance that served it.</p>",
+             [](DemoController& d, Done done) {
+                 expectCall(
+                     d, QStringLiteral("do_work"), nlohmann::json::array({50, 150}), false,
+                     [](const RpcWorkbench::CallOutcome& out) {
+                         return out.instance == QStringLiteral("service1-demo")
+                                    ? QString()
+                                    : tr("do_work was served by '%1', not service1-demo")
+                                          .arg(out.instance);
+                     },
+                     done);
+             }));
     script.steps.push_back(step(
         "cast",
         "<p>Casts <code>echo</code>: the provider acknowledges that it received and started the "
@@ -358,8 +358,9 @@ DemoScript rpcLoadDemo() {
     DemoScript script;
     script.id = QStringLiteral("e4");
     script.title = tr("E4 · RPC load balancing and high availability");
-    script.intro = tr("Two providers serve service1; 20 concurrent calls are spread over both; one "
-                 "is killed with SIGKILL and the next 20 calls are all served by the survivor.");
+    script.intro =
+        tr("Two providers serve service1; 20 concurrent calls are spread over both; one "
+           "is killed with SIGKILL and the next 20 calls are all served by the survivor.");
     script.showsCounts = true;
     script.steps.push_back(step(
         "Launch two providers",
@@ -409,10 +410,11 @@ DemoScript rpcLoadDemo() {
             }
             const qint64 pid = p->pid();
             p->kill();
-            d.waitUntil([p] { return p->exited(); }, 15000, [done, pid](bool gone) {
-                done(gone ? Result<QString>(tr("service1-a (pid %1) killed").arg(pid))
-                          : Result<QString>(err(tr("service1-a did not die"))));
-            });
+            d.waitUntil([p] { return p->exited(); }, 15000,
+                        [done, pid](bool gone) {
+                            done(gone ? Result<QString>(tr("service1-a (pid %1) killed").arg(pid))
+                                      : Result<QString>(err(tr("service1-a did not die"))));
+                        });
         }));
     script.steps.push_back(step(
         "20 more calls, served by the survivor",
@@ -436,8 +438,9 @@ DemoScript nodeIntroDemo() {
     DemoScript script;
     script.id = QStringLiteral("e1");
     script.title = tr("E1 · Erlang nodes through the mesh");
-    script.intro = tr("Our hidden node and a real erl node reach each other through sidecars, "
-                 "without EPMD.");
+    script.intro =
+        tr("Our hidden node and a real erl node reach each other through sidecars, "
+           "without EPMD.");
     script.steps.push_back(step(
         "Start our node",
         "<p>Registers the node service <b>console@127.0.0.1</b> (MeshxNode's defaults: name and "
@@ -461,56 +464,53 @@ DemoScript nodeIntroDemo() {
                           });
         },
         180000));
+    script.steps.push_back(
+        step("Connect",
+             "<p>Adds <b>service@any</b> as an upstream of our node service's sidecar and runs the "
+             "distribution handshake through it (the cookie is checked). The list shows the "
+             "connection.</p>",
+             [](DemoController& d, Done done) {
+                 d.node().connectNode(QStringLiteral("service@any"), [&d, done](Status s) {
+                     if (!s) {
+                         done(s.error());
+                         return;
+                     }
+                     d.node().list([done](std::vector<NodeWorkbench::Peer> peers) {
+                         QStringList names;
+                         for (const auto& p : peers) {
+                             names << QStringLiteral("%1 via %2").arg(p.name, p.endpoint);
+                         }
+                         if (names.isEmpty()) {
+                             done(err(tr("connected, but the list is empty")));
+                             return;
+                         }
+                         done(tr("connected: %1").arg(names.join(QStringLiteral(", "))));
+                     });
+                 });
+             }));
     script.steps.push_back(step(
-        "Connect",
-        "<p>Adds <b>service@any</b> as an upstream of our node service's sidecar and runs the "
-        "distribution handshake through it (the cookie is checked). The list shows the "
-        "connection.</p>",
+        "rpc erlang:node()", "<p>Asks the peer's <code>rex</code> server for its node name.</p>",
         [](DemoController& d, Done done) {
-            d.node().connectNode(QStringLiteral("service@any"), [&d, done](Status s) {
-                if (!s) {
-                    done(s.error());
-                    return;
-                }
-                d.node().list([done](std::vector<NodeWorkbench::Peer> peers) {
-                    QStringList names;
-                    for (const auto& p : peers) {
-                        names << QStringLiteral("%1 via %2").arg(p.name, p.endpoint);
-                    }
-                    if (names.isEmpty()) {
-                        done(err(tr("connected, but the list is empty")));
-                        return;
-                    }
-                    done(tr("connected: %1").arg(names.join(QStringLiteral(", "))));
-                });
-            });
+            nodeRpc(
+                d, QStringLiteral("erlang"), QStringLiteral("node"), QStringLiteral("[]"),
+                [](const QString& r) {
+                    return r.startsWith(QLatin1String("'service@any"))
+                               ? QString()
+                               : tr("unexpected node name %1").arg(r);
+                },
+                done);
         }));
-    script.steps.push_back(step("rpc erlang:node()",
-                           "<p>Asks the peer's <code>rex</code> server for its node name.</p>",
-                           [](DemoController& d, Done done) {
-                               nodeRpc(
-                                   d, QStringLiteral("erlang"), QStringLiteral("node"),
-                                   QStringLiteral("[]"),
-                                   [](const QString& r) {
-                                       return r.startsWith(QLatin1String("'service@any"))
-                                                  ? QString()
-                                                  : tr("unexpected node name %1").arg(r);
-                                   },
-                                   done);
-                           }));
-    script.steps.push_back(step("rpc os:getpid()",
-                           "<p>The peer's OS process id, as an Erlang string.</p>",
-                           [](DemoController& d, Done done) {
-                               nodeRpc(
-                                   d, QStringLiteral("os"), QStringLiteral("getpid"),
-                                   QStringLiteral("[]"),
-                                   [](const QString& r) {
-                                       return r.startsWith(QLatin1Char('"'))
-                                                  ? QString()
-                                                  : tr("not a string: %1").arg(r);
-                                   },
-                                   done);
-                           }));
+    script.steps.push_back(
+        step("rpc os:getpid()", "<p>The peer's OS process id, as an Erlang string.</p>",
+             [](DemoController& d, Done done) {
+                 nodeRpc(
+                     d, QStringLiteral("os"), QStringLiteral("getpid"), QStringLiteral("[]"),
+                     [](const QString& r) {
+                         return r.startsWith(QLatin1Char('"')) ? QString()
+                                                               : tr("not a string: %1").arg(r);
+                     },
+                     done);
+             }));
     script.steps.push_back(step(
         "spawn a process",
         "<p>Spawns <code>timer:sleep(60000)</code> on the peer with a remote "
@@ -531,14 +531,16 @@ DemoScript nodeHaDemo() {
     DemoScript script;
     script.id = QStringLiteral("e2");
     script.title = tr("E2 · Erlang node high availability");
-    script.intro = tr("Two erl nodes serve service@any; rpc shows which one answered; stop it; the "
-                 "next rpc is answered by the other after a fresh handshake.");
+    script.intro =
+        tr("Two erl nodes serve service@any; rpc shows which one answered; stop it; the "
+           "next rpc is answered by the other after a fresh handshake.");
     script.showsCounts = true;
     auto first = std::make_shared<QString>();
-    script.steps.push_back(step("Start our node",
-                           "<p>Our hidden node <b>console@127.0.0.1</b> as a node service with a "
-                           "sidecar; a random cookie for this run, never shown.</p>",
-                           [](DemoController& d, Done done) { startOurNode(d, done); }));
+    script.steps.push_back(
+        step("Start our node",
+             "<p>Our hidden node <b>console@127.0.0.1</b> as a node service with a "
+             "sidecar; a random cookie for this run, never shown.</p>",
+             [](DemoController& d, Done done) { startOurNode(d, done); }));
     script.steps.push_back(step(
         "Serve service@any twice",
         "<p>Two OTP nodes, both named <b>service@any</b>, served as instances "
@@ -587,19 +589,20 @@ DemoScript nodeHaDemo() {
                 return;
             }
             p->terminate();
-            d.waitUntil([p] { return p->exited(); }, 30000, [&d, p, done](bool gone) {
-                if (!gone) {
-                    done(err(tr("%1 did not stop").arg(p->label())));
-                    return;
-                }
-                waitPassing(d, "service@any", 1, [p, done](Result<QString> r) {
-                    if (!r) {
-                        done(r);
-                        return;
-                    }
-                    done(tr("%1 stopped and deregistered; %2").arg(p->label(), *r));
-                });
-            });
+            d.waitUntil([p] { return p->exited(); }, 30000,
+                        [&d, p, done](bool gone) {
+                            if (!gone) {
+                                done(err(tr("%1 did not stop").arg(p->label())));
+                                return;
+                            }
+                            waitPassing(d, "service@any", 1, [p, done](Result<QString> r) {
+                                if (!r) {
+                                    done(r);
+                                    return;
+                                }
+                                done(tr("%1 stopped and deregistered; %2").arg(p->label(), *r));
+                            });
+                        });
         }));
     script.steps.push_back(step(
         "rpc again: the other one answers",
@@ -668,8 +671,7 @@ DemoScript demoById(const QString& id) {
 }
 
 QStringList demoIds() {
-    return {QStringLiteral("e1"), QStringLiteral("e2"), QStringLiteral("e3"),
-            QStringLiteral("e4")};
+    return {QStringLiteral("e1"), QStringLiteral("e2"), QStringLiteral("e3"), QStringLiteral("e4")};
 }
 
 }  // namespace meshx::ui

@@ -185,9 +185,9 @@ void NodesPage::startNode() {
     workbench_->start(*context_, name, w_->cookie->text(), [this, name](Status s) {
         busy_ = false;
         if (s) {
-            hint_->showSuccess(tr("%1 listens at %2 as node service %3.")
-                                   .arg(workbench_->name(), workbench_->listenAddress(),
-                                        workbench_->serviceId()));
+            hint_->showSuccess(
+                tr("%1 listens at %2 as node service %3.")
+                    .arg(workbench_->name(), workbench_->listenAddress(), workbench_->serviceId()));
             w_->refresh->start();
         } else {
             hint_->showError(
@@ -235,8 +235,9 @@ void NodesPage::callRpc() {
         return;
     }
     const QString peer = w_->rpcNode->currentText().trimmed();
-    const QString call = QStringLiteral("%1:%2(%3)").arg(
-        w_->module->text().trimmed(), w_->function->text().trimmed(), w_->args->text().trimmed());
+    const QString call = QStringLiteral("%1:%2(%3)")
+                             .arg(w_->module->text().trimmed(), w_->function->text().trimmed(),
+                                  w_->args->text().trimmed());
     workbench_->rpc(peer, w_->module->text(), w_->function->text(), w_->args->text(),
                     [this, peer, call](Result<QString> r) {
                         const QString time =
@@ -282,10 +283,10 @@ void NodesPage::updateWidgets() {
     w.stop->setEnabled(started && !busy_);
     w.name->setEnabled(!started);
     w.cookie->setEnabled(!started);
-    w.state->setText(started ? tr("%1 listening at %2 (node service %3)")
-                                   .arg(workbench_->name(), workbench_->listenAddress(),
-                                        workbench_->serviceId())
-                             : tr("not started"));
+    w.state->setText(
+        started ? tr("%1 listening at %2 (node service %3)")
+                      .arg(workbench_->name(), workbench_->listenAddress(), workbench_->serviceId())
+                : tr("not started"));
     w.connect->setEnabled(started && !busy_);
     w.disconnect->setEnabled(started && !busy_);
     const QString error = NodeWorkbench::argsError(w.args->text());

@@ -33,8 +33,9 @@ std::string hostName() {
 }  // namespace
 
 Status addDemoFunctions(rpc::RpcServer& server, const std::string& instanceId) {
-    if (auto s = server.addJson("echo", [](const nlohmann::json& arg)
-                                    -> rpc::RpcResult<nlohmann::json> { return arg; });
+    if (auto s = server.addJson(
+            "echo",
+            [](const nlohmann::json& arg) -> rpc::RpcResult<nlohmann::json> { return arg; });
         !s) {
         return s;
     }

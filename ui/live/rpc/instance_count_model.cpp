@@ -97,8 +97,7 @@ QVariant InstanceCountModel::data(const QModelIndex& index, int role) const {
     }
 }
 
-QVariant InstanceCountModel::headerData(int section, Qt::Orientation orientation,
-                                        int role) const {
+QVariant InstanceCountModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return QAbstractTableModel::headerData(section, orientation, role);
     }

@@ -143,8 +143,8 @@ RpcPage::RpcPage(QWidget* parent)
     w.function = new QComboBox(callBox);
     w.function->setObjectName(QStringLiteral("rpcFunction"));
     w.function->setEditable(true);
-    w.function->addItems({QStringLiteral("echo"), QStringLiteral("ping"),
-                          QStringLiteral("do_work"), QStringLiteral("hostname")});
+    w.function->addItems({QStringLiteral("echo"), QStringLiteral("ping"), QStringLiteral("do_work"),
+                          QStringLiteral("hostname")});
     w.args = new QLineEdit(QStringLiteral("{\"hello\": \"mesh\"}"), callBox);
     w.args->setObjectName(QStringLiteral("rpcArgs"));
     w.args->setPlaceholderText(tr("argument as JSON, e.g. [100, 300] for do_work"));
@@ -413,22 +413,21 @@ void RpcPage::callFunction(bool cast) {
     }
     const QString fun = w_->function->currentText().trimmed();
     const QString verb = cast ? QStringLiteral("cast") : QStringLiteral("call");
-    workbench_->call(
-        fun, arg, cast, this, [this, fun, verb, text](RpcWorkbench::CallOutcome out) {
-            QString line = QStringLiteral("%1 %2 %3(%4) → %5 (%6 ms)")
-                               .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz")),
-                                    verb, fun, text, out.text)
-                               .arg(out.millis, 0, 'f', 1);
-            if (!out.instance.isEmpty()) {
-                line += tr(" · served by %1").arg(out.instance);
-            }
-            w_->results->appendPlainText(line);
-            if (out.ok) {
-                hint_->showSuccess(tr("%1 %2: %3").arg(verb, fun, out.text));
-            } else {
-                hint_->showError(tr("%1 %2 failed: %3").arg(verb, fun, out.text));
-            }
-        });
+    workbench_->call(fun, arg, cast, this, [this, fun, verb, text](RpcWorkbench::CallOutcome out) {
+        QString line = QStringLiteral("%1 %2 %3(%4) → %5 (%6 ms)")
+                           .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz")), verb,
+                                fun, text, out.text)
+                           .arg(out.millis, 0, 'f', 1);
+        if (!out.instance.isEmpty()) {
+            line += tr(" · served by %1").arg(out.instance);
+        }
+        w_->results->appendPlainText(line);
+        if (out.ok) {
+            hint_->showSuccess(tr("%1 %2: %3").arg(verb, fun, out.text));
+        } else {
+            hint_->showError(tr("%1 %2 failed: %3").arg(verb, fun, out.text));
+        }
+    });
 }
 
 void RpcPage::runLoad() {
@@ -444,9 +443,8 @@ void RpcPage::runLoad() {
     }
     w_->progress->setRange(0, spec.calls);
     w_->progress->setValue(0);
-    hint_->showInfo(tr("Running %1 do_work calls, %2 at a time…")
-                        .arg(spec.calls)
-                        .arg(spec.concurrency));
+    hint_->showInfo(
+        tr("Running %1 do_work calls, %2 at a time…").arg(spec.calls).arg(spec.concurrency));
 }
 
 void RpcPage::updateWidgets() {
@@ -458,21 +456,20 @@ void RpcPage::updateWidgets() {
     w.startServer->setEnabled(session && !server && !busy_);
     w.stopServer->setEnabled(server);
     w.serviceName->setEnabled(!server);
-    w.serverState->setText(server ? tr("%1 listening at %2")
-                                        .arg(workbench_->serverInstance(),
-                                             workbench_->serverAddress())
-                                  : tr("not running"));
+    w.serverState->setText(server
+                               ? tr("%1 listening at %2")
+                                     .arg(workbench_->serverInstance(), workbench_->serverAddress())
+                               : tr("not running"));
     w.openPool->setEnabled(session && !pool && !busy_);
     w.closePool->setEnabled(pool);
     w.upstreamName->setEnabled(!pool);
     w.poolSize->setEnabled(!pool);
-    w.poolState->setText(pool ? tr("%1 workers on %2")
-                                    .arg(workbench_->poolSize())
-                                    .arg(workbench_->poolAddress())
-                              : tr("no pool"));
+    w.poolState->setText(
+        pool ? tr("%1 workers on %2").arg(workbench_->poolSize()).arg(workbench_->poolAddress())
+             : tr("no pool"));
     const QString text = w.args->text().trimmed();
-    const bool argOk = text.isEmpty() ||
-                       !nlohmann::json::parse(text.toStdString(), nullptr, false).is_discarded();
+    const bool argOk =
+        text.isEmpty() || !nlohmann::json::parse(text.toStdString(), nullptr, false).is_discarded();
     w.args->setStyleSheet(argOk ? QString() : QStringLiteral("background: #f8d7da; color: #000"));
     w.call->setEnabled(pool && argOk);
     w.cast->setEnabled(pool && argOk);

@@ -15,14 +15,12 @@ void installRpcPages(MainWindow& window) {
     window.installPage(QStringLiteral("nodes"), nodes);
     rpc->setContext(window.context());
     nodes->setContext(window.context());
-    QObject::connect(&window, &MainWindow::sessionChanged, rpc,
-                     [rpc, &window](ConsoleSession* s) {
-                         rpc->setContext(s ? window.context() : nullptr);
-                     });
-    QObject::connect(&window, &MainWindow::sessionChanged, nodes,
-                     [nodes, &window](ConsoleSession* s) {
-                         nodes->setContext(s ? window.context() : nullptr);
-                     });
+    QObject::connect(&window, &MainWindow::sessionChanged, rpc, [rpc, &window](ConsoleSession* s) {
+        rpc->setContext(s ? window.context() : nullptr);
+    });
+    QObject::connect(
+        &window, &MainWindow::sessionChanged, nodes,
+        [nodes, &window](ConsoleSession* s) { nodes->setContext(s ? window.context() : nullptr); });
     installDemoMenu(window);
 }
 

@@ -201,8 +201,8 @@ void RpcWorkbench::call(const QString& function, const nlohmann::json& arg, bool
             clock.start();
             if (cast) {
                 rpc::Payload payload;
-                auto flag = rpc::SerializerRegistry::global().serialize(
-                    pool->options().serializer, arg, payload.bytes);
+                auto flag = rpc::SerializerRegistry::global().serialize(pool->options().serializer,
+                                                                        arg, payload.bytes);
                 if (!flag) {
                     out.text = QString::fromStdString(flag.error().message);
                     return out;
@@ -235,8 +235,7 @@ Status RpcWorkbench::runLoad(const LoadSpec& spec) {
         return makeError(Code::InvalidState, "a load run is going already");
     }
     if (spec.calls < 1 || spec.calls > kMaxCalls) {
-        return makeError(Code::InvalidArgument,
-                         "calls must be 1.." + std::to_string(kMaxCalls));
+        return makeError(Code::InvalidArgument, "calls must be 1.." + std::to_string(kMaxCalls));
     }
     auto state = std::make_shared<LoadState>();
     state->total = spec.calls;
