@@ -329,25 +329,26 @@ struct Token {
     Op op = Op::Eq;
 };
 
+// Bare words: field names, numbers with units, refs (base64 conn_refs have + and /), names like
+// nonode@nohost or rpc.client. Anything else must be quoted.
 bool isWordChar(char c) {
-    if (std::isspace(static_cast<unsigned char>(c)))
-        return false;
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80)
+        return true;
     switch (c) {
-        case '(':
-        case ')':
-        case '{':
-        case '}':
-        case '"':
-        case '=':
-        case '!':
-        case '<':
-        case '>':
-        case '&':
-        case '|':
-        case ',':
-            return false;
+        case '_':
+        case '.':
+        case ':':
+        case '@':
+        case '/':
+        case '+':
+        case '-':
+        case '%':
+        case '~':
+        case '*':
+            return true;
         default:
-            return static_cast<unsigned char>(c) >= 0x20;
+            return false;
     }
 }
 
