@@ -20,6 +20,15 @@ Commands:
   serve --service NAME [--id ID] [--template T] [--agent ADDR] -- CMD ARGS...
         Run any program as a mesh service while it runs; ARGS may use {{address}}, {{port}},
         {{id}}, {{name}}.
+  rpc-serve --service NAME [--id ID] | --address ADDR [options]
+        A MeshxRpc-compatible server with demo functions echo, ping, do_work, hostname, as a
+        mesh service (sidecar proxy, TTL check) or a plain server; prints a ready line.
+  rpc-call --upstream NAME | --address ADDR --fn F [--arg JSON] [--count N] [--concurrency C]
+        Calls F through a client pool (over a mesh upstream or directly); one JSON line per
+        result with the instance that served it, then a summary.
+  rpc-bench --address ADDR [--size BYTES] [--seconds S] [--concurrency C]
+        Echo benchmark: p50/p99 latency, calls/s and MB/s. Every MeshxRpc option (block size,
+        checksum, serializer, shared key, refs, timeouts, pool) is settable: see each --help.
   template render --template FILE|JSON --hash JSON
         Render a structured Mustache template (a registration, an upstream, a proxy argv)
         against a hash and print the JSON result.
@@ -29,6 +38,7 @@ Environment:
   CONSUL_HTTP_TOKEN    ACL token sent as X-Consul-Token (never printed)
   CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   TLS files for https agents
   MESHX_CONFIG         JSON config file (default ~/.config/meshx/config.json)
+  MESHX_RPC_SHARED_KEY the rpc-* commands' shared key (never printed)
 
 Exit codes: 0 success, 1 runtime failure, 2 bad input.
 )";

@@ -1,13 +1,233 @@
+// `meshx rpc-serve --service NAME [--id ID] | --address ADDR [options]`: a MeshxRpc-compatible
+// server with the demo functions echo, ping, do_work and hostname, as a mesh service (registered
+// with a TTL check and the default sidecar proxy) or as a plain server on an address.
+
+#include <unistd.h>
+
+#include <QCoreApplication>
+
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/mesh_session.h"
+#include "cli/rpc_cli_options.h"
+#include "common/hostname.h"
+#include "common/unix_signals.h"
+#include "mesh/consul_mesh.h"
+#include "rpc/rpc_server.h"
 
 namespace meshx::cli {
 
-// Placeholder until the command lands; keeps the dispatcher and build stable meanwhile.
-int rpcServeCommand(const std::vector<std::string>& /*args*/) {
-    std::fputs("meshx: this command is not built yet\n", stderr);
+namespace {
+
+constexpr const char* kServeUsage =
+    "Usage: meshx rpc-serve --service NAME [--id ID] [--agent ADDR | --embedded-agent] [options]\n"
+    "       meshx rpc-serve --address ADDR [--id ID] [options]\n\n"
+    "Runs a MeshxRpc-compatible server with the demo functions echo (returns its argument),\n"
+    "ping (pong), do_work (sleeps a random time in [min-sleep, max-sleep] ms and returns this\n"
+    "instance's id) and hostname. With --service it is a mesh service: registered with a TTL\n"
+    "check and a sidecar proxy, the server on the endpoint the engine gives it. With --address\n"
+    "it is a plain server (tcp://HOST:PORT, port 0 picks one, or unix:///PATH).\n\n"
+    "Once serving it prints one line on stdout:\n"
+    "  {\"ready\":true,\"service_id\":ID,\"address\":ADDR,...}\n"
+    "On SIGTERM or SIGINT it stops, deregisters, prints {\"stopped\":true,...} and exits 0.\n\n"
+    "Options:\n";
+
+std::vector<CliOption> serveSpec() {
+    std::vector<CliOption> spec = {
+        {"help", "", "this text"},
+        {"service", "NAME", "mesh service name"},
+        {"id", "ID", "service id / instance id (NAME-HOSTNAME; plain: rpc-HOSTNAME-PID)"},
+        {"template", "NAME", "named service template from the config"},
+        {"address", "ADDR", "plain server on ADDR, no mesh"},
+        {"min-sleep", "MS", "do_work's shortest sleep (10)"},
+        {"max-sleep", "MS", "do_work's longest sleep (100)"},
+    };
+    for (auto* part : {&meshSpec, &rpcCommonSpec, &rpcServerSpec}) {
+        auto more = (*part)();
+        spec.insert(spec.end(), more.begin(), more.end());
+    }
+    return spec;
+}
+
+int usageError(const std::string& message) {
+    std::fprintf(stderr, "meshx rpc-serve: %s\n", message.c_str());
     return 2;
+}
+
+// Registers the demo functions. `instanceId` is what do_work returns.
+Status addDemoFunctions(rpc::RpcServer& server, const std::string& instanceId, uint64_t minSleepMs,
+                        uint64_t maxSleepMs) {
+    using rpc::Payload;
+    using rpc::RpcResult;
+    using json = nlohmann::json;
+    if (Status s = server.add("echo",
+                              [](Payload&& p) -> RpcResult<Payload> {
+                                  // Bytes and flag back as they came (no re-serialization).
+                                  return std::move(p);
+                              });
+        !s) {
+        return s;
+    }
+    if (Status s =
+            server.addJson("ping", [](const json&) -> RpcResult<json> { return json("pong"); });
+        !s) {
+        return s;
+    }
+    if (Status s =
+            server.addJson("do_work",
+                           [instanceId, minSleepMs, maxSleepMs](const json&) -> RpcResult<json> {
+                               thread_local std::mt19937_64 rng{std::random_device{}()};
+                               std::uniform_int_distribution<uint64_t> pick(minSleepMs, maxSleepMs);
+                               std::this_thread::sleep_for(std::chrono::milliseconds(pick(rng)));
+                               return json(instanceId);
+                           });
+        !s) {
+        return s;
+    }
+    return server.addJson("hostname",
+                          [](const json&) -> RpcResult<json> { return json(shortHostname()); });
+}
+
+}  // namespace
+
+int rpcServeCommand(const std::vector<std::string>& args) {
+    const auto spec = serveSpec();
+    auto parsed = parseCli(args, spec);
+    if (!parsed) {
+        return usageError(parsed.error().message);
+    }
+    CliValues& v = *parsed;
+    if (v.count("help")) {
+        std::fputs(kServeUsage, stdout);
+        std::fputs(cliHelp(spec).c_str(), stdout);
+        return 0;
+    }
+    const bool plain = v.count("address") != 0;
+    if (plain == (v.count("service") != 0)) {
+        return usageError("give either --service NAME or --address ADDR");
+    }
+    if (plain && (v.count("agent") || v.count("embedded-agent") || v.count("template"))) {
+        return usageError("--agent, --embedded-agent and --template need --service");
+    }
+    auto minSleep = cliNumber(v, "min-sleep", 10, 0, 3600000);
+    auto maxSleep = cliNumber(v, "max-sleep", 100, 0, 3600000);
+    if (!minSleep || !maxSleep) {
+        return usageError(!minSleep ? minSleep.error().message : maxSleep.error().message);
+    }
+    if (*minSleep > *maxSleep) {
+        return usageError("--min-sleep is larger than --max-sleep");
+    }
+    rpc::RpcServerOptions options;
+    options.id = "meshx_rpc_serve";
+    if (Status s = applyServer(v, options); !s) {
+        return usageError(s.error().message);
+    }
+    std::optional<net::Address> plainAddress;
+    if (plain) {
+        auto a = net::Address::parse(v["address"]);
+        if (!a) {
+            return usageError("--address: " + a.error().message);
+        }
+        plainAddress = *a;
+    }
+
+    int argc = 1;
+    char name[] = "meshx";
+    char* argv[] = {name, nullptr};
+    QCoreApplication app(argc, argv);
+    UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
+    TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+
+    std::unique_ptr<MeshSession> session;
+    std::string instanceId;
+    std::string serviceName;
+    if (plain) {
+        options.address = *plainAddress;
+        instanceId =
+            v.count("id") ? v["id"] : "rpc-" + shortHostname() + "-" + std::to_string(::getpid());
+    } else {
+        std::vector<std::string> meshArgs;
+        if (v.count("agent")) {
+            meshArgs = {"--agent", v["agent"]};
+        }
+        if (v.count("embedded-agent")) {
+            meshArgs.push_back("--embedded-agent");
+        }
+        auto opened = MeshSession::open(meshArgs);
+        if (!opened) {
+            std::fprintf(stderr, "meshx rpc-serve: %s\n", opened.error().toString().c_str());
+            return opened.error().code == Code::InvalidArgument ? 2 : 1;
+        }
+        session = std::move(*opened);
+        auto& mesh = *session->mesh;
+        mesh::ServiceTemplate tmpl = mesh.defaultTemplate();
+        if (v.count("template")) {
+            auto named = mesh.namedTemplate(v["template"]);
+            if (!named) {
+                return usageError(named.error().toString());
+            }
+            tmpl = *named;
+        }
+        serviceName = v["service"];
+        auto params = v.count("id") ? mesh::ServiceParams::namedWithId(serviceName, v["id"])
+                                    : mesh::ServiceParams::named(serviceName);
+        auto started = mesh.start(params, tmpl, false,
+                                  std::chrono::milliseconds(mesh.config().startTimeoutMs));
+        if (!started) {
+            std::fprintf(stderr, "meshx rpc-serve: %s\n", started.error().toString().c_str());
+            return 1;
+        }
+        instanceId = started->serviceId;
+        options.address = started->address;
+        if (!v.count("svc-ref")) {
+            options.svcRef = instanceId;
+        }
+    }
+
+    rpc::RpcServer server(options);
+    if (Status s = addDemoFunctions(server, instanceId, *minSleep, *maxSleep); !s) {
+        std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
+        return 1;
+    }
+    if (Status s = server.start(); !s) {
+        std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
+        if (session) {
+            session->mesh->stopAll();
+        }
+        return s.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    nlohmann::json ready = {{"ready", true},
+                            {"service_id", instanceId},
+                            {"address", server.address().toString()},
+                            {"functions", {"echo", "ping", "do_work", "hostname"}},
+                            {"pid", ::getpid()}};
+    if (!serviceName.empty()) {
+        ready["service"] = serviceName;
+    }
+    std::printf("%s\n", ready.dump().c_str());
+    std::fflush(stdout);
+
+    QObject::connect(&signalWatch, &UnixSignals::caught, &app,
+                     [](int) { QCoreApplication::quit(); });
+    if (UnixSignals::pending() == 0) {
+        QCoreApplication::exec();
+    }
+    server.stop();
+    if (session) {
+        session->mesh->stopAll();
+    }
+    tap.stop();
+    std::printf("%s\n",
+                nlohmann::json{{"stopped", true}, {"service_id", instanceId}}.dump().c_str());
+    std::fflush(stdout);
+    return 0;
 }
 
 }  // namespace meshx::cli

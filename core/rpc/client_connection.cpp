@@ -176,6 +176,7 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
     }
     const bool measure = telemetry_.enabled();
     metrics_ = RpcMetrics{};
+    metrics_.ser = arg.serUs;
     const auto sendStart = measure ? Clock::now() : Clock::time_point{};
     if (encoder_.begin(cast ? wire::flag::kCastFirst : wire::flag::kCallFirst, options_.blkMaxSize,
                        reqRef, options_.connRef, arg.serFlag, funName,

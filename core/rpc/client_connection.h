@@ -42,6 +42,8 @@ class ClientConnection {
     transport::Clock::time_point retryAt{};
     Millis idleLimit{0};
     bool overflow = false;
+    std::string
+        lastConnectError;  // why the last connect failed (the "closed" detail while waiting)
 
   private:
     RpcError fail(RpcErrc code, std::string detail, const char* state);

@@ -64,6 +64,7 @@ void RpcClientPool::scheduleRetry(Worker& w, const RpcError& error) {
     const bool socketFailure = error.code == RpcErrc::ConnectFailed || error.code == RpcErrc::Io;
     w.retryAt =
         Clock::now() + jitter(socketFailure ? options_.retryProxyFail : options_.retryHskFail);
+    w.lastConnectError = error.toString();
 }
 
 RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error) {
@@ -101,7 +102,8 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error) {
     }
     if (!w->connected()) {
         if (Clock::now() < w->retryAt) {
-            error = {RpcErrc::Closed, "worker is waiting to reconnect", nullptr,
+            error = {RpcErrc::Closed,
+                     "worker is waiting to reconnect after: " + w->lastConnectError, nullptr,
                      wire::WireError::Ok};
             checkin(w);
             return nullptr;
@@ -199,10 +201,12 @@ RpcResult<nlohmann::json> RpcClientPool::callJson(std::string_view funName,
                                                   const CallOptions& call) {
     auto& reg = SerializerRegistry::global();
     Payload p;
+    const auto serStart = Clock::now();
     auto flag = reg.serialize(options_.serializer, arg, p.bytes);
     if (!flag)
         return RpcError{RpcErrc::Serialization, flag.error().message, nullptr, wire::WireError::Ok};
     p.serFlag = *flag;
+    p.serUs = RpcTelemetry::micros(serStart, Clock::now());  // the call event's time.ser
     RpcResult<Payload> r = withRetries(false, funName, p, call);
     if (!r)
         return r.error();

@@ -29,18 +29,25 @@ Status RpcServer::addJson(std::string name, RpcJsonHandler handler) {
     const std::string serializer = options_.serializer;
     return add(std::move(name),
                [handler = std::move(handler), serializer](Payload&& arg) -> RpcResult<Payload> {
+                   using Clock = std::chrono::steady_clock;
                    auto& reg = SerializerRegistry::global();
+                   const auto t0 = Clock::now();
                    auto value = reg.deserialize(arg.serFlag, arg.bytes);
+                   const auto t1 = Clock::now();
                    if (!value)
                        return RpcError{RpcErrc::Serialization, value.error().message};
                    RpcResult<nlohmann::json> out = handler(*value);
                    if (!out)
                        return out.error();
                    Payload p;
+                   const auto t2 = Clock::now();
                    auto flag = reg.serialize(serializer, *out, p.bytes);
                    if (!flag)
                        return RpcError{RpcErrc::Serialization, flag.error().message};
                    p.serFlag = *flag;
+                   // Reported by the connection as time.dser/time.ser (and taken out of exec).
+                   p.dserUs = RpcTelemetry::micros(t0, t1);
+                   p.serUs = RpcTelemetry::micros(t2, Clock::now());
                    return p;
                });
 }

@@ -1,5 +1,6 @@
 #include "rpc/server_connection.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -268,6 +269,11 @@ bool ServerConnection::serveOne() {
         sendError(reqRef, error_term::fromError(result->error()));
         report("call", "exec", "error: " + result->error().toString());
         return false;
+    }
+    if (measure) {
+        metrics_.ser = (*result)->serUs;
+        metrics_.dser = (*result)->dserUs;
+        metrics_.exec = std::max<int64_t>(0, metrics_.exec - metrics_.ser - metrics_.dser);
     }
     const bool sent = sendReply(reqRef, **result);
     if (measure)

@@ -4,7 +4,9 @@
 //
 // Cases: 64-byte call p50/p99 with one worker, calls/s with 16 workers, 1 MiB echo MB/s without
 // and with crc32 checksums. Server threads are pinned to CPU 0 and client threads to CPU 1 (when
-// the machine has two CPUs or more). Prints one table with ratios to the baseline.
+// the machine has two CPUs or more). Prints one table with ratios to the baseline. When built
+// with gRPC (MESHX_BENCH_GRPC, see CMakeLists.txt) a gRPC C++ unary echo column runs the same
+// cases: synchronous server, one channel (one HTTP/2 connection) per client thread.
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -24,6 +26,12 @@
 #include "rpc/rpc_server.h"
 #include "rpc/transport/socket_ops.h"
 #include "rpc/wire/crc32_checksum.h"
+
+#ifdef MESHX_BENCH_GRPC
+#include <grpcpp/grpcpp.h>
+
+#include "bench_echo.grpc.pb.h"
+#endif
 
 using namespace meshx::rpc;
 using Clock = std::chrono::steady_clock;
@@ -222,6 +230,54 @@ Figures rpcCase(int threads, size_t size, bool crc) {
     });
 }
 
+#ifdef MESHX_BENCH_GRPC
+class GrpcEcho final : public meshx::bench::Echo::Service {
+    grpc::Status Echo(grpc::ServerContext*, const meshx::bench::Blob* in,
+                      meshx::bench::Blob* out) override {
+        out->set_data(in->data());
+        return grpc::Status::OK;
+    }
+};
+
+// gRPC's synchronous server; its threads inherit main's CPU-0 affinity.
+struct GrpcServer {
+    GrpcEcho service;
+    std::unique_ptr<grpc::Server> server;
+    int port = 0;
+    GrpcServer() {
+        grpc::ServerBuilder b;
+        b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+        b.RegisterService(&service);
+        b.SetMaxReceiveMessageSize(64 << 20);
+        b.SetMaxSendMessageSize(64 << 20);
+        server = b.BuildAndStart();
+    }
+    ~GrpcServer() { server->Shutdown(); }
+};
+
+Figures grpcCase(int port, int threads, size_t size) {
+    static std::atomic<int> channelNo{0};
+    return run(threads, size, [port, size] {
+        grpc::ChannelArguments args;
+        // A connection of its own per thread, like the other columns' one socket per worker.
+        args.SetInt("grpc.use_local_subchannel_pool", 1);
+        args.SetInt("meshx.bench.channel", channelNo++);
+        args.SetMaxReceiveMessageSize(64 << 20);
+        args.SetMaxSendMessageSize(64 << 20);
+        auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                 grpc::InsecureChannelCredentials(), args);
+        std::shared_ptr<meshx::bench::Echo::Stub> stub = meshx::bench::Echo::NewStub(channel);
+        auto req = std::make_shared<meshx::bench::Blob>();
+        req->set_data(std::string(size, 'Z'));
+        return [stub, req] {
+            grpc::ClientContext ctx;
+            meshx::bench::Blob rep;
+            return stub->Echo(&ctx, *req, &rep).ok() && rep.data().size() == req->data().size();
+        };
+    });
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -241,22 +297,45 @@ int main(int argc, char** argv) {
     Figures rawBig = rawCase(raw.port(), 1, big);
     Figures rpcBig = rpcCase(1, big, false);
     Figures rpcBigCrc = rpcCase(1, big, true);
+    Figures grpc1, grpc16, grpcBig;
+    bool haveGrpc = false;
+#ifdef MESHX_BENCH_GRPC
+    {
+        GrpcServer g;
+        if (g.server && g.port > 0) {
+            haveGrpc = true;
+            grpc1 = grpcCase(g.port, 1, small);
+            grpc16 = grpcCase(g.port, 16, small);
+            grpcBig = grpcCase(g.port, 1, big);
+        }
+    }
+#endif
 
     std::printf(
         "\nMeshxRpc-compatible RPC vs raw TCP echo (same run, %.1f s per case, %d CPUs, client on "
         "CPU 1, server on CPU 0)\n\n",
         g_seconds, g_cpus);
-    std::printf("%-38s %14s %14s %8s %s\n", "case", "raw TCP", "rpc", "ratio", "goal");
-    auto row = [](const char* name, double a, double b, bool lowerIsBetter, const char* goal) {
-        const double ratio = lowerIsBetter ? b / a : b / a;
-        std::printf("%-38s %14.1f %14.1f %8.2f %s\n", name, a, b, ratio, goal);
+    std::printf("%-34s %12s %12s %7s %-7s %12s %7s\n", "case", "raw TCP", "rpc", "ratio", "goal",
+                haveGrpc ? "gRPC C++" : "gRPC C++", "ratio");
+    auto row = [haveGrpc](const char* name, double a, double b, double g, const char* goal) {
+        if (haveGrpc && g > 0) {
+            std::printf("%-34s %12.1f %12.1f %7.2f %-7s %12.1f %7.2f\n", name, a, b, b / a, goal, g,
+                        g / a);
+        } else {
+            std::printf("%-34s %12.1f %12.1f %7.2f %-7s %12s %7s\n", name, a, b, b / a, goal, "-",
+                        "-");
+        }
     };
-    row("64 B, 1 worker: calls/s", raw1.callsPerSec, rpc1.callsPerSec, false, ">= 0.8");
-    row("64 B, 1 worker: p50 latency (us)", raw1.p50us, rpc1.p50us, true, "<= 1.3");
-    row("64 B, 1 worker: p99 latency (us)", raw1.p99us, rpc1.p99us, true, "");
-    row("64 B, 16 workers: calls/s", raw16.callsPerSec, rpc16.callsPerSec, false, ">= 0.7");
-    row("1 MiB echo, no checksum: MB/s", rawBig.mbPerSec, rpcBig.mbPerSec, false, ">= 0.5");
-    row("1 MiB echo, crc32: MB/s", rawBig.mbPerSec, rpcBigCrc.mbPerSec, false, ">= 0.3");
-    std::printf("\n(MB/s counts both directions; ratio = rpc / raw)\n");
+    row("64 B, 1 worker: calls/s", raw1.callsPerSec, rpc1.callsPerSec, grpc1.callsPerSec, ">= 0.8");
+    row("64 B, 1 worker: p50 latency (us)", raw1.p50us, rpc1.p50us, grpc1.p50us, "<= 1.3");
+    row("64 B, 1 worker: p99 latency (us)", raw1.p99us, rpc1.p99us, grpc1.p99us, "");
+    row("64 B, 16 workers: calls/s", raw16.callsPerSec, rpc16.callsPerSec, grpc16.callsPerSec,
+        ">= 0.7");
+    row("1 MiB echo, no checksum: MB/s", rawBig.mbPerSec, rpcBig.mbPerSec, grpcBig.mbPerSec,
+        ">= 0.5");
+    row("1 MiB echo, crc32: MB/s", rawBig.mbPerSec, rpcBigCrc.mbPerSec, 0, ">= 0.3");
+    std::printf(
+        "\n(MB/s counts both directions; ratio = column / raw TCP; latency ratios: lower is "
+        "better)\n");
     return 0;
 }

@@ -18,6 +18,7 @@ class TestRpcTelemetry : public QObject {
   private slots:
     void callEventsCarryMetricsAndNoKey();
     void printerLooksLikeTheDevLogger();
+    void jsonCallsReportSerAndDserTimes();
 };
 
 void TestRpcTelemetry::callEventsCarryMetricsAndNoKey() {
@@ -115,6 +116,59 @@ void TestRpcTelemetry::printerLooksLikeTheDevLogger() {
     QVERIFY(text.find("blocks: [send: 1, recv: 1]") != std::string::npos);
     QCOMPARE(TelemetryPrinter::prettyBytes(999), std::string("999B"));
     QCOMPARE(TelemetryPrinter::prettyBytes(40000), std::string("40.0KB"));
+}
+
+// A value call (callJson -> addJson): the client's event has the time it spent serializing the
+// argument, the server's the time it spent decoding it and encoding the result (taken out of exec).
+void TestRpcTelemetry::jsonCallsReportSerAndDserTimes() {
+    meshx::telemetry::InProcessBus bus;
+    auto sub = bus.subscribe(10000);
+    RpcServerOptions so;
+    so.address = meshx::net::Address::tcp("127.0.0.1", 0);
+    so.id = "Ser.Server";
+    so.serializer = "json";
+    so.bus = &bus;
+    RpcServer server(so);
+    QVERIFY(server
+                .addJson("count",
+                         [](const nlohmann::json& v) -> RpcResult<nlohmann::json> {
+                             return nlohmann::json::array({v.size(), v});
+                         })
+                .ok());
+    QVERIFY(server.start().ok());
+    RpcClientOptions co;
+    co.address = server.address();
+    co.id = "Ser.Client";
+    co.serializer = "json";
+    co.size = 1;
+    co.bus = &bus;
+    RpcClientPool pool(co);
+    QVERIFY(pool.start().ok());
+    nlohmann::json big = nlohmann::json::array();
+    for (int i = 0; i < 20000; ++i)
+        big.push_back({{"i", i}, {"s", "x"}});
+    auto r = pool.callJson("count", big);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().toString().c_str());
+    QCOMPARE((*r)[0], nlohmann::json(20000));
+
+    std::vector<meshx::telemetry::Event> events;
+    bool client = false, serverSide = false;
+    auto scan = [&]() -> bool {
+        sub->drain(events);
+        for (const auto& e : events) {
+            if (e.name != "call" || e.meta.value("fun_name", "") != "count")
+                continue;
+            const auto& t = e.metrics["time"];
+            if (e.source == "rpc.client" && t["ser"].get<int64_t>() > 0)
+                client = true;
+            if (e.source == "rpc.server" && t["dser"].get<int64_t>() > 0 &&
+                t["ser"].get<int64_t>() > 0 && t["exec"].get<int64_t>() >= 0)
+                serverSide = true;
+        }
+        events.clear();
+        return client && serverSide;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(scan(), 5000);
 }
 
 QTEST_GUILESS_MAIN(TestRpcTelemetry)
