@@ -29,6 +29,9 @@ Commands:
   rpc-bench --address ADDR [--size BYTES] [--seconds S] [--concurrency C]
         Echo benchmark: p50/p99 latency, calls/s and MB/s. Every MeshxRpc option (block size,
         checksum, serializer, shared key, refs, timeouts, pool) is settable: see each --help.
+  node --name NAME@HOST [--cookie C] [--json] [--agent ADDR] [--embedded-agent]
+        A hidden Erlang node through the mesh (no EPMD): connect, list, rpc, spawn, disconnect,
+        services, quit (see meshx node --help). Cookie also from MESHX_NODE_COOKIE.
   template render --template FILE|JSON --hash JSON
         Render a structured Mustache template (a registration, an upstream, a proxy argv)
         against a hash and print the JSON result.
