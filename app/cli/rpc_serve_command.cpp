@@ -6,6 +6,7 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -19,6 +20,9 @@
 #include "cli/rpc_cli_options.h"
 #include "common/hostname.h"
 #include "common/unix_signals.h"
+#include "consul/consul_client.h"
+#include "consul/request.h"
+#include "consul/url_encoding.h"
 #include "mesh/consul_mesh.h"
 #include "rpc/rpc_server.h"
 
@@ -36,6 +40,7 @@ constexpr const char* kServeUsage =
     "it is a plain server (tcp://HOST:PORT, port 0 picks one, or unix:///PATH).\n\n"
     "Once serving it prints one line on stdout:\n"
     "  {\"ready\":true,\"service_id\":ID,\"address\":ADDR,...}\n"
+    "(with --service, once the agent lists its sidecar as passing: \"connect_passing\":true)\n"
     "On SIGTERM or SIGINT it stops, deregisters, prints {\"stopped\":true,...} and exits 0.\n\n"
     "Options:\n";
 
@@ -93,6 +98,33 @@ Status addDemoFunctions(rpc::RpcServer& server, const std::string& instanceId, u
     }
     return server.addJson("hostname",
                           [](const json&) -> RpcResult<json> { return json(shortHostname()); });
+}
+
+// Until the agent lists this instance's sidecar on /health/connect/NAME?passing, consumers'
+// proxies will not route to it (a sidecar's TCP check starts critical and passes at its first
+// probe, up to 10 s later), so "ready" waits for it. Polls with a deadline; false on timeout.
+bool waitConnectPassing(consul::ConsulApi& api, const std::string& service,
+                        const std::string& instanceId, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    consul::Request request;
+    request.path = "/health/connect/" + consul::encodePathSegment(service);
+    request.query = {{"passing", ""}};
+    while (std::chrono::steady_clock::now() < deadline && UnixSignals::pending() == 0) {
+        if (auto r = api.send(request)) {
+            const auto entries = nlohmann::json::parse(r->body, nullptr, false);
+            if (entries.is_array()) {
+                for (const auto& e : entries) {
+                    const auto proxy = e.value("/Service/Proxy"_json_pointer, nlohmann::json());
+                    if (proxy.is_object() &&
+                        proxy.value("DestinationServiceID", "") == instanceId) {
+                        return true;
+                    }
+                }
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
 }
 
 }  // namespace
@@ -210,6 +242,9 @@ int rpcServeCommand(const std::vector<std::string>& args) {
                             {"pid", ::getpid()}};
     if (!serviceName.empty()) {
         ready["service"] = serviceName;
+        ready["connect_passing"] = waitConnectPassing(
+            *session->client, serviceName, instanceId,
+            std::chrono::milliseconds(std::max(30000, session->mesh->config().startTimeoutMs)));
     }
     std::printf("%s\n", ready.dump().c_str());
     std::fflush(stdout);

@@ -132,6 +132,8 @@ void TestRpcMesh::meshEchoPingCallCastWithTelemetry() {
              qPrintable(provider.errors()));
     QCOMPARE(provider.serviceId(), std::string("service1-e3"));
     QCOMPARE(provider.ready()["service"], json("service1"));
+    // Ready means reachable: the agent already lists its sidecar as passing.
+    QCOMPARE(provider.ready()["connect_passing"], json(true));
     QVERIFY(agentServices().contains("service1-e3-sidecar-proxy"));
 
     const QStringList consumer = {"rpc-call", "--upstream", "service1", "--proxy", "e3-consumer"};
@@ -228,6 +230,8 @@ void TestRpcMesh::loadBalancingAndFailoverWithoutFailedCalls() {
              qPrintable(a.errors()));
     QVERIFY2(b.start(common + QStringList{"--id", "service1-b"}, env_, logFile("e4-b.err")),
              qPrintable(b.errors()));
+    QCOMPARE(a.ready()["connect_passing"], json(true));
+    QCOMPARE(b.ready()["connect_passing"], json(true));
     const json before = agentServices();
     QVERIFY(before.contains("service1-a-sidecar-proxy"));
     const auto sidecarA =
