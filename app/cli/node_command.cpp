@@ -19,6 +19,7 @@
 #ifdef MESHX_HAVE_EI_NODE
 #include "node/node.h"
 #include "node/node_interpreter.h"
+#include "node/node_name.h"
 #endif
 
 namespace meshx::cli {
@@ -69,6 +70,9 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
 #else
     if (name.empty()) {
         return usageError("--name NAME@HOST is required");
+    }
+    if (auto parsed = node::NodeName::parse(name); !parsed) {
+        return usageError(parsed.error().toString());
     }
     if (cookie.empty()) {
         if (const char* env = std::getenv("MESHX_NODE_COOKIE")) {

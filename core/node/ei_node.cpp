@@ -121,8 +121,11 @@ Result<int> EiNode::connect(const NodeName& remote, const net::Address& endpoint
         return makeError(Code::Timeout, "no handshake with " + where + " within " +
                                             std::to_string(timeout.count()) + " ms");
     }
+    // ECONNRESET is not among them: connect() itself never says it, so the socket was up and
+    // the peer hung up during the handshake. A sidecar relaying the peer's close of a refused
+    // handshake does it this way (it closes with our next handshake message still unread).
     if (sysErr == ECONNREFUSED || sysErr == EHOSTUNREACH || sysErr == ENETUNREACH ||
-        sysErr == EADDRNOTAVAIL || sysErr == ECONNRESET) {
+        sysErr == EADDRNOTAVAIL) {
         return makeError(Code::IoError, "cannot reach " + where + ": " + std::strerror(sysErr));
     }
     return makeHandshakeRefused(remote.toString(), endpoint.toString());
