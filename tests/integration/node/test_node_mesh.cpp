@@ -5,6 +5,7 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <csignal>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_client.h"
+#include "erl_peer.h"
 #include "mesh/consul_mesh.h"
 #include "node/node.h"
 #include "node/node_error.h"
@@ -345,6 +347,55 @@ class TestNodeMesh : public QObject {
         QCOMPARE(again.error().code, Code::NotFound);
         QVERIFY(node.isStarted());
         QVERIFY(registered("cli@h11"));
+    }
+
+    // The other direction: an erl node dials ours through the mesh. Its side is an upstream to
+    // our node service on a proxy service of its own (as a MeshxNode peer would have); the
+    // handshake reaches our listener through both sidecars, and the cookie is checked there.
+    void incomingPeerThroughTheMesh() {
+        auto mesh = makeMesh();
+        Node node(*mesh, settings(*mesh));
+        const std::string self = "cli@127.0.0.1";
+        QVERIFY(node.start(self, cookie_.toStdString()).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(passingInstances(self) == 1, 30000);
+        auto upstream = mesh->connect({json(self)}, mesh::defaultUpstreamTemplate(),
+                                      {"erl-in-proxy", "erl-in-proxy"});
+        QVERIFY(upstream.ok() && upstream->size() == 1 && (*upstream)[0].ok());
+        const quint16 port = (*upstream)[0]->port();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                QTcpSocket s;
+                s.connectToHost(QHostAddress::LocalHost, port);
+                return s.waitForConnected(1000);
+            }(),
+            30000);
+
+        const QString eval = QStringLiteral(
+                                 "R = net_kernel:connect_node('%1'), "
+                                 "io:format(\"connect=~p~n\", [R]), "
+                                 "{meshx, '%1'} ! {hello, node()}")
+                                 .arg(QString::fromStdString(self));
+        ErlPeer in;
+        QVERIFY2(in.startDialling("in@127.0.0.1", cookie_, port, eval), qPrintable(in.output()));
+        QVERIFY2(in.output().contains("connect=true"), qPrintable(in.output()));
+        QTRY_VERIFY_WITH_TIMEOUT(findPeer(node, "in@127.0.0.1").has_value(), 20000);
+        QCOMPARE(findPeer(node, "in@127.0.0.1")->direction, PeerDirection::Incoming);
+        auto msg = node.receive(20s);
+        QVERIFY(msg.has_value());
+        QCOMPARE(msg->term.toString(), std::string("{hello,'in@127.0.0.1'}"));
+        // Our rpc rides the incoming connection (no upstream needed for it).
+        QCOMPARE(text(node.rpc("in@127.0.0.1", "erlang", "node", "[]")),
+                 QStringLiteral("'in@127.0.0.1'"));
+        QCOMPARE(node.rpc("in@127.0.0.1", "os", "getpid", "[]")->toString(),
+                 "\"" + std::to_string(in.pid()) + "\"");
+
+        const uint64_t refusedBefore = node.refusedHandshakes();
+        ErlPeer bad;
+        QVERIFY(bad.startDialling("bad@127.0.0.1", randomCookie(), port, eval));
+        QVERIFY2(bad.output().contains("connect=false"), qPrintable(bad.output()));
+        QTRY_VERIFY_WITH_TIMEOUT(node.refusedHandshakes() > refusedBefore, 20000);
+        QVERIFY(!findPeer(node, "bad@127.0.0.1").has_value());
+        QVERIFY(findPeer(node, "in@127.0.0.1").has_value());
     }
 
     // `meshx node --json` as a user drives it, against a served erl peer.
