@@ -3,6 +3,7 @@
 // Shared set-up of the console GUI tests: a real engine on an in-process dev agent, with
 // stand-in proxies where the real proxy is not the subject.
 
+#include <QSettings>
 #include <QStandardPaths>
 
 #include <memory>
@@ -47,6 +48,7 @@ inline void isolateSettings(const char* app) {
     QCoreApplication::setOrganizationName(QStringLiteral("meshx-test"));
     QCoreApplication::setApplicationName(QString::fromLatin1(app));
     QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear();  // layout choices of an earlier run must not leak into this one
 }
 
 constexpr int kWaitMs = 30000;

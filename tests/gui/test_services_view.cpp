@@ -1,6 +1,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -12,6 +13,7 @@
 #include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/health_history_model.h"
+#include "models/service_commands.h"
 #include "models/service_filter_model.h"
 #include "models/services_model.h"
 #include "views/hint_line.h"
@@ -103,7 +105,7 @@ class TestServicesView : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(row("web-1") && row("web-1")->owned, test::kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(health("web-1"), QStringLiteral("passing"), test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(!row("web-1")->sidecarId.empty(), test::kWaitMs);
-        QCOMPARE(view()->hint()->kind(), HintLine::Kind::Success);
+        QTRY_COMPARE_WITH_TIMEOUT(view()->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
         QVERIFY(view()->selectService(QStringLiteral("web-1")));
         const int r = model().rowOf(QStringLiteral("web-1"));
         QCOMPARE(model().index(r, ServicesModel::Owned).data().toString(), QStringLiteral("★"));
@@ -209,16 +211,47 @@ class TestServicesView : public QObject {
         QVERIFY(view()->selectService(QStringLiteral("web-1")));
         view()->stopSelected();
         QTRY_VERIFY_WITH_TIMEOUT(!row("web-1"), test::kWaitMs);
+        // The history hears of it from the checks watch, which may come a moment later.
         auto& history = window_->context()->history();
-        bool removed = false;
-        for (int r = 0; r < history.rowCount(); ++r) {
-            const auto* t = history.transitionAt(r);
-            removed |= t->serviceId == "web-1" && t->to == "removed";
-        }
-        QVERIFY(removed);
+        auto removed = [&history] {
+            for (int r = 0; r < history.rowCount(); ++r) {
+                const auto* t = history.transitionAt(r);
+                if (t->serviceId == "web-1" && t->to == "removed") {
+                    return true;
+                }
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(removed(), test::kWaitMs);
         QVERIFY(view()->selectService(QStringLiteral("db-1")));
         view()->stopSelected();
         QTRY_VERIFY_WITH_TIMEOUT(!row("db-1"), test::kWaitMs);
+    }
+
+    void longActionsShowProgressAndCancelUndoes() {
+        auto* progress = window_->findChild<QProgressBar*>(QStringLiteral("progress"));
+        QVERIFY(progress);
+        QVERIFY(!progress->isVisible());
+        const StartPreview p =
+            previewFor(QStringLiteral("tmp"), QStringLiteral("tmp-1"), QStringLiteral("sleeper"));
+        std::optional<Result<mesh::Started>> got;
+        window_->context()->commands().start(p, false, this,
+                                             [&](Result<mesh::Started> r) { got = r; });
+        QVERIFY(progress->isVisible());
+        window_->context()->commands().cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), test::kWaitMs);
+        QVERIFY(!got->ok());
+        QCOMPARE(got->error().code, Code::Closed);
+        QVERIFY2(got->error().message.find("cancelled") == 0, got->error().message.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(!progress->isVisible(), test::kWaitMs);
+        // Not sent, or started and stopped again: either way it is neither ours nor there.
+        window_->context()->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(!row("tmp-1"), test::kWaitMs);
+        QVERIFY(window_->context()->owned().count("tmp-1") == 0);
+        auto onAgent =
+            window_->context()->session().api().call(consul::endpoints::agentService("tmp-1"));
+        QVERIFY(!onAgent.ok());
+        QCOMPARE(onAgent.error().code, Code::NotFound);
     }
 
     void columnChoicesAreRemembered() {

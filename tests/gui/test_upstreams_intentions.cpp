@@ -20,7 +20,7 @@ using namespace meshx::ui;
 
 // Upstreams and intentions on the real engine: connect shows the bind address and the
 // destination's health (which follows the destination's checks), disconnect removes it, and an
-// intention created as deny is listed, then deleted.
+// intention created as deny is listed and turns the upstream it decides critical, then deleted.
 class TestUpstreamsIntentions : public QObject {
     Q_OBJECT
 
@@ -59,7 +59,7 @@ class TestUpstreamsIntentions : public QObject {
         UpstreamsView* view = window_->upstreamsView();
         view->connectUpstream(QStringLiteral("api"), QString());
         QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api")), test::kWaitMs);
-        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
         const auto* row = upstream(QStringLiteral("api"));
         QVERIFY2(QString::fromStdString(row->bind).startsWith(QLatin1String("127.0.0.1:")),
                  row->bind.c_str());
@@ -91,7 +91,23 @@ class TestUpstreamsIntentions : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(model.rowOf(proxyId_, QStringLiteral("api")) >= 0, test::kWaitMs);
         const int r = model.rowOf(proxyId_, QStringLiteral("api"));
         QCOMPARE(model.index(r, IntentionsModel::Action).data().toString(), QStringLiteral("deny"));
-        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        // The agent's answer and the watch's news of the change race: wait for both.
+        QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
+        // The upstream it decides turns critical, saying why, though api itself passes.
+        auto upstreamCell = [this](int column, int role) {
+            return upstreams()
+                .index(upstreams().rowOf(proxyId_, QStringLiteral("api")), column)
+                .data(role);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(upstreamCell(0, UpstreamsModel::DeniedRole).toBool(),
+                                 test::kWaitMs);
+        QCOMPARE(upstreamCell(0, UpstreamsModel::HealthRole).toString(),
+                 QStringLiteral("critical"));
+        QCOMPARE(upstreamCell(UpstreamsModel::DestinationHealth, Qt::DisplayRole).toString(),
+                 QStringLiteral("denied · 1/1 healthy"));
+        QVERIFY(upstreamCell(UpstreamsModel::DestinationHealth, Qt::ToolTipRole)
+                    .toString()
+                    .contains(QLatin1String("Action: DENY")));
         // Replacing it with allow updates the same row.
         view->create(proxyId_, QStringLiteral("api"), QStringLiteral("allow"));
         QTRY_COMPARE_WITH_TIMEOUT(
@@ -99,13 +115,16 @@ class TestUpstreamsIntentions : public QObject {
                 .data()
                 .toString(),
             QStringLiteral("allow"), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!upstreamCell(0, UpstreamsModel::DeniedRole).toBool(),
+                                 test::kWaitMs);
+        QCOMPARE(upstreamCell(0, UpstreamsModel::HealthRole).toString(), QStringLiteral("passing"));
         QVERIFY(view->selectIntention(proxyId_, QStringLiteral("api")));
         view->deleteSelected();
         QTRY_VERIFY_WITH_TIMEOUT(model.rowOf(proxyId_, QStringLiteral("api")) < 0, test::kWaitMs);
 
         // A refusal from the agent is said in words.
         view->create(QString(), QStringLiteral("api"), QStringLiteral("deny"));
-        QCOMPARE(view->hint()->kind(), HintLine::Kind::Error);
+        QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Error, test::kWaitMs);
     }
 
     void disconnectRemovesTheUpstream() {
@@ -115,7 +134,7 @@ class TestUpstreamsIntentions : public QObject {
                                  test::kWaitMs);
         view->disconnectSelected();
         QTRY_VERIFY_WITH_TIMEOUT(!upstream(QStringLiteral("api")), test::kWaitMs);
-        QCOMPARE(view->hint()->kind(), HintLine::Kind::Success);
+        QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
         QVERIFY(view->hint()->text().contains(QLatin1String("restarted")));
     }
 };

@@ -118,6 +118,17 @@ void AgentMonitor::readSelf() {
                                       });
 }
 
+std::string AgentMonitor::nodeAddress() const {
+    const auto& raw = self_.raw;
+    if (raw.is_object() && raw.contains("Member") && raw["Member"].is_object()) {
+        const auto& member = raw["Member"];
+        if (member.contains("Addr") && member["Addr"].is_string()) {
+            return member["Addr"].get<std::string>();
+        }
+    }
+    return {};
+}
+
 void AgentMonitor::setReachable(bool reachable, const QString& error) {
     lastError_ = error;
     if (known_ && reachable == reachable_) {

@@ -49,6 +49,9 @@ class AgentMonitor : public QObject {
     int outages() const { return outages_; }
     bool hasSelf() const { return hasSelf_; }
     const consul::AgentSelf& self() const { return self_; }
+    // The agent node's address (Member.Addr), where services registered without an address
+    // are reached; empty until known.
+    std::string nodeAddress() const;
     const AgentSnapshot& snapshot() const { return snapshot_; }
 
     // Names whose catalog-wide health destinations() should carry (upstream destinations).

@@ -34,6 +34,9 @@ ConsoleContext::ConsoleContext(ConsoleSession& session, QObject* parent)
     });
     connect(monitor_, &AgentMonitor::destinationsChanged, this,
             [this] { upstreams_->setDestinationHealth(monitor_->destinations()); });
+    // An intention's effect shows on the upstreams it decides.
+    connect(intentions_, &QAbstractItemModel::modelReset, this,
+            [this] { upstreams_->setIntentions(intentions_->intentions()); });
     connect(history_, &HealthHistoryModel::flappingChanged, this,
             [this] { services_->setFlapping(history_->flappingServices()); });
     // A service registered again after the agent came back: ownership may have changed.

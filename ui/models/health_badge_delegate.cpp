@@ -7,8 +7,8 @@
 
 namespace meshx::ui {
 
-HealthBadgeDelegate::HealthBadgeDelegate(int statusRole, QObject* parent)
-    : QStyledItemDelegate(parent), statusRole_(statusRole) {}
+HealthBadgeDelegate::HealthBadgeDelegate(int statusRole, QObject* parent, int noteRole)
+    : QStyledItemDelegate(parent), statusRole_(statusRole), noteRole_(noteRole) {}
 
 void HealthBadgeDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
                                 const QModelIndex& index) const {
@@ -38,6 +38,14 @@ void HealthBadgeDelegate::paint(QPainter* painter, const QStyleOptionViewItem& o
     painter->setFont(opt.font);
     painter->drawText(pill.adjusted(pad, 0, -pad, 0), Qt::AlignCenter,
                       fm.elidedText(text, Qt::ElideRight, pill.width() - 2 * pad));
+    const QString note = noteRole_ >= 0 ? index.data(noteRole_).toString() : QString();
+    if (!note.isEmpty()) {
+        const QRect rest(pill.right() + 6, opt.rect.top(), opt.rect.right() - pill.right() - 6,
+                         opt.rect.height());
+        painter->setPen(health::badgeColour(QStringLiteral("warning")));
+        painter->drawText(rest, Qt::AlignVCenter | Qt::AlignLeft,
+                          fm.elidedText(note, Qt::ElideRight, rest.width()));
+    }
     painter->restore();
 }
 

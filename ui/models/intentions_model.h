@@ -44,6 +44,7 @@ class IntentionsModel : public QAbstractTableModel {
 
     int rowOf(const QString& source, const QString& destination) const;
     const consul::Intention* intentionAt(int row) const;
+    const std::vector<consul::Intention>& intentions() const { return rows_; }
     // Empty while the watch works; the last error in words otherwise.
     const QString& lastError() const { return lastError_; }
     // The agent answers again (AgentMonitor said so): forget the error. A watch that still

@@ -14,7 +14,8 @@ std::string endpoint(const std::string& address, int port, const std::string& fa
 
 ProxySummary ProxySummary::build(const std::string& serviceId, const AgentSnapshot& snapshot,
                                  const std::map<std::string, DestinationHealth>& destinations,
-                                 std::optional<mesh::ProxyInfo> process) {
+                                 std::optional<mesh::ProxyInfo> process,
+                                 const std::string& nodeAddress) {
     ProxySummary s;
     s.serviceId = serviceId;
     s.process = std::move(process);
@@ -24,7 +25,8 @@ ProxySummary ProxySummary::build(const std::string& serviceId, const AgentSnapsh
             continue;
         }
         s.sidecarId = id;
-        s.publicListener = endpoint(svc.address, svc.port, "(node address)");
+        s.publicListener =
+            endpoint(svc.address, svc.port, nodeAddress.empty() ? "(node address)" : nodeAddress);
         const auto& p = *svc.proxy;
         s.localService = !p.localServiceSocketPath.empty()
                              ? "unix://" + p.localServiceSocketPath

@@ -30,9 +30,11 @@ struct ProxySummary {
     std::vector<Upstream> upstreams;
     std::optional<mesh::ProxyInfo> process;  // only for proxies this console runs
 
+    // `nodeAddress`: the agent node's address, for a sidecar registered without one.
     static ProxySummary build(const std::string& serviceId, const AgentSnapshot& snapshot,
                               const std::map<std::string, DestinationHealth>& destinations,
-                              std::optional<mesh::ProxyInfo> process);
+                              std::optional<mesh::ProxyInfo> process,
+                              const std::string& nodeAddress = {});
 };
 
 }  // namespace meshx::ui

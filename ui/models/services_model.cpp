@@ -30,9 +30,10 @@ bool sameChecks(const std::vector<consul::HealthCheck>& a,
 
 bool ServicesModel::Row::operator==(const Row& o) const {
     return id == o.id && name == o.name && kind == o.kind && address == o.address &&
-           port == o.port && tags == o.tags && meta == o.meta && sidecarId == o.sidecarId &&
-           sidecarHealth == o.sidecarHealth && destination == o.destination && health == o.health &&
-           owned == o.owned && flapping == o.flapping && sameChecks(checks, o.checks);
+           port == o.port && tags == o.tags && meta == o.meta && localAddress == o.localAddress &&
+           sidecarId == o.sidecarId && sidecarHealth == o.sidecarHealth &&
+           destination == o.destination && health == o.health && owned == o.owned &&
+           flapping == o.flapping && sameChecks(checks, o.checks);
 }
 
 ServicesModel::ServicesModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -84,6 +85,12 @@ void ServicesModel::rebuild() {
         if (auto it = sidecarOf.find(id); it != sidecarOf.end()) {
             r.sidecarId = it->second;
             r.sidecarHealth = health::aggregate(checksBy[it->second]);
+            const auto& proxy = snapshot_.services.at(it->second).proxy;
+            if (proxy && proxy->localServicePort > 0) {
+                r.localAddress = (proxy->localServiceAddress.empty() ? std::string("127.0.0.1")
+                                                                     : proxy->localServiceAddress) +
+                                 ":" + std::to_string(proxy->localServicePort);
+            }
         }
         if (s.kind == "connect-proxy" && s.proxy) {
             r.destination = s.proxy->destinationServiceId;
@@ -201,6 +208,8 @@ QVariant ServicesModel::data(const QModelIndex& idx, int role) const {
             return !r->sidecarId.empty();
         case FlappingRole:
             return r->flapping;
+        case NoteRole:
+            return r->flapping ? tr("flapping") : QString();
         case SearchFieldsRole: {
             QStringList fields{QStringLiteral("name:") + q(r->name),
                                QStringLiteral("id:") + q(r->id)};
@@ -226,7 +235,7 @@ QVariant ServicesModel::data(const QModelIndex& idx, int role) const {
                 return q(r->id);
             case Address:
                 if (r->address.empty() && r->port == 0) {
-                    return QString();
+                    return q(r->localAddress);  // registered without one: where its sidecar dials
                 }
                 return q(r->address.empty() ? std::string("(node)") : r->address) +
                        QLatin1Char(':') + QString::number(r->port);
@@ -254,7 +263,7 @@ QVariant ServicesModel::data(const QModelIndex& idx, int role) const {
                 return q(r->sidecarId) + QStringLiteral(" (") + q(r->sidecarHealth) +
                        QLatin1Char(')');
             case Health:
-                return r->flapping ? q(r->health) + tr(" · flapping") : q(r->health);
+                return q(r->health);
             case Checks:
                 return checksSummary(*r);
             case ColumnCount:
@@ -273,6 +282,9 @@ QVariant ServicesModel::data(const QModelIndex& idx, int role) const {
                 lines << tr("Flapping: its checks changed state often in the last minutes.");
             }
             return lines.join(QStringLiteral("\n\n"));
+        }
+        if (column == Address && r->address.empty() && r->port == 0 && !r->localAddress.empty()) {
+            return tr("Not registered with an address; its sidecar dials it here.");
         }
         if (column == Owned) {
             return r->owned ? tr("Started by this console") : tr("Registered by someone else");

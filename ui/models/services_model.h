@@ -35,6 +35,7 @@ class ServicesModel : public QAbstractTableModel {
         HasSidecarRole,             // bool: a service with a sidecar registered
         SearchFieldsRole,           // QStringList "name:..", "id:..", "tag:..", "meta:k=v"
         FlappingRole,               // bool
+        NoteRole,                   // QString drawn after the health badge ("flapping")
     };
 
     struct Row {
@@ -45,6 +46,7 @@ class ServicesModel : public QAbstractTableModel {
         int port = 0;
         std::vector<std::string> tags;
         std::map<std::string, std::string> meta;
+        std::string localAddress;   // of a service with a sidecar: where the sidecar dials it
         std::string sidecarId;      // of a service: its sidecar's id
         std::string sidecarHealth;  // and that sidecar's aggregate
         std::string destination;    // of a sidecar: the service it fronts

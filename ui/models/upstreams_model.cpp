@@ -21,7 +21,8 @@ std::string keyOf(const UpstreamsModel::Row& r) {
 bool UpstreamsModel::Row::operator==(const Row& o) const {
     return proxyServiceId == o.proxyServiceId && sidecarId == o.sidecarId &&
            destination == o.destination && bind == o.bind && health.passing == o.health.passing &&
-           health.total == o.health.total && health.known == o.health.known && owned == o.owned;
+           health.total == o.health.total && health.known == o.health.known && owned == o.owned &&
+           denied == o.denied && decision == o.decision;
 }
 
 UpstreamsModel::UpstreamsModel(QObject* parent) : QAbstractTableModel(parent) {}
@@ -39,6 +40,28 @@ void UpstreamsModel::setDestinationHealth(
 
 void UpstreamsModel::setOwned(const std::set<std::string>& ids) {
     owned_ = ids;
+    rebuild();
+}
+
+void UpstreamsModel::setIntentions(const std::vector<consul::Intention>& intentions) {
+    std::vector<agent::IntentionRule> rules;
+    rules.reserve(intentions.size());
+    for (const auto& i : intentions) {
+        agent::IntentionRule r;
+        r.id = i.id;
+        r.sourceName = i.sourceName;
+        r.destinationName = i.destinationName;
+        r.action = i.action;
+        r.permissionCount = i.permissions.is_array() ? i.permissions.size() : 0;
+        rules.push_back(std::move(r));
+    }
+    // The agent validated them; one it would not have (a newer Consul's) leaves the verdicts
+    // as they were rather than guessing.
+    auto matcher = agent::IntentionMatcher::create(std::move(rules));
+    if (!matcher) {
+        return;
+    }
+    intentions_ = std::move(*matcher);
     rebuild();
 }
 
@@ -62,6 +85,15 @@ void UpstreamsModel::rebuild() {
                 r.health = it->second;
             }
             r.owned = owned_.count(r.proxyServiceId) > 0;
+            std::string source = s.proxy->destinationServiceName;
+            if (auto svc = snapshot_.services.find(r.proxyServiceId);
+                source.empty() && svc != snapshot_.services.end()) {
+                source = svc->second.service;
+            }
+            const agent::AuthorizeDecision d =
+                intentions_.authorize(source, u.destinationName, /*defaultAllow=*/true);
+            r.denied = !d.authorized;
+            r.decision = d.matched ? d.reason : std::string();
             next.push_back(std::move(r));
         }
     }
@@ -168,7 +200,9 @@ QVariant UpstreamsModel::data(const QModelIndex& idx, int role) const {
         case DestinationRole:
             return q(r->destination);
         case HealthRole:
-            return healthWord(r->health);
+            return r->denied ? QStringLiteral("critical") : healthWord(r->health);
+        case DeniedRole:
+            return r->denied;
         case OwnedRole:
             return r->owned;
         default:
@@ -183,13 +217,14 @@ QVariant UpstreamsModel::data(const QModelIndex& idx, int role) const {
                 return q(r->destination);
             case BindAddress:
                 return q(r->bind);
-            case DestinationHealth:
-                if (!r->health.known) {
-                    return tr("unknown");
-                }
-                return r->health.total == 0
-                           ? tr("no instances")
-                           : tr("%1/%2 healthy").arg(r->health.passing).arg(r->health.total);
+            case DestinationHealth: {
+                const QString health =
+                    !r->health.known ? tr("unknown")
+                    : r->health.total == 0
+                        ? tr("no instances")
+                        : tr("%1/%2 healthy").arg(r->health.passing).arg(r->health.total);
+                return r->denied ? tr("denied · %1").arg(health) : health;
+            }
             case Sidecar:
                 return q(r->sidecarId);
             case ColumnCount:
@@ -201,6 +236,15 @@ QVariant UpstreamsModel::data(const QModelIndex& idx, int role) const {
         QFont f;
         f.setBold(true);
         return f;
+    }
+    if (role == Qt::ToolTipRole && column == DestinationHealth) {
+        if (r->denied) {
+            return tr("An intention denies %1 → %2: connections through this upstream are "
+                      "refused.\n%3")
+                .arg(q(r->proxyServiceId), q(r->destination), q(r->decision));
+        }
+        return r->decision.empty() ? tr("Allowed: no intention matches (default allow).")
+                                   : tr("Allowed. %1").arg(q(r->decision));
     }
     if (role == Qt::ToolTipRole && column == BindAddress) {
         return tr("The service dials this local address to reach %1 through its sidecar.")

@@ -8,13 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "agent/ca/intention_matcher.h"
+#include "consul/connect_types.h"
 #include "models/agent_snapshot.h"
 
 namespace meshx::ui {
 
 // Upstreams of every sidecar proxy on the agent: which service's proxy, the destination, the
 // local address the service dials, and how many destination instances are healthy
-// (catalog-wide, from AgentMonitor::destinations()). Rows are diffed on update.
+// (catalog-wide, from AgentMonitor::destinations()), and whether the agent's intentions let the
+// proxy service reach the destination (a denied upstream shows as critical whatever the
+// destination's health: its connections are refused). Rows are diffed on update.
 //
 // Thread: GUI thread.
 class UpstreamsModel : public QAbstractTableModel {
@@ -27,6 +31,7 @@ class UpstreamsModel : public QAbstractTableModel {
         DestinationRole,                        // QString
         HealthRole,                             // QString status word for the badge
         OwnedRole,                              // bool: the proxy service is ours
+        DeniedRole,                             // bool: an intention denies the upstream
     };
 
     struct Row {
@@ -36,6 +41,8 @@ class UpstreamsModel : public QAbstractTableModel {
         std::string bind;
         ui::DestinationHealth health;
         bool owned = false;
+        bool denied = false;
+        std::string decision;  // the intention that decides, in Consul's words
 
         bool operator==(const Row&) const;
     };
@@ -45,6 +52,9 @@ class UpstreamsModel : public QAbstractTableModel {
     void setSnapshot(const AgentSnapshot& snapshot);
     void setDestinationHealth(const std::map<std::string, ui::DestinationHealth>& health);
     void setOwned(const std::set<std::string>& ids);
+    // The agent's intentions (IntentionsModel's rows). With none matching, an upstream is
+    // allowed: the dev agent's and an ACL-less agent's default.
+    void setIntentions(const std::vector<consul::Intention>& intentions);
 
     // Every destination named by some upstream (what AgentMonitor should track).
     QStringList destinations() const;
@@ -66,6 +76,7 @@ class UpstreamsModel : public QAbstractTableModel {
     AgentSnapshot snapshot_;
     std::map<std::string, ui::DestinationHealth> health_;
     std::set<std::string> owned_;
+    agent::IntentionMatcher intentions_;
     std::vector<Row> rows_;
 };
 

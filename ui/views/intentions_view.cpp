@@ -29,6 +29,8 @@ IntentionsView::IntentionsView(ConsoleContext& context, QWidget* parent)
     destination_->setObjectName(QStringLiteral("destination"));
     destination_->setEditable(true);
     destination_->setMinimumContentsLength(14);
+    source_->lineEdit()->setPlaceholderText(tr("source (or *)"));
+    destination_->lineEdit()->setPlaceholderText(tr("destination (or *)"));
     description_ = new QLineEdit(this);
     description_->setObjectName(QStringLiteral("description"));
     description_->setPlaceholderText(tr("description (optional)"));
@@ -44,6 +46,7 @@ IntentionsView::IntentionsView(ConsoleContext& context, QWidget* parent)
     delete_->setShortcut(QKeySequence::Delete);
     for (QAction* a : {allow_, deny_, delete_}) {
         a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        a->setShortcutVisibleInContextMenu(true);
         addAction(a);
     }
     auto createWith = [this](const QString& action) {
@@ -86,6 +89,7 @@ IntentionsView::IntentionsView(ConsoleContext& context, QWidget* parent)
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
     table_->setAlternatingRowColors(true);
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->horizontalHeader()->resizeSection(IntentionsModel::Source, 180);

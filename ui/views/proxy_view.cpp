@@ -74,6 +74,7 @@ ProxyView::ProxyView(ConsoleContext& context, QWidget* parent)
     }
     list_->horizontalHeader()->resizeSection(ServicesModel::Owned, 36);
     list_->horizontalHeader()->setStretchLastSection(true);
+    list_->setMinimumWidth(220);
 
     summary_ = new QLabel(this);
     summary_->setObjectName(QStringLiteral("proxySummary"));
@@ -103,7 +104,7 @@ ProxyView::ProxyView(ConsoleContext& context, QWidget* parent)
     detail_->setObjectName(QStringLiteral("logDetail"));
     detail_->setReadOnly(true);
     detail_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    detail_->setMaximumHeight(detail_->fontMetrics().height() * 4 + 12);
+    detail_->setMaximumHeight(detail_->fontMetrics().height() * 3 + 12);
     detail_->setPlaceholderText(tr("Select a line to read it whole."));
 
     search_ = new QLineEdit(this);
@@ -201,17 +202,19 @@ ProxyView::ProxyView(ConsoleContext& context, QWidget* parent)
     logLayout->addWidget(log_, 1);
     logLayout->addWidget(detail_);
 
-    auto* right = new QSplitter(Qt::Vertical, this);
-    right->addWidget(summary_);
-    right->addWidget(logBox);
-    right->setStretchFactor(0, 1);
-    right->setStretchFactor(1, 3);
+    // The summary takes the height its lines need; the log gets the rest.
+    auto* right = new QWidget(this);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(summary_);
+    rightLayout->addWidget(logBox, 1);
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->setObjectName(QStringLiteral("proxySplit"));
     split->addWidget(list_);
     split->addWidget(right);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 4);
+    split->setSizes({240, 1000});
     QSettings settings;
     split->restoreState(settings.value(QStringLiteral("proxy/split")).toByteArray());
     connect(split, &QSplitter::splitterMoved, this,
@@ -291,15 +294,24 @@ void ProxyView::onSelection() {
     if (follow_->isChecked()) {
         log_->scrollToBottom();
     }
+    if (id.isEmpty()) {
+        hint_->showInfo(tr("Pick a service with a sidecar to see its proxy and log."));
+    } else {
+        hint_->showInfo(
+            tr("Log of %1's proxy: Ctrl+F searches, Ctrl+P pauses, Ctrl+End follows.").arg(id));
+    }
 }
 
 void ProxyView::refreshProcess() {
     const QString id = selectedId();
-    if (id.isEmpty() || !isVisible()) {
+    if (id.isEmpty() || !isVisible() || processInFlight_) {
         return;
     }
+    processInFlight_ = true;
     context_.commands().proxyInfo(id, this, [this, id](Result<mesh::ProxyInfo> info) {
+        processInFlight_ = false;
         if (id != selectedId()) {
+            refreshProcess();
             return;
         }
         if (info) {
@@ -324,7 +336,8 @@ void ProxyView::renderSummary() {
         return;
     }
     const ProxySummary s = ProxySummary::build(id.toStdString(), context_.monitor().snapshot(),
-                                               context_.monitor().destinations(), process_);
+                                               context_.monitor().destinations(), process_,
+                                               context_.monitor().nodeAddress());
     QString html = QStringLiteral("<b>%1</b>").arg(id.toHtmlEscaped());
     if (s.sidecarId.empty()) {
         html += tr(" has no sidecar registered.");
@@ -334,15 +347,15 @@ void ProxyView::renderSummary() {
     html +=
         tr(" — sidecar %1 %2").arg(esc(s.sidecarId), badge(q(s.sidecarHealth), q(s.sidecarHealth)));
     html += QStringLiteral("<table cellspacing=\"2\">");
-    html += tr("<tr><td>public listener</td><td><tt>%1</tt></td><td>→ local service "
+    html += tr("<tr><td>public listener&nbsp;</td><td><tt>%1</tt> → local service "
                "<tt>%2</tt></td></tr>")
                 .arg(esc(s.publicListener), esc(s.localService));
     for (const auto& u : s.upstreams) {
-        html += tr("<tr><td>upstream</td><td><tt>%1</tt></td><td>→ <b>%2</b> → %3</td></tr>")
+        html += tr("<tr><td>upstream</td><td><tt>%1</tt> → <b>%2</b> → %3</td></tr>")
                     .arg(esc(u.bind), esc(u.destination), destinationBadge(u.health));
     }
     if (s.upstreams.empty()) {
-        html += tr("<tr><td>upstreams</td><td colspan=\"2\">none</td></tr>");
+        html += tr("<tr><td>upstreams</td><td>none</td></tr>");
     }
     if (s.process) {
         const auto& p = *s.process;
@@ -350,18 +363,16 @@ void ProxyView::renderSummary() {
         for (const auto& a : p.argv) {
             argv << q(a);
         }
-        html += tr("<tr><td>process</td><td colspan=\"2\">%1%2, restarts %3 of %4, last exit: "
-                   "%5</td></tr>")
+        html += tr("<tr><td>process</td><td>%1%2, restarts %3 of %4, last exit: %5</td></tr>")
                     .arg(QString::fromLatin1(mesh::proxyStateName(p.state)),
                          p.pid ? tr(" (pid %1)").arg(p.pid) : QString())
                     .arg(p.restarts)
                     .arg(p.maxRestarts)
                     .arg(p.lastExitReason.empty() ? tr("none") : esc(p.lastExitReason));
-        html += tr("<tr><td>command</td><td colspan=\"2\"><tt>%1</tt></td></tr>")
+        html += tr("<tr><td>command</td><td><tt>%1</tt></td></tr>")
                     .arg(argv.join(QLatin1Char(' ')).toHtmlEscaped());
     } else if (!processError_.isEmpty()) {
-        html += tr("<tr><td>process</td><td colspan=\"2\">%1</td></tr>")
-                    .arg(processError_.toHtmlEscaped());
+        html += tr("<tr><td>process</td><td>%1</td></tr>").arg(processError_.toHtmlEscaped());
     }
     html += QStringLiteral("</table>");
     summary_->setText(html);

@@ -72,6 +72,7 @@ class ProxyView : public QWidget {
     HintLine* hint_;
     QTimer processTimer_;
     std::optional<mesh::ProxyInfo> process_;
+    bool processInFlight_ = false;  // one proxy-info query at a time (a start may hold the engine)
     QString processError_;
 };
 

@@ -153,8 +153,9 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     table_->setWordWrap(false);
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
-    table_->setItemDelegateForColumn(ServicesModel::Health,
-                                     new HealthBadgeDelegate(ServicesModel::HealthRole, table_));
+    table_->setItemDelegateForColumn(
+        ServicesModel::Health,
+        new HealthBadgeDelegate(ServicesModel::HealthRole, table_, ServicesModel::NoteRole));
     table_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(table_, &QWidget::customContextMenuRequested, this,
             [this](const QPoint& pos) { menu_->popup(table_->viewport()->mapToGlobal(pos)); });
@@ -168,7 +169,7 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     header->resizeSection(ServicesModel::Address, 130);
     header->resizeSection(ServicesModel::Tags, 110);
     header->resizeSection(ServicesModel::Sidecar, 220);
-    header->resizeSection(ServicesModel::Health, 110);
+    header->resizeSection(ServicesModel::Health, 190);
     header->setSectionHidden(ServicesModel::Meta, true);
     connect(header, &QWidget::customContextMenuRequested, this, &ServicesView::showColumnMenu);
     connect(columns, &QToolButton::clicked, this, [this, columns] {
@@ -196,6 +197,8 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     history_->setAlternatingRowColors(true);
     history_->horizontalHeader()->setStretchLastSection(true);
     history_->horizontalHeader()->resizeSection(HealthHistoryModel::Time, 170);
+    history_->horizontalHeader()->resizeSection(HealthHistoryModel::To, 150);
+    history_->verticalHeader()->setDefaultSectionSize(history_->fontMetrics().height() + 6);
     allHistory_ = new QCheckBox(tr("All services"), this);
     allHistory_->setObjectName(QStringLiteral("allHistory"));
     connect(allHistory_, &QCheckBox::toggled, this, &ServicesView::updateDetails);
@@ -269,6 +272,7 @@ QAction* ServicesView::makeAction(const QString& text, const QKeySequence& short
     action->setObjectName(QString::fromLatin1(name));
     action->setShortcut(shortcut);
     action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    action->setShortcutVisibleInContextMenu(true);  // whatever the desktop's default
     QWidget::addAction(action);
     return action;
 }

@@ -84,6 +84,7 @@ SettingsPage::SettingsPage(const QString& effective, QWidget* parent) : QWidget(
     restarts_ = new QSpinBox(this);
     restarts_->setRange(-1, 1000);
     restarts_->setSpecialValueText(tr("default (5)"));
+    restarts_->setMaximumWidth(160);
     proxyTemplate_ = new QComboBox(this);
     proxyTemplate_->setEditable(true);
     proxyTemplate_->addItem(QString());

@@ -62,6 +62,7 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     disconnect_->setShortcut(QKeySequence::Delete);
     for (QAction* a : {connect_, disconnect_}) {
         a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        a->setShortcutVisibleInContextMenu(true);
         addAction(a);
     }
     connect(connect_, &QAction::triggered, this, [this] {
@@ -107,7 +108,7 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     header->resizeSection(UpstreamsModel::ProxyService, 180);
     header->resizeSection(UpstreamsModel::Destination, 160);
     header->resizeSection(UpstreamsModel::BindAddress, 170);
-    header->resizeSection(UpstreamsModel::DestinationHealth, 140);
+    header->resizeSection(UpstreamsModel::DestinationHealth, 210);
     header->restoreState(QSettings().value(QStringLiteral("upstreams/header")).toByteArray());
     connect(header, &QHeaderView::sectionResized, this, [header] {
         QSettings().setValue(QStringLiteral("upstreams/header"), header->saveState());
