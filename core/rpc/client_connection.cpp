@@ -183,16 +183,9 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
                        arg.bytes) != WireError::Ok) {
         return fail(RpcErrc::InvalidPktSize, "blk_max_size too small for the headers", "send");
     }
-    wire::MessageEncoder::Block b;
-    while (encoder_.next(b)) {
-        iovec parts[3] = {{const_cast<uint8_t*>(b.head.data()), b.head.size()},
-                          {const_cast<uint8_t*>(b.data.data()), b.data.size()},
-                          {const_cast<uint8_t*>(b.trailer.data()), b.trailer.size()}};
-        if (auto r = stream_.writeAll(parts, b.trailer.empty() ? 2 : 3, deadline); !r.ok()) {
-            return ioFailure(r, "send");
-        }
-        metrics_.blocksSend += 1;
-        metrics_.sizeSend += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
+    if (auto r = stream_.writeMessage(encoder_, deadline, metrics_.blocksSend, metrics_.sizeSend);
+        !r.ok()) {
+        return ioFailure(r, "send");
     }
     const auto recvStart = measure ? Clock::now() : Clock::time_point{};
     if (measure)

@@ -168,17 +168,9 @@ bool ServerConnection::sendReply(uint64_t reqRef, const Payload& result) {
         sendError(reqRef, error_term::atom("invalid_pkt_size"));
         return false;
     }
-    wire::MessageEncoder::Block b;
-    while (encoder_.next(b)) {
-        iovec parts[3] = {{const_cast<uint8_t*>(b.head.data()), b.head.size()},
-                          {const_cast<uint8_t*>(b.data.data()), b.data.size()},
-                          {const_cast<uint8_t*>(b.trailer.data()), b.trailer.size()}};
-        if (!stream_.writeAll(parts, b.trailer.empty() ? 2 : 3, transport::kNoDeadline).ok())
-            return false;
-        metrics_.blocksSend += 1;
-        metrics_.sizeSend += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
-    }
-    return true;
+    return stream_
+        .writeMessage(encoder_, transport::kNoDeadline, metrics_.blocksSend, metrics_.sizeSend)
+        .ok();
 }
 
 bool ServerConnection::serveOne() {

@@ -109,6 +109,42 @@ IoResult FrameStream::readFrame(size_t prefixWidth, uint64_t maxPayload, Deadlin
     }
 }
 
+IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadline,
+                                   uint64_t& blocks, uint64_t& bytes) {
+    if (batchHeads_.size() < kWriteBatch) {
+        batchHeads_.resize(kWriteBatch);
+        batchTrailers_.resize(kWriteBatch);
+    }
+    iovec parts[kWriteBatch * 3];
+    int count = 0;
+    size_t inBatch = 0;
+    wire::MessageEncoder::Block b;
+    bool more = encoder.next(b);
+    while (more) {
+        wire::Bytes& head = batchHeads_[inBatch];
+        head.assign(b.head.begin(), b.head.end());
+        parts[count++] = {head.data(), head.size()};
+        if (!b.data.empty())
+            parts[count++] = {const_cast<uint8_t*>(b.data.data()), b.data.size()};
+        if (!b.trailer.empty()) {
+            wire::Bytes& trailer = batchTrailers_[inBatch];
+            trailer.assign(b.trailer.begin(), b.trailer.end());
+            parts[count++] = {trailer.data(), trailer.size()};
+        }
+        ++inBatch;
+        blocks += 1;
+        bytes += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
+        more = encoder.next(b);
+        if (inBatch == kWriteBatch || !more) {
+            if (IoResult r = writeAll(parts, count, deadline); !r.ok())
+                return r;
+            count = 0;
+            inBatch = 0;
+        }
+    }
+    return {};
+}
+
 IoResult FrameStream::writeAll(iovec* parts, int count, Deadline deadline) {
     if (fd_ < 0)
         return {IoStatus::Closed};
