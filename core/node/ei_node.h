@@ -47,8 +47,8 @@ class EiNode {
     LocalPid makePid();
 
     // Dials `endpoint` (TCP, IPv4) with no EPMD and runs the handshake as `remote` expects it.
-    // Errors: IoError (unreachable), Timeout, PermissionDenied when the peer closes during the
-    // handshake (what a wrong cookie looks like from here; see node_error.h).
+    // Errors: IoError (unreachable), Timeout, PermissionDenied when the peer closes (or resets)
+    // during the handshake (what a wrong cookie looks like from here; see node_error.h).
     Result<int> connect(const NodeName& remote, const net::Address& endpoint,
                         std::chrono::milliseconds timeout);
 

@@ -76,10 +76,11 @@ struct NodeMeshSettings {
 //
 // Errors: InvalidArgument (bad node name, module, args), ParseError (args text), InvalidState
 // (not started), NotFound (resolver: unknown node; disconnect: not connected), IoError
-// (unreachable), PermissionDenied (peer refused the handshake: wrong cookie?), Timeout, Closed
-// (connection lost during the call: the peer died), RemoteError "badrpc from ..." (the remote
-// call raised; see node_error.h), and the mesh engine's and agent's errors when it is used. The
-// node keeps running after any of them. The cookie is never logged nor put in an error.
+// (unreachable), PermissionDenied (peer closed or reset the connection during the handshake:
+// wrong cookie?), Timeout, Closed (connection lost during the call: the peer died), RemoteError
+// "badrpc from ..." (the remote call raised; see node_error.h), and the mesh engine's and
+// agent's errors when it is used. The node keeps running after any of them. The cookie is
+// never logged nor put in an error.
 class Node {
   public:
     // Any thread. The resolver is kept for the node's life.
