@@ -139,7 +139,9 @@ class TestProxyLogModel : public QObject {
         for (QChar c : safe) {
             QVERIFY2(c.unicode() >= 0x20 && c.unicode() != 0x7f, qPrintable(safe));
         }
-        QVERIFY(safe.contains(QChar(0x241b)));  // ␛ instead of an escape
+        QVERIFY2(safe.contains(QLatin1String("\\x1b[2J")), qPrintable(safe));  // escape shown
+        QVERIFY2(safe.contains(QLatin1String("\\x7f")), qPrintable(safe));
+        QVERIFY2(safe.contains(QChar(0xfffd)), qPrintable(safe));  // invalid UTF-8
         QVERIFY(safe.startsWith(QLatin1Char('a')));
         QVERIFY(safe.endsWith(QLatin1Char('q')));
     }

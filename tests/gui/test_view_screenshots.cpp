@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QTabWidget>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 
 #include "common/hostname.h"
@@ -21,6 +22,8 @@
 #include "models/services_model.h"
 #include "models/start_preview.h"
 #include "models/upstreams_model.h"
+#include "net/address.h"
+#include "process_runner.h"
 #include "views/app_palette.h"
 #include "views/intentions_view.h"
 #include "views/main_window.h"
@@ -41,16 +44,20 @@ class TestViewScreenshots : public QObject {
     MainWindow* window_ = nullptr;
     QTemporaryDir temp_;
     QString dir_;
+    bool dark_ = false;
 
     ConsoleContext& context() { return *window_->context(); }
 
+    // `templ` empty: the default template, whose proxy is the real meshx-proxy.
     void start(const char* name, const char* id, const char* templ, const char* extra = "") {
         auto& mesh = context().session().mesh();
         StartPreview::Input in;
         in.name = QString::fromLatin1(name);
         in.id = QString::fromLatin1(id);
         in.extraJson = QString::fromLatin1(extra);
-        in.templateJson = QString::fromStdString(mesh.namedTemplate(templ)->toJson().dump());
+        if (*templ != '\0') {
+            in.templateJson = QString::fromStdString(mesh.namedTemplate(templ)->toJson().dump());
+        }
         const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
@@ -68,7 +75,9 @@ class TestViewScreenshots : public QObject {
             }
         }
         QVERIFY2(colours.size() > 8, qPrintable(file + QStringLiteral(" looks blank")));
-        const QString path = QDir(dir_).filePath(file);
+        const QString path = QDir(dir_).filePath(
+            dark_ ? QString(file).replace(QStringLiteral(".png"), QStringLiteral("-dark.png"))
+                  : file);
         QFile::remove(path);
         QVERIFY2(image.save(path, "PNG"), qPrintable(path));
     }
@@ -80,21 +89,31 @@ class TestViewScreenshots : public QObject {
         if (dir_.isEmpty()) {
             dir_ = temp_.path();
         }
-        if (qEnvironmentVariable("MESHX_SCREENSHOT_PALETTE") == QLatin1String("dark")) {
+        // MESHX_SCREENSHOT_PALETTE=dark: the same views in the dark palette (files *-dark.png).
+        dark_ = qEnvironmentVariable("MESHX_SCREENSHOT_PALETTE") == QLatin1String("dark");
+        if (dark_) {
             applyPalette(QStringLiteral("dark"));
         }
+        QVERIFY2(QFileInfo(meshxBinary(QStringLiteral("meshx-proxy"))).isExecutable(),
+                 "build the meshx-proxy target first");
+        MeshConfig config = test::consoleTestConfig();
+        config.proxyTemplate = "meshx-proxy";  // real sidecars, real logs
+        auto session = ConsoleSession::create(config, true);
+        QVERIFY(session.ok());
         window_ = new MainWindow;
-        window_->setSession(test::openTestSession());
+        window_->setSession(std::move(*session));
         window_->resize(1280, 760);
         window_->show();
         QVERIFY(QTest::qWaitForWindowExposed(window_));
         QTRY_VERIFY_WITH_TIMEOUT(context().monitor().reachable(), test::kWaitMs);
 
-        // Live data: our services with stand-in proxies, someone else's service, upstreams, a
-        // flapping check and intentions.
-        start("web", "web-1", "ticker", R"({"version": "2"})");
-        start("api", "api-1", "echo");
-        start("api", "api-2", "sleeper");
+        // Live data: our services with real sidecars (and two with stand-in proxies: one whose
+        // output holds binary garbage, one whose check flaps), someone else's service,
+        // upstreams and intentions.
+        start("web", "web-1", "", R"({"version": "2"})");
+        start("api", "api-1", "");
+        start("api", "api-2", "");
+        start("report", "report-1", "echo");
         start("billing", "billing-1", "sleeper");
         consul::ConsulApi& api = context().session().api();
         QVERIFY(api.call(consul::endpoints::registerService({{"ID", "db-primary"},
@@ -139,7 +158,30 @@ class TestViewScreenshots : public QObject {
                                           QStringLiteral("deny"));
         QTRY_COMPARE_WITH_TIMEOUT(context().intentions().rowCount(), 3, test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(context().upstreams().rowCount() == 3, test::kWaitMs);
-        QTRY_VERIFY_WITH_TIMEOUT(context().logs().rowCount() > 30, test::kWaitMs);
+        // Traffic through web's upstreams: api is allowed, db is denied (and has no sidecar).
+        for (const char* destination : {"api", "db"}) {
+            const int r = context().upstreams().rowOf(QStringLiteral("web-1"),
+                                                      QString::fromLatin1(destination));
+            const auto bind = net::Address::parse(context().upstreams().rowAt(r)->bind);
+            QVERIFY(bind.ok());
+            QTcpSocket socket;
+            socket.connectToHost(QString::fromStdString(bind->host()), bind->port());
+            QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::ConnectedState ||
+                                         socket.state() == QAbstractSocket::UnconnectedState,
+                                     test::kWaitMs);
+            socket.write("GET / HTTP/1.0\r\n\r\n");
+            QTRY_VERIFY_WITH_TIMEOUT(
+                socket.state() == QAbstractSocket::UnconnectedState || socket.bytesToWrite() == 0,
+                test::kWaitMs);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(context().logs().rowCount() > 20, test::kWaitMs);
+        // The real sidecars pass once the agent's TCP check (every 10 s) has found them.
+        for (const char* id : {"web-1", "api-1", "api-2", "upstream-vm"}) {
+            QTRY_COMPARE_WITH_TIMEOUT(
+                QString::fromStdString(
+                    context().services().find(QString::fromLatin1(id))->sidecarHealth),
+                QStringLiteral("passing"), 90000);
+        }
     }
 
     void cleanupTestCase() { delete window_; }
@@ -169,11 +211,11 @@ class TestViewScreenshots : public QObject {
     void proxyLogs() {
         window_->showTab(QStringLiteral("proxy-logs"));
         ProxyView* view = window_->proxyView();
-        QVERIFY(view->selectService(QStringLiteral("api-1")));
+        QVERIFY(view->selectService(QStringLiteral("report-1")));
         QTRY_VERIFY_WITH_TIMEOUT(view->summary()->text().contains(QLatin1String("restarts")),
                                  test::kWaitMs);
         bool restarted = false;
-        context().commands().restartProxy(QStringLiteral("api-1"), this,
+        context().commands().restartProxy(QStringLiteral("report-1"), this,
                                           [&](Status st) { restarted = st.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(restarted, test::kWaitMs);
         QVERIFY(view->selectService(QStringLiteral("web-1")));
@@ -183,6 +225,7 @@ class TestViewScreenshots : public QObject {
                                  test::kWaitMs);
         auto* all = view->findChild<QCheckBox*>(QStringLiteral("allServices"));
         all->setChecked(true);
+        QVERIFY(view->summary()->text().contains(QLatin1String("restarts")));
         shoot(window_, QStringLiteral("console-proxy-logs.png"));
         all->setChecked(false);
     }

@@ -27,7 +27,9 @@ void HealthBadgeDelegate::paint(QPainter* painter, const QStyleOptionViewItem& o
     const QFontMetrics fm(opt.font);
     const int pad = 8;
     const int height = std::min(opt.rect.height() - 4, fm.height() + 4);
-    const int width = std::min(opt.rect.width() - 6, fm.horizontalAdvance(text) + 2 * pad);
+    // +2: horizontalAdvance rounds, and elidedText would cut a text that only just fits.
+    const int wanted = fm.horizontalAdvance(text) + 2 * pad + 2;
+    const int width = std::min(opt.rect.width() - 6, wanted);
     const QRect pill(opt.rect.left() + 3, opt.rect.center().y() - height / 2 + 1, width, height);
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
@@ -36,8 +38,9 @@ void HealthBadgeDelegate::paint(QPainter* painter, const QStyleOptionViewItem& o
     painter->drawRoundedRect(pill, height / 2.0, height / 2.0);
     painter->setPen(Qt::white);
     painter->setFont(opt.font);
-    painter->drawText(pill.adjusted(pad, 0, -pad, 0), Qt::AlignCenter,
-                      fm.elidedText(text, Qt::ElideRight, pill.width() - 2 * pad));
+    painter->drawText(
+        pill.adjusted(pad, 0, -pad, 0), Qt::AlignCenter,
+        width < wanted ? fm.elidedText(text, Qt::ElideRight, pill.width() - 2 * pad) : text);
     const QString note = noteRole_ >= 0 ? index.data(noteRole_).toString() : QString();
     if (!note.isEmpty()) {
         const QRect rest(pill.right() + 6, opt.rect.top(), opt.rect.right() - pill.right() - 6,

@@ -18,10 +18,10 @@ QString displayable(const std::string& utf8, int maxChars) {
         const char16_t u = c.unicode();
         if (u == u'\t') {
             out += QStringLiteral("    ");
-        } else if (u < 0x20) {
-            out += QChar(static_cast<char16_t>(0x2400 + u));  // ␀ .. ␟
-        } else if (u == 0x7f) {
-            out += QChar(static_cast<char16_t>(0x2421));  // ␡
+        } else if (u < 0x20 || u == 0x7f) {
+            // As an escape in plain ASCII: the Control Pictures block (␛) is missing from
+            // the fonts a stock desktop has (DejaVu), where it would draw as boxes.
+            out += QStringLiteral("\\x%1").arg(static_cast<uint>(u), 2, 16, QLatin1Char('0'));
         } else if (u == 0x2028 || u == 0x2029 || (u >= 0x80 && u < 0xa0)) {
             out += QChar(static_cast<char16_t>(0xfffd));  // line breakers, C1 controls
         } else {

@@ -10,8 +10,8 @@ namespace meshx::ui::logtext {
 
 enum class Level { Debug, Info, Warn, Error };
 
-// The line as displayable text: invalid UTF-8 becomes U+FFFD, control characters become their
-// visible Unicode "control pictures" (␛[31m rather than a terminal escape), tabs become spaces,
+// The line as displayable text: invalid UTF-8 becomes U+FFFD, control characters become ASCII
+// escapes (\x1b[31m rather than a terminal escape), tabs become spaces,
 // and anything past `maxChars` is cut with a note of how much was left out.
 QString displayable(const std::string& utf8, int maxChars = 2000);
 

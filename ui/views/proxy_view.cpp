@@ -132,7 +132,14 @@ ProxyView::ProxyView(ConsoleContext& context, QWidget* parent)
     for (QCheckBox* box : {regex_, stdout_, stderr_, events_}) {
         connect(box, &QCheckBox::toggled, this, applyFilter);
     }
-    connect(allServices_, &QCheckBox::toggled, this, &ProxyView::onSelection);
+    // Only the log's scope changes: the summary and its process info stay as they are.
+    connect(allServices_, &QCheckBox::toggled, this, [this](bool all) {
+        logFilter_->setServiceId(all ? QString() : selectedId());
+        updateCounts();
+        if (follow_->isChecked()) {
+            log_->scrollToBottom();
+        }
+    });
 
     auto* toolbar = new QToolBar(this);
     toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
