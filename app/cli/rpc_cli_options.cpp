@@ -136,7 +136,7 @@ std::vector<CliOption> rpcCommonSpec() {
         serializers += (serializers.empty() ? "" : ", ") + n;
     }
     return {
-        {"pool-id", "ID", "pool id: default svc_ref and telemetry prefix (meshx_rpc)"},
+        {"pool-id", "ID", "pool id: default svc_ref and telemetry prefix (meshx_rpc_<command>)"},
         {"blk-max-size", "BYTES", "blk_max_size, 200..268435456; equal on both sides (16384)"},
         {"checksum", "crc32|none", "cks_mfa: per-block checksum (none)"},
         {"digest", "crc32", "hsk_dgt_mfa: handshake digest (crc32)"},
