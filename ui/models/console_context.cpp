@@ -1,5 +1,8 @@
 #include "models/console_context.h"
 
+#include <QDateTime>
+#include <QTimer>
+
 #include "mesh/consul_mesh.h"
 #include "models/agent_monitor.h"
 #include "models/console_session.h"
@@ -37,6 +40,14 @@ ConsoleContext::ConsoleContext(ConsoleSession& session, QObject* parent)
     // An intention's effect shows on the upstreams it decides.
     connect(intentions_, &QAbstractItemModel::modelReset, this,
             [this] { upstreams_->setIntentions(intentions_->intentions()); });
+    // The checks watch only wakes on a change, and a calm service must stop being flagged as
+    // flapping once its window slides past: look again at the last known checks now and then.
+    auto* slide = new QTimer(this);
+    slide->setInterval(5000);
+    connect(slide, &QTimer::timeout, this, [this] {
+        history_->observe(monitor_->snapshot().checks, QDateTime::currentMSecsSinceEpoch() * 1000);
+    });
+    slide->start();
     connect(history_, &HealthHistoryModel::flappingChanged, this,
             [this] { services_->setFlapping(history_->flappingServices()); });
     // A service registered again after the agent came back: ownership may have changed.
