@@ -227,7 +227,7 @@ void TestTelemetryPage::rowsFilterPlotTripFromRealCalls() {
     // The provider's timestamps may run a little past the client's (it stamps after writing).
     QVERIFY(trip.totalUs <= trip.client->requestUs() + trip.server->tSend);
     QVERIFY(page.tripView()->steps()->topLevelItemCount() >= 8);
-    QVERIFY(page.detail()->toPlainText().contains(QStringLiteral("[meshx_rpc")));
+    QVERIFY(page.detail()->toPlainText().contains(QStringLiteral("req_ref=")));  // dev-logger text
     QVERIFY(page.detail()->toPlainText().contains(QStringLiteral("\"fun_name\": \"sleep\"")));
     // A handshake has no trip, just a note.
     const auto hskTrip = RequestTrip::find(
