@@ -53,23 +53,23 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "service-mesh engine and console for Hashi
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Meshx registers services with a Consul agent from Mustache templates, keeps
 their TTL checks passing, supervises their sidecar proxies and connects
-upstreams between them. The package holds:
- - meshx: the CLI (interactive shell, serve a program as a mesh service,
-   template rendering);
- - meshx-console: the Qt desktop console (services, proxy logs, upstreams,
-   intentions), with an embedded development agent when no Consul runs;
- - meshx-agent: a development Consul agent (HTTP API subset, Connect CA,
-   intentions, KV);
- - meshx-proxy: the built-in mutual-TLS sidecar proxy.")
+upstreams between them.
+.
+meshx is the command-line tool (interactive shell, any program as a mesh
+service, RPC server/client/benchmark, Erlang node, template rendering).
+meshx-console is the Qt desktop console; without a Consul agent it starts an
+embedded development agent. meshx-agent is that development agent as a
+program (Consul HTTP API subset, Connect CA, intentions, KV), and meshx-proxy
+the built-in mutual-TLS sidecar proxy.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # meshx_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# What dpkg-shlibdeps cannot see: the Qt platform plugins are loaded at run time (they ship in
-# libqt6gui6, which the shared libraries already pull in); sidecars started by templates.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6gui6 (>= 6.4)")
+# dpkg-shlibdeps sees every library the programs link (the Qt platform plugins the console
+# loads at run time ship in libqt6gui6, which it already lists). Sidecars that templates name
+# but Debian does not ship are suggestions.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "consul")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
