@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
 
@@ -97,8 +98,12 @@ class TestRpcPage : public QObject {
 
         find<QLineEdit>("rpcUpstreamName")->setText(QStringLiteral("calc"));
         find<QSpinBox>("rpcPoolSize")->setValue(4);
+        QSignalSpy ready(page_, &RpcPage::poolReady);
         find<QPushButton>("rpcOpenPool")->click();
-        QTRY_VERIFY_WITH_TIMEOUT(page_->workbench().poolOpen(), test::kWaitMs);
+        // Open once a first ping came back through both sidecars.
+        QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, 90000);
+        QVERIFY(ready.front().front().toBool());
+        QVERIFY(page_->workbench().poolOpen());
 
         // A bad argument is refused before anything is sent.
         find<QLineEdit>("rpcArgs")->setText(QStringLiteral("{not json"));
@@ -158,8 +163,10 @@ class TestRpcPage : public QObject {
         for (int round = 0; round < 15 && !both; ++round) {
             // A fresh pool each round: new connections are what the sidecar spreads.
             page_->workbench().closePool();
+            QSignalSpy ready(page_, &RpcPage::poolReady);
             find<QPushButton>("rpcOpenPool")->click();
-            QTRY_VERIFY_WITH_TIMEOUT(page_->workbench().poolOpen(), test::kWaitMs);
+            QTRY_VERIFY_WITH_TIMEOUT(ready.count() == 1, 90000);
+            QVERIFY(ready.front().front().toBool());
             QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>("rpcRunLoad")->isEnabled(), test::kWaitMs);
             find<QPushButton>("rpcRunLoad")->click();
             QTRY_VERIFY_WITH_TIMEOUT(!page_->workbench().loadRunning(), 60000);

@@ -134,10 +134,23 @@ void connectPool(DemoController& d, const std::string& service, int size, Done d
                 done(s.error());
                 return;
             }
-            done(tr("upstream %1 on %2's sidecar listens at %3; a pool of %4 workers dials it")
-                     .arg(QString::fromStdString(service), QString::fromStdString(c->proxyId),
-                          QString::fromStdString(c->at->toString()))
-                     .arg(size));
+            // A fresh path through two sidecars may refuse the first connections: wait for a
+            // first answer (a real condition) before the step counts as done.
+            const QString at = QString::fromStdString(c->at->toString());
+            const QString proxyId = QString::fromStdString(c->proxyId);
+            d.rpc().waitForAnswer(
+                QStringLiteral("ping"), std::chrono::seconds(60), &d,
+                [service, size, done, at, proxyId](Result<int> tries) {
+                    if (!tries) {
+                        done(tries.error());
+                        return;
+                    }
+                    done(tr("upstream %1 on %2's sidecar listens at %3; a pool of %4 workers "
+                            "dials it (first answer after %5 ping(s))")
+                             .arg(QString::fromStdString(service), proxyId, at)
+                             .arg(size)
+                             .arg(*tries));
+                });
         });
 }
 

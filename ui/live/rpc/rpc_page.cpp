@@ -381,11 +381,33 @@ void RpcPage::openPool() {
                     if (!s) {
                         hint_->showError(tr("Could not open the pool on upstream %1: %2")
                                              .arg(dest, QString::fromStdString(s.error().message)));
-                    } else {
-                        hint_->showSuccess(tr("Pool of %1 workers on upstream %2 at %3.")
-                                               .arg(size)
-                                               .arg(dest, workbench_->poolAddress()));
+                        updateWidgets();
+                        return;
                     }
+                    // A fresh path through two sidecars may refuse the first connections: the
+                    // pool is ready once one ping has come back.
+                    busy_ = true;
+                    hint_->showInfo(
+                        tr("Pool open; waiting for a first answer through %1…").arg(dest));
+                    workbench_->waitForAnswer(
+                        QStringLiteral("ping"), std::chrono::seconds(60), this,
+                        [this, dest, size](Result<int> tries) {
+                            busy_ = false;
+                            if (!tries) {
+                                hint_->showError(
+                                    tr("The pool is open but upstream %1 does not answer: %2")
+                                        .arg(dest, QString::fromStdString(tries.error().message)));
+                            } else {
+                                hint_->showSuccess(
+                                    tr("Pool of %1 workers on upstream %2 at %3 (answered after "
+                                       "%4 ping(s)).")
+                                        .arg(size)
+                                        .arg(dest, workbench_->poolAddress())
+                                        .arg(*tries));
+                            }
+                            emit poolReady(tries.ok());
+                            updateWidgets();
+                        });
                     updateWidgets();
                 });
             updateWidgets();

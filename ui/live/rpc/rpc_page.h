@@ -30,6 +30,10 @@ class RpcPage : public QWidget {
     void setContext(ConsoleContext* context);
     RpcWorkbench& workbench() { return *workbench_; }
 
+  signals:
+    // After "Connect + open pool": true once a first ping came back through the upstream.
+    void poolReady(bool ok);
+
   private:
     void startServer();
     void stopServer();

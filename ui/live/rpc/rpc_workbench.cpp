@@ -132,6 +132,36 @@ void RpcWorkbench::openPoolWhenListening(const net::Address& at, int size,
         });
 }
 
+void RpcWorkbench::waitForAnswer(const QString& function, std::chrono::milliseconds timeout,
+                                 QObject* receiver, std::function<void(Result<int>)> done) {
+    if (!pool_) {
+        done(makeError(Code::InvalidState, "no client pool"));
+        return;
+    }
+    auto pool = pool_;
+    lane_.run<Result<int>>(
+        receiver,
+        [pool, fun = function.toStdString(), timeout]() -> Result<int> {
+            const auto deadline = std::chrono::steady_clock::now() + timeout;
+            rpc::CallOptions once;
+            once.retries = 0;
+            once.timeout = rpc::Millis(5000);
+            for (int attempt = 1;; ++attempt) {
+                auto r = pool->callJson(fun, nullptr, once);
+                if (r.ok()) {
+                    return attempt;
+                }
+                if (std::chrono::steady_clock::now() >= deadline) {
+                    return makeError(Code::Timeout, "no answer within " +
+                                                        std::to_string(timeout.count() / 1000) +
+                                                        " s: " + r.error().toString());
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+        },
+        std::move(done));
+}
+
 Status RpcWorkbench::waitListening(const net::Address& at, std::chrono::milliseconds timeout) {
     if (at.isUds()) {
         return {};  // a unix socket is there or not; the pool reports it

@@ -85,6 +85,12 @@ class RpcWorkbench : public QObject {
     // up to `timeout`, then the pool opens; `done` on the GUI thread.
     void openPoolWhenListening(const net::Address& at, int size, std::chrono::milliseconds timeout,
                                QObject* receiver, std::function<void(Status)> done);
+    // Calls `function` (no argument) through the pool until one call succeeds or `timeout`
+    // passes: a fresh mesh path (sidecar certificates, the upstream's view of healthy instances)
+    // may refuse the first connections. `done` gets the number of calls it took, or the last
+    // error. GUI thread; the calls run off it.
+    void waitForAnswer(const QString& function, std::chrono::milliseconds timeout,
+                       QObject* receiver, std::function<void(Result<int>)> done);
     // Blocks up to `timeout` until a TCP connect to `at` succeeds. Any thread.
     static Status waitListening(const net::Address& at, std::chrono::milliseconds timeout);
     void closePool(std::function<void()> done = {});
