@@ -127,9 +127,10 @@ int main(int argc, char** argv) {
         while (!stop.load() && Clock::now() < end) {
             const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
             const auto owed = static_cast<uint64_t>(elapsed * rate);
-            while (n < owed) {
+            while (n < owed && !stop.load()) {
                 bus.publish(makeEvent(n));
-                ++n;
+                if (++n % 1000 == 0)
+                    published.store(n);
             }
             published.store(n);
             std::this_thread::sleep_for(std::chrono::milliseconds(2));

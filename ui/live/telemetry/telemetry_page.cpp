@@ -1,6 +1,7 @@
 #include "telemetry/telemetry_page.h"
 
 #include <QCheckBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -244,18 +245,33 @@ TelemetryPage::~TelemetryPage() {
 }
 
 void TelemetryPage::flush() {
+    // Time-sliced: chunks of kChunk events until the slice is used up, so a flood costs the
+    // event loop at most about kSliceMs per tick; a backlog waits in the bus queue (bounded; the
+    // oldest are dropped and counted when it is full).
+    QElapsedTimer slice;
+    slice.start();
+    size_t done = 0;
     std::vector<telemetry::Event> events;
-    subscription_->drain(events, kMaxPerTick);
-    if (events.empty())
-        return;
-    received_ += events.size();
     std::vector<RpcRecord> batch;
-    batch.reserve(events.size());
-    for (const auto& e : events) {
-        if (RpcRecord::isRpc(e))
-            batch.push_back(RpcRecord::fromEvent(e));
+    while (done < kMaxPerTick) {
+        events.clear();
+        const size_t n = subscription_->drain(events, kChunk);
+        if (n == 0)
+            break;
+        done += n;
+        received_ += n;
+        for (const auto& e : events) {
+            if (RpcRecord::isRpc(e))
+                batch.push_back(RpcRecord::fromEvent(e));
+        }
+        if (slice.elapsed() >= kSliceMs)
+            break;
     }
-    events.clear();
+    if (batch.empty()) {
+        if (done > 0)
+            updateWidgets();
+        return;
+    }
     for (const RpcRecord& r : batch)
         aggregate_.add(r);
     if (paused_) {

@@ -40,17 +40,19 @@ class TelemetryStreamModel;
 // auto-scroll, detail pane, column chooser, export), plots over what the filter shows, one
 // request's trip, and an optional Prometheus endpoint of aggregate metrics.
 //
-// Tap, then draw: the page subscribes to the bus with a bounded queue; a ~30 Hz timer drains at
-// most kMaxPerTick events per tick, flattens them into RpcRecords and appends them to the model
-// in one insert. Plots redraw at 2 Hz when visible. Settings (QSettings "live/telemetry/...":
-// hiddenColumns, savedFilters, prometheusPort, historyLimit) persist across runs.
-// Thread: GUI thread.
+// Tap, then draw: the page subscribes to the bus with a bounded queue; a ~30 Hz timer drains
+// events in chunks for at most kSliceMs (and kMaxPerTick events) per tick, flattens them into
+// RpcRecords and appends them to the model in one insert. Plots redraw at 2 Hz when visible.
+// Settings (QSettings "live/telemetry/...": hiddenColumns, savedFilters, prometheusPort,
+// historyLimit) persist across runs. Thread: GUI thread.
 class TelemetryPage : public QWidget {
     Q_OBJECT
 
   public:
-    static constexpr size_t kMaxPerTick = 8000;
-    static constexpr size_t kQueueCapacity = 200000;
+    static constexpr size_t kMaxPerTick = 8000;  // events per tick at most
+    static constexpr size_t kChunk = 256;        // drained and flattened at a time
+    static constexpr qint64 kSliceMs = 15;       // a tick stops draining after this long
+    static constexpr size_t kQueueCapacity = 60000;
 
     explicit TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent = nullptr);
     ~TelemetryPage() override;
