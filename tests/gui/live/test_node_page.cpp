@@ -154,7 +154,7 @@ class TestNodePage : public QObject {
 
         find<QComboBox>("nodeRpcNode")->setEditText(QStringLiteral("peer@any"));
         rpc(QStringLiteral("erlang"), QStringLiteral("node"), QStringLiteral("[]"),
-            QStringLiteral("'peer@any'"));
+            QStringLiteral("peer@any"));
         rpc(QStringLiteral("lists"), QStringLiteral("reverse"), QStringLiteral("[[1, two, \"3\"]]"),
             QStringLiteral("[\"3\",two,1]"));
         rpc(QStringLiteral("erlang"), QStringLiteral("list_to_tuple"),
