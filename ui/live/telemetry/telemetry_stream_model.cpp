@@ -73,7 +73,9 @@ void TelemetryStreamModel::append(std::vector<RpcRecord>&& batch) {
         trimTo(0);
         trimmed_ += skip;
     } else if (history_.size() + batch.size() > limit_) {
-        trimTo(limit_ - batch.size());
+        // Trim a tenth more than needed: at a flood the view handles one front removal every
+        // few ticks instead of one per tick.
+        trimTo(limit_ - batch.size() - std::min(limit_ - batch.size(), limit_ / 10));
     }
     std::vector<uint64_t> shown;
     uint64_t abs = trimmed_ + history_.size();
