@@ -42,6 +42,25 @@ std::string meshxProxyPath() {
     return "meshx-proxy";
 }
 
+// Names and IDs travel in agent URL paths (/agent/service/deregister/:id) and in SPIFFE IDs, so
+// characters that would need escaping there, whitespace and control bytes are refused up front
+// rather than failing later half-registered. '@' stays allowed: node services use it.
+Status checkServiceText(const char* what, const std::string& text) {
+    if (text.empty() || text.size() > 255) {
+        return makeError(Code::InvalidArgument,
+                         std::string("service ") + what + " must be 1 to 255 characters");
+    }
+    for (const unsigned char c : text) {
+        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\') {
+            return makeError(Code::InvalidArgument,
+                             std::string("service ") + what + " '" + text +
+                                 "' has a character not allowed in service names (whitespace, "
+                                 "control, non-ASCII, / ? # % \\)");
+        }
+    }
+    return {};
+}
+
 bool validHashAddress(const json& hash) {
     return hash.contains("address") && hash["address"].is_string() &&
            !hash["address"].get<std::string>().empty() && hash.contains("port") &&
@@ -171,6 +190,12 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
     const std::string serviceId = reg.contains("ID") && reg["ID"].is_string()
                                       ? reg["ID"].get<std::string>()
                                       : reg["Name"].get<std::string>();
+    if (auto st = checkServiceText("name", reg["Name"].get<std::string>()); !st) {
+        return st.error();
+    }
+    if (auto st = checkServiceText("id", serviceId); !st) {
+        return st.error();
+    }
 
     const bool owned = owned_.count(serviceId) > 0;
     const bool passing = isPassing(serviceId);
@@ -314,12 +339,12 @@ void ConsulMesh::teardown(const std::string& serviceId, Owned& owned) {
 
 Status ConsulMesh::stop(const std::string& serviceId) {
     std::lock_guard lock(mutex_);
-    auto it = owned_.find(serviceId);
-    if (it == owned_.end()) {
-        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    auto owned = findOwned(serviceId);
+    if (!owned) {
+        return owned.error();
     }
-    Owned record = it->second;
-    owned_.erase(it);
+    Owned record = **owned;
+    owned_.erase(serviceId);
     teardown(serviceId, record);
     return {};
 }
@@ -464,8 +489,8 @@ Result<std::vector<std::string>> ConsulMesh::disconnect(const std::vector<std::s
                                                         const std::string& proxyId,
                                                         bool restartProxy) {
     std::lock_guard lock(mutex_);
-    if (!owned_.count(proxyId)) {
-        return makeError(Code::ServiceNotOwned, proxyId + " was not started by this engine");
+    if (auto owned = findOwned(proxyId); !owned) {
+        return owned.error();
     }
     auto sidecar = findSidecar(proxyId);
     if (!sidecar) {
@@ -510,8 +535,8 @@ std::vector<std::string> ConsulMesh::list() {
 
 Result<std::vector<std::string>> ConsulMesh::listUpstream(const std::string& proxyId) {
     std::lock_guard lock(mutex_);
-    if (!owned_.count(proxyId)) {
-        return makeError(Code::ServiceNotOwned, proxyId + " was not started by this engine");
+    if (auto owned = findOwned(proxyId); !owned) {
+        return owned.error();
     }
     auto sidecar = findSidecar(proxyId);
     if (!sidecar) {
@@ -534,58 +559,76 @@ Result<json> ConsulMesh::info(const std::string& serviceId) {
 
 Result<ProxyInfo> ConsulMesh::proxyInfo(const std::string& serviceId) {
     std::lock_guard lock(mutex_);
-    auto it = owned_.find(serviceId);
-    if (it == owned_.end()) {
-        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    auto proxy = ownedProxy(serviceId);
+    if (!proxy) {
+        return proxy.error();
     }
-    if (!it->second.proxy) {
-        return makeError(Code::NotFound, serviceId + " runs no proxy");
-    }
-    ProxySupervisor* p = it->second.proxy;
+    ProxySupervisor* p = *proxy;
     return runtime_->run([p] { return p->info(); });
 }
 
 Status ConsulMesh::proxyRestart(const std::string& serviceId) {
     std::lock_guard lock(mutex_);
-    auto it = owned_.find(serviceId);
-    if (it == owned_.end()) {
-        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    auto proxy = ownedProxy(serviceId);
+    if (!proxy) {
+        return proxy.error();
     }
-    if (!it->second.proxy) {
-        return makeError(Code::NotFound, serviceId + " runs no proxy");
-    }
-    ProxySupervisor* p = it->second.proxy;
+    ProxySupervisor* p = *proxy;
     return runtime_->run([p] { return p->restart(); });
 }
 
 Result<std::string> ConsulMesh::ttlStatus(const std::string& serviceId) {
     std::lock_guard lock(mutex_);
-    auto it = owned_.find(serviceId);
-    if (it == owned_.end()) {
-        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    auto ttl = ownedTtl(serviceId);
+    if (!ttl) {
+        return ttl.error();
     }
-    if (!it->second.ttl) {
-        return makeError(Code::NotFound, serviceId + " has no TTL worker");
-    }
-    TtlWorker* w = it->second.ttl;
+    TtlWorker* w = *ttl;
     return runtime_->run([w] { return w->status(); });
 }
 
 Status ConsulMesh::setTtlStatus(const std::string& serviceId, const std::string& status) {
     std::lock_guard lock(mutex_);
-    auto it = owned_.find(serviceId);
-    if (it == owned_.end()) {
-        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    auto ttl = ownedTtl(serviceId);
+    if (!ttl) {
+        return ttl.error();
     }
-    if (!it->second.ttl) {
-        return makeError(Code::NotFound, serviceId + " has no TTL worker");
-    }
-    TtlWorker* w = it->second.ttl;
+    TtlWorker* w = *ttl;
     auto st = runtime_->run([w, &status] { return w->setStatus(status); });
     if (st) {
         publish(telemetry::LifecycleEvent::kTtlStatus, serviceId, {{"status", status}});
     }
     return st;
+}
+
+Result<ConsulMesh::Owned*> ConsulMesh::findOwned(const std::string& serviceId) {
+    auto it = owned_.find(serviceId);
+    if (it == owned_.end()) {
+        return makeError(Code::ServiceNotOwned, serviceId + " was not started by this engine");
+    }
+    return &it->second;
+}
+
+Result<ProxySupervisor*> ConsulMesh::ownedProxy(const std::string& serviceId) {
+    auto owned = findOwned(serviceId);
+    if (!owned) {
+        return owned.error();
+    }
+    if (!(*owned)->proxy) {
+        return makeError(Code::NotFound, serviceId + " runs no proxy");
+    }
+    return (*owned)->proxy;
+}
+
+Result<TtlWorker*> ConsulMesh::ownedTtl(const std::string& serviceId) {
+    auto owned = findOwned(serviceId);
+    if (!owned) {
+        return owned.error();
+    }
+    if (!(*owned)->ttl) {
+        return makeError(Code::NotFound, serviceId + " has no TTL worker");
+    }
+    return (*owned)->ttl;
 }
 
 int ConsulMesh::reregistrations(const std::string& serviceId) {

@@ -93,6 +93,11 @@ class ConsulMesh final : public ServiceMesh {
     bool isPassing(const std::string& serviceId);
     // Stops and deregisters everything `owned` holds; the record must already be out of owned_.
     void teardown(const std::string& serviceId, Owned& owned);
+    // The record of a service this engine started, or service_not_owned. Caller holds mutex_.
+    Result<Owned*> findOwned(const std::string& serviceId);
+    // The owned service's proxy supervisor / TTL worker, or not_found when it runs none.
+    Result<ProxySupervisor*> ownedProxy(const std::string& serviceId);
+    Result<TtlWorker*> ownedTtl(const std::string& serviceId);
     Result<SidecarView> findSidecar(const std::string& serviceId);
     Status registerUpstreams(const SidecarView& sidecar,
                              const std::vector<nlohmann::json>& upstreams);

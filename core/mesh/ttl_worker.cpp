@@ -40,10 +40,12 @@ bool TtlWorker::isValidStatus(const std::string& status) {
 }
 
 void TtlWorker::start() {
+    stopped_ = false;
     timer_.start(firstDelay_);
 }
 
 void TtlWorker::stop() {
+    stopped_ = true;
     timer_.stop();
     // The reply is ignored, as the original does: the check may already be gone with its service.
     (void)api_.call(consul::endpoints::deregisterCheck(checkId_));
@@ -57,7 +59,9 @@ Status TtlWorker::setStatus(const std::string& status) {
                              status + "'");
     }
     status_ = status;
-    push();
+    if (!stopped_) {
+        push();
+    }
     return {};
 }
 
@@ -72,6 +76,11 @@ void TtlWorker::push() {
     api_.callAsync<void>(consul::endpoints::updateCheck(checkId_, toCheckStatus(pushed)), this,
                          [this, pushed](Result<void> r) {
                              inFlight_ = false;
+                             if (stopped_) {
+                                 // An answer to an update sent before stop(): the check is
+                                 // deregistered now, so neither count it nor schedule more.
+                                 return;
+                             }
                              if (r.ok()) {
                                  ++updates_;
                                  emit statusPushed(QString::fromStdString(pushed));

@@ -60,6 +60,7 @@ class TtlWorker : public QObject {
     QTimer timer_;
     bool inFlight_ = false;  // one update at a time: a slow agent must not pile them up
     bool repush_ = false;    // status changed while an update was in flight
+    bool stopped_ = true;    // until start(), and after stop(): late answers are dropped
     uint64_t updates_ = 0;
 };
 

@@ -10,6 +10,8 @@
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
 #include "meshx_test.h"
+#include "telemetry/lifecycle_event.h"
+#include "telemetry/telemetry_bus.h"
 
 using namespace meshx;
 using namespace meshx::mesh;
@@ -100,6 +102,39 @@ class TestConsulMesh : public QObject {
         QCOMPARE(mesh->stop(id).error().code, Code::ServiceNotOwned);
         // The stand-in proxy is gone with the service.
         QTRY_VERIFY_WITH_TIMEOUT(::kill(static_cast<pid_t>(pinfo->pid), 0) != 0, 5000);
+    }
+
+    void lifecycleStepsArePublished() {
+        auto sub = telemetry::TelemetryBus::global().subscribe(10000);
+        auto mesh = makeMesh(config());
+        auto started = mesh->start(ServiceParams::namedWithId("ev", "ev-1"), sleeperTemplate(*mesh),
+                                   false, std::chrono::milliseconds(5000));
+        QVERIFY(started.ok());
+        QVERIFY(mesh->setTtlStatus("ev-1", "warning").ok());
+        QVERIFY(mesh->stop("ev-1").ok());
+
+        // Each step of the start, the status change and the stop, in order, for ev-1 (a stopped
+        // proxy reports its exit, then that the stop is complete).
+        std::vector<std::string> names;
+        std::vector<telemetry::Event> drained;
+        sub->drain(drained);
+        for (const auto& e : drained) {
+            auto le = telemetry::LifecycleEvent::fromEvent(e);
+            if (le && le->serviceId == "ev-1") {
+                names.push_back(le->name);
+            }
+        }
+        const std::vector<std::string> expected = {telemetry::LifecycleEvent::kServiceRegistered,
+                                                   telemetry::LifecycleEvent::kProxyStarted,
+                                                   telemetry::LifecycleEvent::kTtlStatus,
+                                                   telemetry::LifecycleEvent::kProxyExited,
+                                                   telemetry::LifecycleEvent::kProxyStopped,
+                                                   telemetry::LifecycleEvent::kServiceDeregistered};
+        std::string got;
+        for (const auto& n : names) {
+            got += n + " ";
+        }
+        QVERIFY2(names == expected, got.c_str());
     }
 
     void startTwiceAndOwnership() {
@@ -250,6 +285,20 @@ class TestConsulMesh : public QObject {
                                  std::chrono::milliseconds(1000));
         QVERIFY(!empty.ok());
         QCOMPARE(empty.error().code, Code::InvalidArgument);
+
+        // Names and IDs that would break agent URL paths are refused before anything is sent.
+        for (const auto& [name, id] :
+             std::vector<std::pair<std::string, std::string>>{{"a/b", "ok-id"},
+                                                              {"web", "web 1"},
+                                                              {"web", "web?x"},
+                                                              {"w\x01b", "w-1"},
+                                                              {"web", std::string(300, 'w')}}) {
+            auto bad = mesh->start(ServiceParams::namedWithId(name, id), sleeperTemplate(*mesh),
+                                   false, std::chrono::milliseconds(1000));
+            QVERIFY2(!bad.ok(), id.c_str());
+            QCOMPARE(bad.error().code, Code::InvalidArgument);
+            QVERIFY(!registered(id));
+        }
         QVERIFY(mesh->list().empty());
     }
 
