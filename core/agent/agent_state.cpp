@@ -73,7 +73,7 @@ AgentState::AgentState(Options options, IndexTable& indexes, const Clock& clock)
     : options_(std::move(options)),
       indexes_(indexes),
       clock_(clock),
-      expander_(options_.sidecarMinPort, options_.sidecarMaxPort) {
+      expander_(options_.sidecarMinPort, options_.sidecarMaxPort, options_.skipSidecarPortsInUse) {
     Change change(indexes_);
     const uint64_t idx = change.index();
     options_.node.createIndex = options_.node.modifyIndex = idx;

@@ -30,6 +30,9 @@ class AgentState {
         NodeInfo node;
         int64_t sidecarMinPort = 21000;
         int64_t sidecarMaxPort = 21255;
+        // Skip sidecar ports another process listens on (the dev agent shares its machine with
+        // other agents and leftover proxies); off for deterministic unit tests.
+        bool skipSidecarPortsInUse = true;
         int64_t defaultOutputMaxSize = 4096;
     };
 

@@ -1,5 +1,10 @@
 #include "agent/sidecar_expander.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <set>
 
@@ -13,6 +18,27 @@ std::string joinHostPort(const std::string& host, int64_t port) {
         return "[" + host + "]:" + std::to_string(port);
     }
     return host + ":" + std::to_string(port);
+}
+
+// Whether some process on this machine already listens on `port`. Consul only avoids ports of
+// sidecars it registered itself; we also skip ports taken by anything else, because a dev agent
+// shares the machine with other agents, tests and leftover proxies, and a sidecar whose port is
+// taken would never become healthy. SO_REUSEADDR so that TIME_WAIT remnants do not count.
+bool listenedOnLocally(int64_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return false;  // cannot tell: assume free, as Consul would
+    }
+    const int one = 1;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    const bool taken = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 &&
+                       errno == EADDRINUSE;
+    ::close(fd);
+    return taken;
 }
 
 }  // namespace
@@ -34,7 +60,7 @@ Result<int64_t> SidecarExpander::pickPort(
         }
     }
     for (int64_t p = minPort_; p <= maxPort_; ++p) {
-        if (used.count(p) == 0) {
+        if (used.count(p) == 0 && !(skipPortsInUse_ && listenedOnLocally(p))) {
             return p;
         }
     }

@@ -16,8 +16,10 @@ namespace meshx::agent {
 // lowest free port of the sidecar range, and the two default checks. Pure; any thread.
 class SidecarExpander {
   public:
-    SidecarExpander(int64_t minPort = 21000, int64_t maxPort = 21255)
-        : minPort_(minPort), maxPort_(maxPort) {}
+    // `skipPortsInUse`: also pass over ports another process on this machine listens on (beyond
+    // Consul, which only avoids its own sidecars' ports).
+    SidecarExpander(int64_t minPort = 21000, int64_t maxPort = 21255, bool skipPortsInUse = false)
+        : minPort_(minPort), maxPort_(maxPort), skipPortsInUse_(skipPortsInUse) {}
 
     static std::string sidecarId(const std::string& parentId) {
         return parentId + "-sidecar-proxy";
@@ -34,6 +36,7 @@ class SidecarExpander {
 
     int64_t minPort_;
     int64_t maxPort_;
+    bool skipPortsInUse_;
 };
 
 }  // namespace meshx::agent

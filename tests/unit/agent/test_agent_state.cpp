@@ -1,3 +1,5 @@
+#include <QTcpServer>
+
 #include "meshx_test.h"
 
 #include "agent/agent_state.h"
@@ -18,6 +20,7 @@ AgentState::Options options() {
     AgentState::Options o;
     o.node.id = "11111111-2222-3333-4444-555555555555";
     o.node.name = "node1";
+    o.skipSidecarPortsInUse = false;  // port choices must not depend on this machine's sockets
     return o;
 }
 
@@ -132,6 +135,31 @@ class TestAgentState : public QObject {
                  std::string("no port provided for sidecar_service and none left in the "
                              "configured range [21000, 21001]"));
         QVERIFY(state.service("c") == nullptr);
+    }
+
+    // Beyond Consul: a port some other process listens on is skipped, so a sidecar never gets a
+    // port it could not bind.
+    void sidecarPortTakenByAnotherProcessIsSkipped() {
+        QTcpServer holder;
+        QVERIFY(holder.listen(QHostAddress::Any, 0));
+        const auto taken = static_cast<int64_t>(holder.serverPort());
+        IndexTable idx;
+        FakeClock clock;
+        auto o = options();
+        o.sidecarMinPort = taken;
+        o.sidecarMaxPort = taken;
+        o.skipSidecarPortsInUse = true;
+        AgentState state(o, idx, clock);
+        auto s =
+            state.registerService(decode(R"({"Name":"a","Connect":{"SidecarService":{}}})"), false);
+        QVERIFY(!s.ok());
+        QVERIFY(state.service("a") == nullptr);
+
+        holder.close();
+        QVERIFY(
+            state.registerService(decode(R"({"Name":"a","Connect":{"SidecarService":{}}})"), false)
+                .ok());
+        QCOMPARE(state.service("a-sidecar-proxy")->port, taken);
     }
 
     void ttlExpiryWithInjectedClock() {
