@@ -14,6 +14,8 @@
 #include <QTableWidget>
 
 #include "../console_fixture.h"
+#include "consul/catalog_endpoints.h"
+#include "consul/consul_api.h"
 #include "mesh/consul_mesh.h"
 #include "models/agent_monitor.h"
 #include "models/console_context.h"
@@ -138,9 +140,22 @@ class TestNodePage : public QObject {
                     QStringLiteral("-eval"), QStringLiteral("io:format(\"peer-ready~n\").")});
         QTRY_VERIFY_WITH_TIMEOUT(erlOut_.contains("peer-ready"), 60000);
 
+        // Connect goes only to a node service with a passing instance (sidecar included).
+        auto& api = window_->context()->session().api();
+        auto passing = [&api] {
+            consul::endpoints::HealthQuery q;
+            q.passing = true;
+            auto r = api.call(consul::endpoints::healthConnect("peer@any", q));
+            return r ? static_cast<int>(r->value.size()) : -1;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(passing(), 1, 60000);
+
         find<QLineEdit>("nodePeer")->setText(QStringLiteral("peer@any"));
         find<QPushButton>("nodeConnect")->click();
         auto* peers = find<QTableWidget>("nodePeers");
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            peers->rowCount() == 1,
+            qPrintable(page_->findChild<QLabel*>(QStringLiteral("nodesHint"))->text()), 90000);
         QTRY_VERIFY_WITH_TIMEOUT(peers->rowCount() == 1 && peers->item(0, 0) &&
                                      peers->item(0, 0)->text() == QLatin1String("peer@any"),
                                  60000);
