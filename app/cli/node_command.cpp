@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/mesh_session.h"
+#include "cli/repl_loop.h"
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
@@ -113,26 +114,8 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
                  erlNode.listenAddress()->toString().c_str(), erlNode.serviceId()->c_str());
 
     node::NodeInterpreter interpreter(erlNode, &mesh);
-    const bool interactive = ::isatty(STDIN_FILENO) && !json;
-    std::string line;
-    while (UnixSignals::pending() == 0) {
-        if (interactive) {
-            std::fputs("node> ", stdout);
-            std::fflush(stdout);
-        }
-        if (!std::getline(std::cin, line)) {
-            break;  // EOF, or a signal interrupted the read
-        }
-        auto reply = interpreter.execute(line);
-        if (reply.json.is_null()) {
-            continue;
-        }
-        std::puts(json ? reply.json.dump().c_str() : reply.text.c_str());
-        std::fflush(stdout);
-        if (reply.quit) {
-            break;
-        }
-    }
+    runRepl("node> ", json,
+            [&interpreter](const std::string& line) { return interpreter.execute(line); });
     erlNode.stop();
     mesh.stopAll();
     std::fprintf(stderr, "==> meshx node: %s stopped\n", name.c_str());

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/mesh_session.h"
+#include "cli/repl_loop.h"
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
@@ -52,26 +53,7 @@ int shellCommand(const std::vector<std::string>& argsIn) {
         return 2;
     }
     mesh::ShellInterpreter shell(*(*session)->mesh, *(*session)->client);
-    const bool interactive = ::isatty(STDIN_FILENO) && !json;
-    std::string line;
-    while (UnixSignals::pending() == 0) {
-        if (interactive) {
-            std::fputs("meshx> ", stdout);
-            std::fflush(stdout);
-        }
-        if (!std::getline(std::cin, line)) {
-            break;  // EOF, or a signal interrupted the read
-        }
-        auto reply = shell.execute(line);
-        if (reply.json.is_null()) {
-            continue;
-        }
-        std::puts(json ? reply.json.dump().c_str() : reply.text.c_str());
-        std::fflush(stdout);
-        if (reply.quit) {
-            break;
-        }
-    }
+    runRepl("meshx> ", json, [&shell](const std::string& line) { return shell.execute(line); });
     (*session)->mesh->stopAll();
     return 0;
 }

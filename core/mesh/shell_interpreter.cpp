@@ -17,23 +17,15 @@ using Reply = ShellInterpreter::Reply;
 namespace {
 
 Reply failure(const Error& error) {
-    Reply r;
-    r.json = {
-        {"ok", false}, {"error", std::string(codeName(error.code))}, {"message", error.message}};
-    r.text = "error: " + error.toString();
-    return r;
+    return CommandReply::failure(error);
 }
 
 Reply usage(const std::string& message) {
-    return failure(makeError(Code::InvalidArgument, message));
+    return CommandReply::usage(message);
 }
 
 Reply success(json fields, std::string text) {
-    Reply r;
-    r.json = json{{"ok", true}};
-    r.json.update(fields);
-    r.text = std::move(text);
-    return r;
+    return CommandReply::success(std::move(fields), std::move(text));
 }
 
 std::string joined(const std::vector<std::string>& items, const char* sep = "\n") {

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/command_reply.h"
 #include "common/result.h"
 
 namespace meshx::consul {
@@ -26,11 +27,7 @@ class ConsulMesh;
 // "message":"..."}) and the same in words for a terminal. Any thread (the mesh is thread-safe).
 class ShellInterpreter {
   public:
-    struct Reply {
-        nlohmann::json json;
-        std::string text;
-        bool quit = false;
-    };
+    using Reply = CommandReply;
 
     ShellInterpreter(ConsulMesh& mesh, consul::ConsulApi& api);
 

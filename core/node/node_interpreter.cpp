@@ -14,13 +14,10 @@ using Reply = NodeInterpreter::Reply;
 namespace {
 
 Reply failure(const Error& error) {
-    Reply r;
-    r.json = {
-        {"ok", false}, {"error", std::string(codeName(error.code))}, {"message", error.message}};
+    Reply r = CommandReply::failure(error);
     if (auto reason = remoteExceptionReason(error)) {
         r.json["reason"] = *reason;
     }
-    r.text = "error: " + error.toString();
     return r;
 }
 
@@ -29,11 +26,7 @@ Reply usage(const std::string& message) {
 }
 
 Reply success(json fields, std::string text) {
-    Reply r;
-    r.json = json{{"ok", true}};
-    r.json.update(fields);
-    r.text = std::move(text);
-    return r;
+    return CommandReply::success(std::move(fields), std::move(text));
 }
 
 bool isSpace(char c) {

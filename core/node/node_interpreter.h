@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/command_reply.h"
+
 namespace meshx::mesh {
 class ServiceMesh;
 }
@@ -29,11 +31,7 @@ class Node;
 // Any thread, one line at a time; blocks as long as the Node call it makes.
 class NodeInterpreter {
   public:
-    struct Reply {
-        nlohmann::json json;
-        std::string text;
-        bool quit = false;
-    };
+    using Reply = CommandReply;
 
     // `mesh` may be null (then `services` is InvalidState). Both must outlive the interpreter.
     NodeInterpreter(Node& node, mesh::ServiceMesh* mesh);
