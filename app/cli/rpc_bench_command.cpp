@@ -32,24 +32,20 @@ constexpr const char* kBenchUsage =
     "Options:\n";
 
 std::vector<CliOption> benchSpec() {
-    std::vector<CliOption> spec = {
-        {"help", "", "this text"},
-        {"address", "ADDR", "server address (required)"},
-        {"fn", "F", "function to call (echo)"},
-        {"size", "BYTES", "argument size (64)"},
-        {"seconds", "S", "measuring time, 1..600 (3)"},
-        {"concurrency", "C", "calling threads (1); the pool gets C workers by default"},
-    };
-    for (auto* part : {&rpcCommonSpec, &rpcClientSpec}) {
-        auto more = (*part)();
-        spec.insert(spec.end(), more.begin(), more.end());
-    }
-    return spec;
+    return specWith(
+        {
+            {"help", "", "this text"},
+            {"address", "ADDR", "server address (required)"},
+            {"fn", "F", "function to call (echo)"},
+            {"size", "BYTES", "argument size (64)"},
+            {"seconds", "S", "measuring time, 1..600 (3)"},
+            {"concurrency", "C", "calling threads (1); the pool gets C workers by default"},
+        },
+        {&rpcCommonSpec, &rpcClientSpec});
 }
 
 int usageError(const std::string& message) {
-    std::fprintf(stderr, "meshx rpc-bench: %s\n", message.c_str());
-    return 2;
+    return cliUsageError("rpc-bench", message);
 }
 
 }  // namespace

@@ -48,28 +48,24 @@ constexpr const char* kCallUsage =
     "Options:\n";
 
 std::vector<CliOption> callSpec() {
-    std::vector<CliOption> spec = {
-        {"help", "", "this text"},
-        {"upstream", "NAME", "mesh upstream service to call"},
-        {"proxy", "NAME", "upstream proxy service name and id (upstream-HOSTNAME)"},
-        {"address", "ADDR", "server address, no mesh"},
-        {"fn", "F", "function name (required)"},
-        {"arg", "JSON", "argument as JSON, serialized with --serializer (null)"},
-        {"count", "N", "number of calls (1)"},
-        {"concurrency", "C", "calling threads (1); the pool gets max(C, 5) workers by default"},
-        {"cast", "", "cast instead of call (the reply is the server's ack)"},
-        {"wait-upstream", "MS", "how long to wait for the upstream port to listen (30000)"},
-    };
-    for (auto* part : {&meshSpec, &rpcCommonSpec, &rpcClientSpec}) {
-        auto more = (*part)();
-        spec.insert(spec.end(), more.begin(), more.end());
-    }
-    return spec;
+    return specWith(
+        {
+            {"help", "", "this text"},
+            {"upstream", "NAME", "mesh upstream service to call"},
+            {"proxy", "NAME", "upstream proxy service name and id (upstream-HOSTNAME)"},
+            {"address", "ADDR", "server address, no mesh"},
+            {"fn", "F", "function name (required)"},
+            {"arg", "JSON", "argument as JSON, serialized with --serializer (null)"},
+            {"count", "N", "number of calls (1)"},
+            {"concurrency", "C", "calling threads (1); the pool gets max(C, 5) workers by default"},
+            {"cast", "", "cast instead of call (the reply is the server's ack)"},
+            {"wait-upstream", "MS", "how long to wait for the upstream port to listen (30000)"},
+        },
+        {&meshSpec, &rpcCommonSpec, &rpcClientSpec});
 }
 
 int usageError(const std::string& message) {
-    std::fprintf(stderr, "meshx rpc-call: %s\n", message.c_str());
-    return 2;
+    return cliUsageError("rpc-call", message);
 }
 
 // Raw results print as text (the demo echo of a raw argument), everything else as its JSON.

@@ -394,4 +394,18 @@ void TelemetryTap::flush() {
     std::fflush(stderr);
 }
 
+std::vector<CliOption> specWith(std::vector<CliOption> own,
+                                std::initializer_list<std::vector<CliOption> (*)()> groups) {
+    for (auto* group : groups) {
+        auto more = group();
+        own.insert(own.end(), more.begin(), more.end());
+    }
+    return own;
+}
+
+int cliUsageError(const char* command, const std::string& message) {
+    std::fprintf(stderr, "meshx %s: %s\n", command, message.c_str());
+    return 2;
+}
+
 }  // namespace meshx::cli

@@ -6,6 +6,7 @@
 // prints RPC events.
 
 #include <atomic>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,11 @@ std::vector<CliOption> rpcServerSpec();
 std::vector<CliOption> rpcClientSpec();
 // Agent selection for the mesh variants (--agent, --embedded-agent).
 std::vector<CliOption> meshSpec();
+// A command's own options followed by those of each shared group, in order.
+std::vector<CliOption> specWith(std::vector<CliOption> own,
+                                std::initializer_list<std::vector<CliOption> (*)()> groups);
+// Prints "meshx <command>: <message>" on stderr and returns 2, the bad-input exit code.
+int cliUsageError(const char* command, const std::string& message);
 
 // Applies the values to options. The shared key comes from $MESHX_RPC_SHARED_KEY unless
 // --shared-key is given (the environment keeps it out of `ps`). Errors: InvalidArgument naming

@@ -45,25 +45,21 @@ constexpr const char* kServeUsage =
     "Options:\n";
 
 std::vector<CliOption> serveSpec() {
-    std::vector<CliOption> spec = {
-        {"help", "", "this text"},
-        {"service", "NAME", "mesh service name"},
-        {"id", "ID", "service id / instance id (NAME-HOSTNAME; plain: rpc-HOSTNAME-PID)"},
-        {"template", "NAME", "named service template from the config"},
-        {"address", "ADDR", "plain server on ADDR, no mesh"},
-        {"min-sleep", "MS", "do_work's shortest sleep (10)"},
-        {"max-sleep", "MS", "do_work's longest sleep (100)"},
-    };
-    for (auto* part : {&meshSpec, &rpcCommonSpec, &rpcServerSpec}) {
-        auto more = (*part)();
-        spec.insert(spec.end(), more.begin(), more.end());
-    }
-    return spec;
+    return specWith(
+        {
+            {"help", "", "this text"},
+            {"service", "NAME", "mesh service name"},
+            {"id", "ID", "service id / instance id (NAME-HOSTNAME; plain: rpc-HOSTNAME-PID)"},
+            {"template", "NAME", "named service template from the config"},
+            {"address", "ADDR", "plain server on ADDR, no mesh"},
+            {"min-sleep", "MS", "do_work's shortest sleep (10)"},
+            {"max-sleep", "MS", "do_work's longest sleep (100)"},
+        },
+        {&meshSpec, &rpcCommonSpec, &rpcServerSpec});
 }
 
 int usageError(const std::string& message) {
-    std::fprintf(stderr, "meshx rpc-serve: %s\n", message.c_str());
-    return 2;
+    return cliUsageError("rpc-serve", message);
 }
 
 // Registers the demo functions. `instanceId` is what do_work returns.
