@@ -489,7 +489,8 @@ Result<std::vector<std::string>> ConsulMesh::disconnect(const std::vector<std::s
                                                         const std::string& proxyId,
                                                         bool restartProxy) {
     std::lock_guard lock(mutex_);
-    if (auto owned = findOwned(proxyId); !owned) {
+    auto owned = findOwned(proxyId);
+    if (!owned) {
         return owned.error();
     }
     auto sidecar = findSidecar(proxyId);
@@ -512,12 +513,12 @@ Result<std::vector<std::string>> ConsulMesh::disconnect(const std::vector<std::s
     if (auto st = registerUpstreams(*sidecar, kept); !st) {
         return st.error();
     }
-    owned_[proxyId].upstreams = kept;
+    (*owned)->upstreams = kept;
     for (const auto& name : removed) {
         publish(telemetry::LifecycleEvent::kUpstreamRemoved, proxyId, {{"upstream", name}});
     }
     if (restartProxy) {
-        if (ProxySupervisor* p = owned_[proxyId].proxy) {
+        if (ProxySupervisor* p = (*owned)->proxy) {
             (void)runtime_->run([p] { return p->restart(); });
         }
     }
