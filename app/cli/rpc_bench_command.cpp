@@ -51,16 +51,9 @@ int usageError(const std::string& message) {
 }  // namespace
 
 int rpcBenchCommand(const std::vector<std::string>& args) {
-    const auto spec = benchSpec();
-    auto parsed = parseCli(args, spec);
-    if (!parsed) {
-        return usageError(parsed.error().message);
-    }
-    CliValues& v = *parsed;
-    if (v.count("help")) {
-        std::fputs(kBenchUsage, stdout);
-        std::fputs(cliHelp(spec).c_str(), stdout);
-        return 0;
+    CliValues v;
+    if (auto done = parseCommandLine("rpc-bench", kBenchUsage, benchSpec(), args, v)) {
+        return *done;
     }
     if (!v.count("address")) {
         return usageError("--address ADDR is required");

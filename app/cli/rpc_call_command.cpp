@@ -95,16 +95,9 @@ bool waitListening(const net::Address& address, std::chrono::milliseconds limit)
 }  // namespace
 
 int rpcCallCommand(const std::vector<std::string>& args) {
-    const auto spec = callSpec();
-    auto parsed = parseCli(args, spec);
-    if (!parsed) {
-        return usageError(parsed.error().message);
-    }
-    CliValues& v = *parsed;
-    if (v.count("help")) {
-        std::fputs(kCallUsage, stdout);
-        std::fputs(cliHelp(spec).c_str(), stdout);
-        return 0;
+    CliValues v;
+    if (auto done = parseCommandLine("rpc-call", kCallUsage, callSpec(), args, v)) {
+        return *done;
     }
     const bool viaMesh = v.count("upstream") != 0;
     if (viaMesh == (v.count("address") != 0)) {

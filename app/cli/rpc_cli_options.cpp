@@ -408,4 +408,20 @@ int cliUsageError(const char* command, const std::string& message) {
     return 2;
 }
 
+std::optional<int> parseCommandLine(const char* command, const char* usage,
+                                    const std::vector<CliOption>& spec,
+                                    const std::vector<std::string>& args, CliValues& values) {
+    auto parsed = parseCli(args, spec);
+    if (!parsed) {
+        return cliUsageError(command, parsed.error().message);
+    }
+    values = std::move(*parsed);
+    if (values.count("help")) {
+        std::fputs(usage, stdout);
+        std::fputs(cliHelp(spec).c_str(), stdout);
+        return 0;
+    }
+    return std::nullopt;
+}
+
 }  // namespace meshx::cli

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,12 @@ std::vector<CliOption> specWith(std::vector<CliOption> own,
                                 std::initializer_list<std::vector<CliOption> (*)()> groups);
 // Prints "meshx <command>: <message>" on stderr and returns 2, the bad-input exit code.
 int cliUsageError(const char* command, const std::string& message);
+// The start every rpc command shares: parses `args` against `spec` into `values`; --help prints
+// `usage` and the option list. Returns the exit code when the command is already done (0 after
+// --help, 2 on a bad option), or nothing when it should go on with `values`.
+std::optional<int> parseCommandLine(const char* command, const char* usage,
+                                    const std::vector<CliOption>& spec,
+                                    const std::vector<std::string>& args, CliValues& values);
 
 // Applies the values to options. The shared key comes from $MESHX_RPC_SHARED_KEY unless
 // --shared-key is given (the environment keeps it out of `ps`). Errors: InvalidArgument naming

@@ -126,16 +126,9 @@ bool waitConnectPassing(consul::ConsulApi& api, const std::string& service,
 }  // namespace
 
 int rpcServeCommand(const std::vector<std::string>& args) {
-    const auto spec = serveSpec();
-    auto parsed = parseCli(args, spec);
-    if (!parsed) {
-        return usageError(parsed.error().message);
-    }
-    CliValues& v = *parsed;
-    if (v.count("help")) {
-        std::fputs(kServeUsage, stdout);
-        std::fputs(cliHelp(spec).c_str(), stdout);
-        return 0;
+    CliValues v;
+    if (auto done = parseCommandLine("rpc-serve", kServeUsage, serveSpec(), args, v)) {
+        return *done;
     }
     const bool plain = v.count("address") != 0;
     if (plain == (v.count("service") != 0)) {
