@@ -13,7 +13,8 @@ PACKAGES=(
     # client, reference proxies for benchmarks, packaging checks
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl
     dpkg-dev file lintian desktop-file-utils appstream
-    libgrpc++-dev protobuf-compiler-grpc  # optional: the gRPC column of tests/bench/rpc
+    # the gRPC column of tests/bench/rpc (configuring warns when any is missing)
+    libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
 )
 
 SUDO=""
