@@ -194,7 +194,8 @@ class TestHttpRequestParser : public QObject {
         QTest::newRow("bad chunk size")
             << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
         QTest::newRow("chunk without CRLF")
-            << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n") << 400;
+            << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n")
+            << 400;
     }
     void hostileHeadsFail() {
         QFETCH(QByteArray, bytes);
