@@ -100,8 +100,12 @@ RpcClientPool::Worker* RpcClientPool::takeIdleLocked(Clock::time_point now) {
 }
 
 RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadline deadline) {
-    // Each failed connect puts that worker into back-off, so this loop ends: at worst every
-    // worker is backing off and the call gets `closed`.
+    // A failed connect puts a base worker into back-off (an overflow one is dismissed), and after
+    // the first failure no new overflow worker is tried: the loop ends with a healthy worker, a
+    // wait for one, or `closed` after kMaxConnectFailures.
+    constexpr int kMaxConnectFailures = 3;
+    int failures = 0;
+    std::string lastFailure;
     for (;;) {
         Worker* w = nullptr;
         {
@@ -115,7 +119,7 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                 w = takeIdleLocked(now);
                 if (w != nullptr)
                     break;
-                if (overflowInUse_ < options_.maxOverflow) {
+                if (overflowInUse_ < options_.maxOverflow && failures == 0) {
                     workers_.push_back(std::make_unique<Worker>(options_, *telemetry_));
                     w = workers_.back().get();
                     w->overflow = true;
@@ -126,14 +130,17 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                 // a working connection (or one being reconnected): wait for it rather than fail
                 // the call because another worker's provider died.
                 if (idle_.empty() && maintaining_ == nullptr) {
-                    error = {RpcErrc::Full, "all workers busy", nullptr, wire::WireError::Ok};
+                    error = failures == 0 ? RpcError{RpcErrc::Full, "all workers busy", nullptr,
+                                                     wire::WireError::Ok}
+                                          : RpcError{RpcErrc::Closed, lastFailure, nullptr,
+                                                     wire::WireError::Ok};
                     return nullptr;
                 }
                 if (busy_.empty()) {
                     // Nobody is healthy: the upstream is unreachable; the caller backs off.
-                    Worker* first = idle_.front();
                     error = {RpcErrc::Closed,
-                             "worker is waiting to reconnect after: " + first->lastConnectError,
+                             "worker is waiting to reconnect after: " +
+                                 (idle_.empty() ? lastFailure : idle_.front()->lastConnectError),
                              nullptr, wire::WireError::Ok};
                     return nullptr;
                 }
@@ -162,6 +169,11 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                                  e->code == RpcErrc::InvalidRef;
             if (refused) {
                 error = *e;
+                return nullptr;
+            }
+            lastFailure = e->toString();
+            if (++failures >= kMaxConnectFailures) {
+                error = {RpcErrc::Closed, lastFailure, nullptr, wire::WireError::Ok};
                 return nullptr;
             }
             continue;
@@ -200,9 +212,13 @@ RpcResult<Payload> RpcClientPool::once(bool cast, std::string_view funName, cons
                 return error;
         }
         RpcResult<Payload> r = w->request(cast, funName, arg, deadline);
-        const bool resend = !r.ok() && !w->connected() && w->lostBeforeReply() &&
-                            (resendSent || w->progress() != Worker::Progress::Sent) &&
-                            resends < kMaxResends && Clock::now() < deadline;
+        bool resend = !r.ok() && !w->connected() && w->lostBeforeReply() &&
+                      (resendSent || w->progress() != Worker::Progress::Sent) &&
+                      resends < kMaxResends && Clock::now() < deadline;
+        if (resend) {
+            std::lock_guard lock(mutex_);
+            resend = !stopping_;  // stop() aborted the call: do not reconnect under it
+        }
         if (!resend) {
             // Errors close the connection (as in the original); reconnect at once — the server
             // may be back already, and a failing connect sets its own back-off.
