@@ -273,6 +273,10 @@ std::unique_ptr<RpcServer> provider(const std::string& id, std::atomic<int>& ser
         p.bytes.assign(id.begin(), id.end());
         return p;
     });
+    (void)server->add("slow", [](Payload&& p) -> RpcResult<Payload> {
+        std::this_thread::sleep_for(300ms);
+        return std::move(p);
+    });
     return server;
 }
 
@@ -289,6 +293,7 @@ class TestRpcFailover : public QObject {
 
   private slots:
     void providerStoppedUnderLoadFailsNoCall();
+    void callWaitsForHealthyWorkerNotBackingOffOne();
     void elixirFramingRaceResendsAtOnce();
 };
 
@@ -379,6 +384,51 @@ void TestRpcFailover::providerStoppedUnderLoadFailsNoCall() {
         return e.meta.value("state", "") == "resend";
     });
     QCOMPARE(static_cast<uint64_t>(resendEvents), stats.resends);
+}
+
+void TestRpcFailover::callWaitsForHealthyWorkerNotBackingOffOne() {
+    // A port nothing listens on: the relay's first backend refuses.
+    Address dead;
+    {
+        auto fd = transport::listenOn(Address::tcp("127.0.0.1", 0));
+        QVERIFY(fd.ok());
+        auto bound = transport::localAddress(*fd, Address::tcp("127.0.0.1", 0));
+        QVERIFY(bound.ok());
+        dead = *bound;
+        ::close(*fd);
+    }
+    std::atomic<int> served{0};
+    auto live = provider("live", served);
+    QVERIFY(live->start().ok());
+    RoundRobinRelay relay({dead, live->address()});
+    QVERIFY(relay.start());
+    RpcClientOptions co;
+    co.address = relay.address();
+    co.id = "Wait.Client";
+    co.size = 2;
+    co.maxOverflow = 0;
+    co.retries = 0;  // a `closed` would be final: the call must not get one
+    RpcClientPool pool(co);
+    QVERIFY(pool.start().ok());
+    // The background connects go through the relay in turn: one worker's handshake is closed
+    // (it backs off retry_hsk_fail, 5 s), the other reaches the live server.
+    const auto until = Clock::now() + 20s;
+    while ((relay.refused() < 1 || pool.stats().connected < 1) && Clock::now() < until)
+        std::this_thread::yield();
+    QCOMPARE(pool.stats().connected, size_t(1));
+    QCOMPARE(pool.stats().idle, size_t(2));
+
+    std::atomic<bool> slowOk{false};
+    std::jthread slow([&] { slowOk = pool.call("slow", text("s")).ok(); });
+    while (pool.stats().idle != 1 && Clock::now() < until)
+        std::this_thread::yield();
+    QCOMPARE(pool.stats().idle, size_t(1));  // left: the worker in back-off
+    // The old pool handed the backing-off worker out: "closed: worker is waiting to reconnect".
+    auto r = pool.call("do_work", text("x"));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().toString().c_str());
+    QCOMPARE(std::string(r->bytes.begin(), r->bytes.end()), std::string("live"));
+    slow.join();
+    QVERIFY(slowOk);
 }
 
 void TestRpcFailover::elixirFramingRaceResendsAtOnce() {
