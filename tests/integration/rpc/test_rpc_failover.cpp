@@ -186,11 +186,14 @@ class RoundRobinRelay {
 // and, on the connections `dropFirst` selects, keeps reading with 2-byte framing as the original
 // does for a moment after its ack — a 4-byte-prefixed request then reads as an empty packet, on
 // which the original's worker crashes and the connection closes. Other connections answer calls
-// by echoing the argument (0x37).
+// by echoing the argument (0x37) — or, on those `halfReply` selects, run the call and close after
+// the first bytes of the reply (a provider dying mid-reply).
 class FakeElixirRaceServer {
   public:
-    explicit FakeElixirRaceServer(std::function<bool(int connection)> dropFirst)
-        : dropFirst_(std::move(dropFirst)) {}
+    using Select = std::function<bool(int connection)>;
+    explicit FakeElixirRaceServer(
+        Select dropFirst, Select halfReply = [](int) { return false; })
+        : dropFirst_(std::move(dropFirst)), halfReply_(std::move(halfReply)) {}
 
     bool start() {
         return acceptor_.start([this](int fd) { serve(fd); });
@@ -249,12 +252,19 @@ class FakeElixirRaceServer {
             h.serFlag = f.serFlag;
             h.dataSize = f.data.size();
             const wire::Bytes reply = wire::encodeBlock(h, f.data, nullptr);
+            if (halfReply_(index)) {
+                const wire::Bytes part{0, 0, 0, static_cast<uint8_t>(reply.size()), reply[0]};
+                iovec v{const_cast<uint8_t*>(part.data()), part.size()};
+                (void)stream.writeAll(&v, 1, deadline());
+                return;
+            }
             if (!stream.writeFrame(wire::kBlockPrefix, reply, deadline()).ok())
                 return;
         }
     }
 
-    std::function<bool(int)> dropFirst_;
+    Select dropFirst_;
+    Select halfReply_;
     std::atomic<int> connections_{0};
     std::atomic<int> executed_{0};
     LoopbackAcceptor acceptor_;  // last: its threads use the members above
@@ -295,6 +305,7 @@ class TestRpcFailover : public QObject {
     void providerStoppedUnderLoadFailsNoCall();
     void callWaitsForHealthyWorkerNotBackingOffOne();
     void elixirFramingRaceResendsAtOnce();
+    void partReplyOrRetriesOffIsNeverResent();
 };
 
 void TestRpcFailover::providerStoppedUnderLoadFailsNoCall() {
@@ -494,6 +505,33 @@ void TestRpcFailover::elixirFramingRaceResendsAtOnce() {
           static_cast<double>(bestClean) / 1000.0, static_cast<double>(bestRaced) / 1000.0);
     // No retry_sleep (100 ms) and no retry_hsk_fail: one reconnect and handshake on loopback.
     QVERIFY2(bestRaced - bestClean < 5000, std::to_string(bestRaced - bestClean).c_str());
+}
+
+void TestRpcFailover::partReplyOrRetriesOffIsNeverResent() {
+    // The resend boundary: only a connection that closed before any reply byte is resent, and a
+    // fully sent request (which may have run) only while the caller allows retries.
+    for (const bool halfReply : {true, false}) {
+        FakeElixirRaceServer fake([halfReply](int c) { return !halfReply && c == 0; },
+                                  [halfReply](int c) { return halfReply && c == 0; });
+        QVERIFY(fake.start());
+        RpcClientOptions co;
+        co.address = fake.address();
+        co.id = "Boundary.Client";
+        co.size = 1;
+        co.maxOverflow = 0;
+        co.retries = 0;  // at most once: a lost request is reported, not sent again
+        RpcClientPool pool(co);
+        QVERIFY(pool.start().ok());
+        auto r = pool.call("echo", text("once"));
+        QVERIFY(!r.ok());
+        QCOMPARE(QString::fromStdString(std::string(toString(r.error().code))),
+                 QString("tcp_closed"));
+        QCOMPARE(pool.stats().resends, uint64_t(0));
+        QCOMPARE(fake.executed(), halfReply ? 1 : 0);
+        // The worker reconnects at once and the next call is served.
+        auto next = pool.call("echo", text("next"));
+        QVERIFY2(next.ok(), next.ok() ? "" : next.error().toString().c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRpcFailover)
