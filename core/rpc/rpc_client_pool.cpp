@@ -320,10 +320,13 @@ void RpcClientPool::maintain() {
         for (Worker* w : idle_) {
             if (w->peerGone()) {
                 // The original waits retry_idle_error before reconnecting after an idle
-                // tcp_closed; we try once at once (the provider died, a sidecar reaches another
-                // one) and only a failed connect backs off (scheduleRetry).
+                // tcp_closed. A connection that had served calls reconnects at once instead (the
+                // provider died, a sidecar reaches another one; a failed connect backs off in
+                // scheduleRetry). One closed before serving anything keeps the wait, so a peer
+                // that closes every fresh connection cannot make us spin.
+                const bool hadWorked = !w->fresh();
                 w->close();
-                w->retryAt = now;
+                w->retryAt = hadWorked ? now : now + jitter(options_.retryIdleError);
             }
             if (!w->connected()) {
                 if (w->retryAt <= now) {
