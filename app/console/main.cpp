@@ -1,17 +1,16 @@
 // meshx-console: the Qt Widgets console over the Meshx engine.
 
 #include <QApplication>
-#include <QCommandLineParser>
 #include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
 
+#include "console_command_line.h"
 #include "demo/demo_controller.h"
 #include "demo/demo_panel.h"
 #include "demo/demo_script.h"
 #include "live_pages.h"
-#include "meshx/version.h"
 #include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
@@ -20,43 +19,18 @@
 #include "views/main_window.h"
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("meshx"));
-    QApplication::setApplicationName(QStringLiteral("meshx-console"));
-    QApplication::setApplicationVersion(QString::fromLatin1(meshx::kVersion));
+    meshx::console::setApplicationIdentity();
+    // Before QApplication, which aborts when it cannot open a display.
+    meshx::console::answerHelpOrVersionWithoutDisplay(argc, argv);
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Meshx console: launch, wire and watch services on a Consul mesh.\n"
-                       "The agent is CONSUL_HTTP_ADDR when set, else the address in Settings, "
-                       "else an embedded dev agent started in-process."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    QCommandLineOption screenshot(
-        QStringLiteral("screenshot"),
-        QStringLiteral("Render the window to a PNG at <path> once the agent answers, then exit."),
-        QStringLiteral("path"));
-    QCommandLineOption tab(QStringLiteral("tab"),
-                           QStringLiteral("Open on this view: %1.")
-                               .arg(meshx::ui::MainWindow::tabNames().join(QStringLiteral(", "))),
-                           QStringLiteral("name"));
-    QCommandLineOption palette(QStringLiteral("palette"),
-                               QStringLiteral("Colours: system (default), dark or light."),
-                               QStringLiteral("mode"), QStringLiteral("system"));
-    QCommandLineOption demo(
-        QStringLiteral("demo"),
-        QStringLiteral("Open the guided demo <id>: e1 (Erlang nodes), e2 (node HA), e3 (RPC), "
-                       "e4 (RPC load balancing and HA). With --screenshot, the window is saved "
-                       "after the demo's last step and the exit code is 0 only if every step "
-                       "passed."),
-        QStringLiteral("id"));
-    QCommandLineOption autoRun(QStringLiteral("auto"),
-                               QStringLiteral("Run the demo's steps unattended (no Next)."));
-    parser.addOption(screenshot);
-    parser.addOption(tab);
-    parser.addOption(palette);
-    parser.addOption(demo);
-    parser.addOption(autoRun);
+    QApplication app(argc, argv);
+    meshx::console::ConsoleCommandLine commandLine;
+    QCommandLineParser& parser = commandLine.parser;
+    const QCommandLineOption& screenshot = commandLine.screenshot;
+    const QCommandLineOption& tab = commandLine.tab;
+    const QCommandLineOption& palette = commandLine.palette;
+    const QCommandLineOption& demo = commandLine.demo;
+    const QCommandLineOption& autoRun = commandLine.autoRun;
     parser.process(app);
     if (parser.isSet(demo) && !meshx::ui::demoIds().contains(parser.value(demo).toLower())) {
         std::fprintf(stderr, "meshx-console: --demo must be one of %s\n",

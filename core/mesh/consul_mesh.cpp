@@ -518,8 +518,17 @@ Result<std::vector<std::string>> ConsulMesh::disconnect(const std::vector<std::s
         publish(telemetry::LifecycleEvent::kUpstreamRemoved, proxyId, {{"upstream", name}});
     }
     if (restartProxy) {
-        if (ProxySupervisor* p = (*owned)->proxy) {
-            (void)runtime_->run([p] { return p->restart(); });
+        // The upstreams are gone either way; the caller asked for the restart so that open
+        // connections close, and must hear when that did not happen.
+        ProxySupervisor* p = (*owned)->proxy;
+        if (p == nullptr) {
+            return makeError(Code::InvalidState,
+                             "disconnected from " + proxyId + " but it runs no proxy to restart");
+        }
+        if (auto st = runtime_->run([p] { return p->restart(); }); !st) {
+            return makeError(st.error().code,
+                             "disconnected from " + proxyId +
+                                 " but could not restart its proxy: " + st.error().message);
         }
     }
     return removed;

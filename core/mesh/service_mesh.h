@@ -62,7 +62,9 @@ class ServiceMesh {
         const std::vector<nlohmann::json>& upstreams, const nlohmann::json& upstreamTemplate,
         const ProxyService& proxy) = 0;
     // Removes the named upstreams from `proxyId`'s sidecar; returns the names removed. With
-    // `restartProxy` the proxy is restarted so open connections close.
+    // `restartProxy` the proxy is restarted so open connections close; when it cannot be (it
+    // runs none, or it fails to launch) the answer is that error, the upstreams being removed
+    // all the same.
     virtual Result<std::vector<std::string>> disconnect(const std::vector<std::string>& names,
                                                         const std::string& proxyId,
                                                         bool restartProxy) = 0;

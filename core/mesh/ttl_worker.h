@@ -40,6 +40,9 @@ class TtlWorker : public QObject {
     const std::string& serviceId() const { return serviceId_; }
     // Updates the agent accepted so far.
     uint64_t updates() const { return updates_; }
+    // Whether the next periodic update is scheduled: from start() until stop(), except while an
+    // update is in flight (its answer schedules the next one).
+    bool updateScheduled() const { return timer_.isActive(); }
 
     static bool isValidStatus(const std::string& status);
 

@@ -1,5 +1,8 @@
 #include <QLabel>
+#include <QRegularExpression>
 #include <QTableView>
+
+#include <csignal>
 
 #include "console_fixture.h"
 #include "mesh/consul_mesh.h"
@@ -18,8 +21,8 @@ using namespace meshx;
 using namespace meshx::ui;
 
 // The proxy view on the real engine: a stand-in proxy's stdout and stderr lines arrive in the
-// log with levels, garbage is drawn safely, restarts show inline, and the summary names the
-// listener, the command and the restart count.
+// log with levels, garbage is drawn safely, restarts (asked for, or after a crash) show inline
+// and in the summary, and the summary names the listener, the command and the restart count.
 class TestProxyView : public QObject {
     Q_OBJECT
 
@@ -55,6 +58,13 @@ class TestProxyView : public QObject {
             }
         }
         return n;
+    }
+
+    // The process line of the summary: state, pid, restart count and the last exit's reason.
+    QRegularExpressionMatch summaryProcess() {
+        static const QRegularExpression re(QStringLiteral(
+            "running \\(pid (\\d+)\\), restarts (\\d+) of (\\d+), last exit: ([^<]*)<"));
+        return re.match(view()->summary()->text());
     }
 
   private slots:
@@ -116,7 +126,17 @@ class TestProxyView : public QObject {
         QVERIFY(text.contains(QLatin1String("running")));
     }
 
+    // A requested restart and a crash both show inline in the log and in the summary, which
+    // follows the engine's supervisor: a new pid, the count of unexpected restarts and why the
+    // last process ended.
     void restartShowsInlineAndInSummary() {
+        auto& mesh = window_->context()->session().mesh();
+        QVERIFY(view()->selectService(QStringLiteral("echo-1")));
+        const auto before = mesh.proxyInfo("echo-1");
+        QVERIFY2(before.ok(), before.ok() ? "" : before.error().toString().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(summaryProcess().hasMatch(), test::kWaitMs);
+        QCOMPARE(summaryProcess().captured(4), QStringLiteral("none"));
+
         const int startsBefore =
             rowsWith(QStringLiteral("proxy started"), ProxyLogModel::Kind::Event);
         bool ok = false;
@@ -132,6 +152,37 @@ class TestProxyView : public QObject {
             test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(
             rowsWith(QStringLiteral("proxy echo-1 up"), ProxyLogModel::Kind::Stdout) == 2,
+            test::kWaitMs);
+        // The summary names the new process and the stop that ended the old one; a requested
+        // restart starts the count of unexpected ones afresh.
+        // (The stand-in also exits by itself after a minute, "exit code 0": the reason tells
+        // the two apart.)
+        QTRY_VERIFY_WITH_TIMEOUT(
+            summaryProcess().hasMatch() &&
+                summaryProcess().captured(1).toLongLong() != before->pid &&
+                summaryProcess().captured(4) == QLatin1String("signal 15 (SIGTERM)"),
+            test::kWaitMs);
+        QRegularExpressionMatch m = summaryProcess();
+        const qint64 secondPid = m.captured(1).toLongLong();
+        QCOMPARE(secondPid, qint64(mesh.proxyInfo("echo-1")->pid));
+        QCOMPARE(m.captured(2), QStringLiteral("0"));
+        QCOMPARE(m.captured(3).toInt(), before->maxRestarts);
+
+        // A crash: the supervisor restarts the proxy, and counts it.
+        QVERIFY(::kill(static_cast<pid_t>(secondPid), SIGKILL) == 0);
+        QTRY_VERIFY_WITH_TIMEOUT(rowsWith(QStringLiteral("proxy restarted (restart 1) after "
+                                                         "signal 9 (SIGKILL)"),
+                                          ProxyLogModel::Kind::Event) == 1,
+                                 test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            summaryProcess().hasMatch() && summaryProcess().captured(1).toLongLong() != secondPid &&
+                summaryProcess().captured(4) == QLatin1String("signal 9 (SIGKILL)"),
+            test::kWaitMs);
+        m = summaryProcess();
+        QCOMPARE(m.captured(1).toLongLong(), qint64(mesh.proxyInfo("echo-1")->pid));
+        QCOMPARE(m.captured(2), QStringLiteral("1"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowsWith(QStringLiteral("proxy echo-1 up"), ProxyLogModel::Kind::Stdout) == 3,
             test::kWaitMs);
     }
 

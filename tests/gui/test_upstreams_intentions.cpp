@@ -19,8 +19,9 @@ using namespace meshx;
 using namespace meshx::ui;
 
 // Upstreams and intentions on the real engine: connect shows the bind address and the
-// destination's health (which follows the destination's checks), disconnect removes it, and an
-// intention created as deny is listed and turns the upstream it decides critical, then deleted.
+// destination's health (which follows the destination's checks), disconnect removes it and
+// restarts the proxy when asked, and an intention created as deny is listed and turns the
+// upstream it decides critical, then deleted.
 class TestUpstreamsIntentions : public QObject {
     Q_OBJECT
 
@@ -127,7 +128,15 @@ class TestUpstreamsIntentions : public QObject {
         QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Error, test::kWaitMs);
     }
 
-    void disconnectRemovesTheUpstream() {
+    // With "Restart proxy on disconnect" the upstream goes and the proxy really restarts: the
+    // engine's supervisor runs a new process, the old one having been stopped for it.
+    void disconnectRemovesTheUpstreamAndRestartsTheProxy() {
+        auto& mesh = window_->context()->session().mesh();
+        const std::string proxyId = proxyId_.toStdString();
+        const auto before = mesh.proxyInfo(proxyId);
+        QVERIFY2(before.ok(), before.ok() ? "" : before.error().toString().c_str());
+        QVERIFY(before->pid > 0);
+
         UpstreamsView* view = window_->upstreamsView();
         view->restartOnDisconnect()->setChecked(true);
         QTRY_VERIFY_WITH_TIMEOUT(view->selectUpstream(proxyId_, QStringLiteral("api")),
@@ -136,6 +145,16 @@ class TestUpstreamsIntentions : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!upstream(QStringLiteral("api")), test::kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
         QVERIFY(view->hint()->text().contains(QLatin1String("restarted")));
+
+        // The sleeper proxy also exits by itself after a minute (then its supervisor restarts
+        // it, counted, "exit code 0"): only a stop for the restart ends it with SIGTERM.
+        auto restarted = [&] {
+            const auto now = mesh.proxyInfo(proxyId);
+            return now.ok() && now->state == mesh::ProxyState::Running && now->pid > 0 &&
+                   now->pid != before->pid && now->lastExitReason == "signal 15 (SIGTERM)";
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(restarted(), test::kWaitMs);
+        QCOMPARE(mesh.proxyInfo(proxyId)->restarts, 0);  // asked for, so not counted as a crash
     }
 };
 

@@ -1,4 +1,6 @@
+#include <QFile>
 #include <QTcpServer>
+#include <QTemporaryDir>
 
 #include <QThread>
 #include <csignal>
@@ -225,6 +227,54 @@ class TestConsulMesh : public QObject {
         QVERIFY(QString::fromStdString(mesh->proxyInfo("svc-rs-1")->lastExitReason)
                     .contains("signal 9"));
         QVERIFY(mesh->stop("svc-rs-1").ok());
+    }
+
+    // disconnect --restart says when the restart it was asked for did not happen. The fault is
+    // real: the proxy's binary disappears and the proxy dies, so the supervisor spends its
+    // restarts and gives up, and the restart disconnect asks for cannot launch it either.
+    void disconnectReportsAFailedRestart() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString binary = dir.filePath("vanishing-proxy");
+        {
+            QFile f(binary);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("#!/bin/sh\nexec sleep 60\n");
+            f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        }
+        MeshConfig c = config(23000, 23999);
+        c.templates["vanishing"] = json{{"proxy", json::array({binary.toStdString()})}}.dump();
+        c.proxyTemplate = "vanishing";
+        auto mesh = makeMesh(c);
+        const ProxyService proxy{"upstream-vanish", "upstream-vanish"};
+        auto r =
+            mesh->connect({json("service1"), json("service2")}, defaultUpstreamTemplate(), proxy);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().toString().c_str());
+        const int64_t pid = mesh->proxyInfo("upstream-vanish")->pid;
+        QVERIFY(pid > 0);
+
+        // While the proxy runs, the restart is accepted and a new process follows.
+        auto first = mesh->disconnect({"service1"}, "upstream-vanish", true);
+        QVERIFY2(first.ok(), first.ok() ? "" : first.error().toString().c_str());
+        QCOMPARE(*first, std::vector<std::string>{"service1"});
+        QTRY_VERIFY_WITH_TIMEOUT(mesh->proxyInfo("upstream-vanish")->pid > 0 &&
+                                     mesh->proxyInfo("upstream-vanish")->pid != pid,
+                                 20000);
+
+        QVERIFY(QFile::remove(binary));
+        ::kill(static_cast<pid_t>(mesh->proxyInfo("upstream-vanish")->pid), SIGKILL);
+        QTRY_VERIFY_WITH_TIMEOUT(mesh->proxyInfo("upstream-vanish")->state == ProxyState::GaveUp,
+                                 20000);
+        auto second = mesh->disconnect({"service2"}, "upstream-vanish", true);
+        QVERIFY(!second.ok());
+        QCOMPARE(second.error().code, Code::ProxyFailed);
+        const QString message = QString::fromStdString(second.error().message);
+        QVERIFY2(
+            message.contains("could not restart its proxy") && message.contains("vanishing-proxy"),
+            qPrintable(message));
+        // The upstream is removed all the same.
+        QVERIFY(mesh->listUpstream("upstream-vanish")->empty());
+        QVERIFY(mesh->stop("upstream-vanish").ok());
     }
 
     void connectAndDisconnectUpstreams() {

@@ -13,7 +13,7 @@ namespace ep = meshx::consul::endpoints;
 using std::chrono::milliseconds;
 
 // TtlWorker against the in-process dev agent: timing of the first update, the period, pushes on
-// set, 404 as checkLost, deregistration on stop.
+// set, 404 as checkLost, deregistration on stop and silence after it.
 class TestTtlWorker : public QObject {
     Q_OBJECT
 
@@ -106,11 +106,33 @@ class TestTtlWorker : public QObject {
         // Back again (the engine re-registers); stop() removes it for good.
         registerService("t4");
         QTRY_COMPARE_WITH_TIMEOUT(checkStatus("ttl:t4"), std::string("passing"), 20000);
+
+        // Stop while the next update is scheduled: just after one was pushed (the answer's
+        // handling re-arms the timer before the event loop runs again).
+        QSignalSpy pushed(&worker, &TtlWorker::statusPushed);
+        QVERIFY(pushed.wait(20000));
+        QVERIFY(worker.updateScheduled());
         worker.stop();
+        QVERIFY(!worker.updateScheduled());
         QCOMPARE(checkStatus("ttl:t4"), std::string("absent"));
         const auto updates = worker.updates();
-        QTest::qWait(400);  // would see updates if stop() left the timer running
+
+        // Nothing of the stopped worker reaches the agent later. Its check is registered again
+        // (critical) before the event loop runs, and a witness started after stop() with the
+        // same timing pushes three updates, each after the previous answer: an update the
+        // stopped worker still had scheduled was due before the witness's first, and would
+        // have made t4 pass.
+        registerService("t4");
+        registerService("t5");
+        QCOMPARE(checkStatus("ttl:t4"), std::string("critical"));
+        TtlWorker witness(*client_, "t5", "ttl:t5", "passing", milliseconds(100),
+                          milliseconds(100));
+        witness.start();
+        QTRY_VERIFY_WITH_TIMEOUT(witness.updates() >= 3, 20000);
+        witness.stop();
+        QCOMPARE(checkStatus("ttl:t4"), std::string("critical"));
         QCOMPARE(worker.updates(), updates);
+        QVERIFY(!worker.updateScheduled());
     }
 };
 

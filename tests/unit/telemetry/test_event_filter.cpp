@@ -1,3 +1,8 @@
+#include <QFile>
+#include <QRegularExpression>
+
+#include <map>
+
 #include "meshx_test.h"
 
 #include "telemetry/filter/event_filter.h"
@@ -180,13 +185,58 @@ class TestEventFilter : public QObject {
         QVERIFY(EventFilter::parse(std::string(60, '(') + "fun" + std::string(60, ')')));
     }
 
+    // The "Fields" table of docs/console-telemetry.md, read from the document: every name it
+    // lists (aliases in brackets too) parses, with the type the document gives it (a number
+    // field refuses a word), and the document leaves out no field the language knows.
     void everyDocumentedFieldParses() {
-        for (const auto& f : EventFilter::fields()) {
-            const std::string text = std::string(f.name) + " == " +
-                                     (f.type == EventFilter::FieldType::Number ? "1" : "x");
-            QVERIFY2(EventFilter::parse(text), text.c_str());
+        QFile doc(QStringLiteral(MESHX_SOURCE_DIR "/docs/console-telemetry.md"));
+        QVERIFY(doc.open(QIODevice::ReadOnly | QIODevice::Text));
+        const QString text = QString::fromUtf8(doc.readAll());
+        const qsizetype at = text.indexOf(QStringLiteral("\n### Fields\n"));
+        QVERIFY2(at >= 0, "no Fields section in docs/console-telemetry.md");
+        // Rows look like "| `local.conn_ref` `local.node_ref` | text | what |"; the table is the
+        // first run of lines starting with "|" after the heading.
+        static const QRegularExpression code(QStringLiteral("`([^`]+)`"));
+        std::map<std::string, bool> documented;  // name -> number field
+        bool inTable = false;
+        for (const QString& line : text.mid(at + 1).split(QLatin1Char('\n')).mid(1)) {
+            if (!line.startsWith(QLatin1Char('|'))) {
+                if (inTable) {
+                    break;
+                }
+                continue;
+            }
+            inTable = true;
+            const QStringList cells = line.split(QLatin1Char('|'));
+            QVERIFY2(cells.size() >= 4, qPrintable(line));
+            const QString type = cells[2].trimmed();
+            if (type == QLatin1String("type") || type.startsWith(QLatin1Char('-'))) {
+                continue;  // header and rule
+            }
+            QVERIFY2(type == QLatin1String("text") || type == QLatin1String("number"),
+                     qPrintable(line));
+            auto names = code.globalMatch(cells[1]);
+            QVERIFY2(names.hasNext(), qPrintable(line));
+            while (names.hasNext()) {
+                documented[names.next().captured(1).toStdString()] =
+                    type == QLatin1String("number");
+            }
         }
-        QVERIFY(EventFilter::fields().size() >= 28);
+        QVERIFY2(documented.size() >= 30, "the Fields table was not found or not read");
+
+        for (const auto& [name, number] : documented) {
+            const std::string typed = name + (number ? " == 1" : " == x");
+            QVERIFY2(EventFilter::parse(typed), typed.c_str());
+            const std::string word = name + " == x";
+            QVERIFY2(static_cast<bool>(EventFilter::parse(word)) == !number,
+                     (word + (number ? " parses, yet the field is documented as a number"
+                                     : " does not parse"))
+                         .c_str());
+        }
+        for (const auto& f : EventFilter::fields()) {
+            QVERIFY2(documented.count(f.name) == 1,
+                     (std::string(f.name) + " is not in the documented Fields table").c_str());
+        }
     }
 
     void prometheusExposition() {
