@@ -1,5 +1,5 @@
 // Response shapes of the real meshx-agent against the fixtures in
-// ../shared/reference/consul-fixtures: same field names and JSON types, recursively.
+// tests/data/consul: same field names and JSON types, recursively.
 
 #include <QFile>
 
@@ -14,7 +14,7 @@ using namespace meshx::consul;
 namespace {
 
 json fixture(const char* name) {
-    QFile f(QStringLiteral(MESHX_SHARED_DIR "/reference/consul-fixtures/") + name);
+    QFile f(QStringLiteral(MESHX_TEST_DATA_DIR "/consul/") + name);
     if (!f.open(QIODevice::ReadOnly)) {
         return json();
     }

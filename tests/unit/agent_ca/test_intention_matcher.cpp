@@ -58,8 +58,7 @@ class TestIntentionMatcher : public QObject {
 
     // The match fixture lists billing (deny) before web (allow): both 9, names in order.
     void matchOrderAgreesWithFixture() {
-        QFile file(QStringLiteral(MESHX_SHARED_DIR
-                                  "/reference/consul-fixtures/connect-intentions-match.json"));
+        QFile file(QStringLiteral(MESHX_TEST_DATA_DIR "/consul/connect-intentions-match.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));
         const auto fixture = nlohmann::json::parse(file.readAll().toStdString());
         std::vector<IntentionRule> rules;

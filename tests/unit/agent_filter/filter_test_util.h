@@ -12,8 +12,7 @@
 namespace filter_test {
 
 inline nlohmann::json loadFixture(const char* name) {
-    QFile file(QStringLiteral(MESHX_SHARED_DIR "/reference/consul-fixtures/") +
-               QString::fromLatin1(name));
+    QFile file(QStringLiteral(MESHX_TEST_DATA_DIR "/consul/") + QString::fromLatin1(name));
     if (!file.open(QIODevice::ReadOnly)) {
         return nullptr;
     }

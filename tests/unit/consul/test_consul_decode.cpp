@@ -21,7 +21,7 @@ using nlohmann::json;
 namespace {
 
 Response fixture(const char* name, int status = 200, uint64_t index = 0) {
-    QFile f(QStringLiteral(MESHX_SHARED_DIR "/reference/consul-fixtures/") + name);
+    QFile f(QStringLiteral(MESHX_TEST_DATA_DIR "/consul/") + name);
     Response r;
     if (!f.open(QIODevice::ReadOnly)) {
         qWarning() << "missing fixture" << name;

@@ -80,8 +80,7 @@ class TestProxyParts : public QObject {
     }
 
     void readsSidecarFixture() {
-        std::ifstream in(std::string(MESHX_SHARED_DIR) +
-                         "/reference/consul-fixtures/agent-service-sidecar.json");
+        std::ifstream in(std::string(MESHX_TEST_DATA_DIR) + "/consul/agent-service-sidecar.json");
         QVERIFY(in.good());
         auto cfg = ProxyConfig::fromAgentService(nlohmann::json::parse(in));
         QVERIFY2(cfg.ok(), cfg.ok() ? "" : cfg.error().message.c_str());

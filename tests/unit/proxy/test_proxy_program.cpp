@@ -28,8 +28,7 @@ CommandLine::Env envOf(std::map<std::string, std::string> vars) {
 }
 
 std::map<std::string, meshx::consul::AgentService> servicesFixture(const std::string& extra = {}) {
-    std::ifstream in(std::string(MESHX_SHARED_DIR) +
-                     "/reference/consul-fixtures/agent-services.json");
+    std::ifstream in(std::string(MESHX_TEST_DATA_DIR) + "/consul/agent-services.json");
     auto json = nlohmann::json::parse(in);
     if (!extra.empty()) {
         auto more = nlohmann::json::parse(extra);

@@ -1,11 +1,12 @@
 #pragma once
 
-// Reads the MeshxRpc frame captures in shared/reference/meshx-rpc-captures/: one frame per line,
+// Reads the MeshxRpc frame captures in tests/data/meshx-rpc/: one frame per line,
 // "C>S <hex>" or "S>C <hex>" including the outer length prefix, connections separated by
 // "# --- TCP connection" lines.
 
 #include <cstdint>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ inline wire::Bytes fromHex(const std::string& hex) {
 inline std::vector<CapturedConnection> readCapture(const std::string& path) {
     std::vector<CapturedConnection> conns;
     std::ifstream in(path);
+    if (!in) {
+        // A missing capture must fail the test loudly, not hand it an empty list to index.
+        throw std::runtime_error("capture file missing: " + path);
+    }
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind("# --- TCP connection", 0) == 0) {
@@ -48,7 +53,7 @@ inline std::vector<CapturedConnection> readCapture(const std::string& path) {
 }
 
 inline std::string captureDir() {
-    return std::string(MESHX_SHARED_DIR) + "/reference/meshx-rpc-captures/";
+    return std::string(MESHX_TEST_DATA_DIR) + "/meshx-rpc/";
 }
 
 }  // namespace meshx::rpc::test
