@@ -139,6 +139,7 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
     // Bounded: 4000 calls take about 11 s at 20 in parallel; a loaded machine gets 4 minutes.
     QDeadlineTimer deadline(240000);
     bool killed = false;
+    double killedAtMs = 0;
     while (caller.poll(100)) {
         if (deadline.hasExpired()) {
             caller.kill();
@@ -151,6 +152,7 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
                 a.sigkill();
             }
             killed = true;
+            killedAtMs = caller.elapsedMs();
         }
     }
     QVERIFY2(killed, "the run ended before the kill");
@@ -165,12 +167,14 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
     }
     // `resends`: calls the client pool sent again after their connection closed (when the
     // pool reports it).
-    qInfo("%s kill: %zu calls, %d failed, slowest %.1f ms, resends %s, served_by %s",
-          kill == Kill::Provider  ? "provider"
-          : kill == Kill::Sidecar ? "sidecar"
-                                  : "provider (sidecar alive)",
-          caller.calls().size(), caller.failed(), caller.slowestMs(),
-          caller.summary().value("resends", json()).dump().c_str(), json(servedBy).dump().c_str());
+    qInfo(
+        "%s kill: %zu calls, %d failed, slowest %.1f ms (%.1f ms from the kill on), resends %s, "
+        "served_by %s",
+        kill == Kill::Provider  ? "provider"
+        : kill == Kill::Sidecar ? "sidecar"
+                                : "provider (sidecar alive)",
+        caller.calls().size(), caller.failed(), caller.slowestMs(), caller.slowestMs(killedAtMs),
+        caller.summary().value("resends", json()).dump().c_str(), json(servedBy).dump().c_str());
     QCOMPARE(caller.calls().size(), size_t(kCalls));
     QVERIFY2(caller.failed() == 0, firstError.c_str());
     QCOMPARE(caller.summary().value("failed", -1), 0);
@@ -184,8 +188,11 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
         QTRY_VERIFY_WITH_TIMEOUT(a.sidecarPid() != 0 && a.sidecarPid() != sidecar, 15000);
     } else {
         if (kill == Kill::ProviderWithSidecarAlive) {
-            // a's sidecar outlived its service all along (the case this run is about).
+            // a's sidecar outlived its service all along (the case this run is about) and found
+            // it gone.
             QVERIFY(externalSidecar->running());
+            const QString log = externalSidecar->output() + externalSidecar->errors();
+            QVERIFY2(log.contains("proxy.inbound: failed to dial"), qPrintable(log.right(3000)));
         }
         // The survivor served everything after the kill (give or take the calls in flight).
         QVERIFY(servedBy.count(b_) && servedBy.at(b_) > kCalls - kKillAfter - 100);

@@ -74,10 +74,13 @@ class RpcCallRun {
         return static_cast<int>(
             std::count_if(calls_.begin(), calls_.end(), [](const Call& c) { return !c.ok; }));
     }
-    double slowestMs() const {
+    // The longest call, among those that completed at or after `fromMs` of the run.
+    double slowestMs(double fromMs = 0) const {
         double m = 0;
         for (const auto& c : calls_) {
-            m = std::max(m, c.ms);
+            if (c.atMs >= fromMs) {
+                m = std::max(m, c.ms);
+            }
         }
         return m;
     }
