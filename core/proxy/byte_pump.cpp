@@ -62,6 +62,7 @@ void BytePump::run() {
 void BytePump::fail(int side, const std::string& what) {
     if (!failed_) {
         failed_ = true;
+        failedSide_ = side;
         error_ = (side == 0 ? "downstream " : "upstream ") + what;
     }
 }

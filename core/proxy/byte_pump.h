@@ -46,7 +46,11 @@ class BytePump {
     bool finished() const;
     // A transport failed; error() says which side and why.
     bool failed() const { return failed_; }
+    // Which side's transport failed (0 or 1); -1 while none did.
+    int failedSide() const { return failedSide_; }
     const std::string& error() const { return error_; }
+    // The source of `direction` (0: downstream, 1: upstream) reached its end of stream.
+    bool ended(int direction) const { return dirs_[direction].eof; }
     // Bytes delivered downstream -> upstream (0) and upstream -> downstream (1).
     uint64_t bytesDelivered(int direction) const { return dirs_[direction].delivered; }
 
@@ -84,6 +88,7 @@ class BytePump {
     Side sides_[2];
     Direction dirs_[2];
     bool failed_ = false;
+    int failedSide_ = -1;
     std::string error_;
 };
 

@@ -11,15 +11,28 @@ constexpr uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 }
 
 InboundSession::InboundSession(ProxyContext& ctx, std::shared_ptr<const InboundSettings> settings,
-                               Socket client, SocketAddress peer)
+                               std::shared_ptr<LocalAppHealth> appHealth, Socket client,
+                               SocketAddress peer)
     : ProxiedSession(ctx, "proxy.inbound", "service", settings->service),
       settings_(std::move(settings)),
+      appHealth_(std::move(appHealth)),
       peer_(peer),
       tls_(std::make_unique<TlsConnection>(ctx.tls, TlsConnection::Role::Server,
                                            std::move(client))) {}
 
 void InboundSession::start() {
     ctx_.loop.watch(tls_->fd(), kConnEvents, &clientWatch_);
+    if (appHealth_->down || appHealth_->suspect) {
+        // The client's hello waits in the kernel until we know whether the app is back.
+        state_ = State::ProbingApp;
+        dialApp();
+        return;
+    }
+    armHandshakeTimer();
+    continueHandshake();
+}
+
+void InboundSession::armHandshakeTimer() {
     armTimer(settings_->handshakeTimeout, [this] {
         ctx_.log.error("proxy.connect", "TLS handshake failed",
                        {{"service", settings_->service},
@@ -28,7 +41,6 @@ void InboundSession::start() {
         ProxyStats::add(ctx_.stats.inboundHandshakeFailures);
         close();
     });
-    continueHandshake();
 }
 
 void InboundSession::onFdEvents(int side, uint32_t events) {
@@ -42,18 +54,22 @@ void InboundSession::onFdEvents(int side, uint32_t events) {
     noteEarlyEvents(side, events);
     switch (state_) {
         case State::Handshaking:
-            continueHandshake();
-            return;
-        case State::Authorizing:
-            // Nothing is read before the decision; only notice a client that went away.
-            if (events & (EPOLLERR | EPOLLHUP)) {
-                close();
+            // Side 1 is an app connection made by the probe: its readiness is kept for the pump.
+            if (side == 0) {
+                continueHandshake();
             }
             return;
+        case State::ProbingApp:
         case State::Dialing:
             if (side == 1) {
                 finishDial(events);
             } else if (events & (EPOLLERR | EPOLLHUP)) {
+                close();
+            }
+            return;
+        case State::Authorizing:
+            // Nothing is read before the decision; only notice a peer that went away.
+            if (events & (EPOLLERR | EPOLLHUP)) {
                 close();
             }
             return;
@@ -135,26 +151,28 @@ void InboundSession::onDecision(const Result<AuthorizeDecision>& decision) {
         close();
         return;
     }
+    if (appConnected_) {
+        startForwarding();  // the probe before the handshake already reached the app
+        return;
+    }
     dialApp();
 }
 
-void InboundSession::dialApp() {
-    state_ = State::Dialing;
+bool InboundSession::dialApp() {
+    if (state_ != State::ProbingApp) {
+        state_ = State::Dialing;
+    }
     auto sock = Socket::connect(settings_->localApp);
     if (!sock) {
-        ProxyStats::add(ctx_.stats.inboundDialFailures);
-        ctx_.log.error("proxy.inbound", "failed to dial", {{"error", sock.error().message}});
-        close();
-        return;
+        appDialFailed(sock.error().message);
+        return false;
     }
     appSocket_ = std::move(*sock);
     ctx_.loop.watch(appSocket_.fd(), kConnEvents, &appWatch_);
     armTimer(settings_->localConnectTimeout, [this] {
-        ProxyStats::add(ctx_.stats.inboundDialFailures);
-        ctx_.log.error("proxy.inbound", "failed to dial",
-                       {{"error", "dial tcp " + settings_->localApp.toString() + ": i/o timeout"}});
-        close();
+        appDialFailed("dial tcp " + settings_->localApp.toString() + ": i/o timeout");
     });
+    return true;
 }
 
 void InboundSession::finishDial(uint32_t events) {
@@ -166,13 +184,56 @@ void InboundSession::finishDial(uint32_t events) {
         err = ECONNREFUSED;
     }
     if (err != 0) {
-        ProxyStats::add(ctx_.stats.inboundDialFailures);
-        ctx_.log.error("proxy.inbound", "failed to dial",
-                       {{"error", "dial tcp " + settings_->localApp.toString() +
-                                      ": connect: " + Socket::errnoText(err)}});
-        close();
+        appDialFailed("dial tcp " + settings_->localApp.toString() +
+                      ": connect: " + Socket::errnoText(err));
         return;
     }
+    appHealth_->suspect = false;
+    if (appHealth_->down) {
+        appHealth_->down = false;
+        ctx_.log.info(
+            "proxy.inbound", "local service reachable again",
+            {{"service", settings_->service}, {"address", settings_->localApp.toString()}});
+    }
+    if (state_ == State::ProbingApp) {
+        appConnected_ = true;
+        state_ = State::Handshaking;
+        armHandshakeTimer();
+        continueHandshake();
+        return;
+    }
+    startForwarding();
+}
+
+void InboundSession::appDialFailed(const std::string& error) {
+    ProxyStats::add(ctx_.stats.inboundDialFailures);
+    appHealth_->down = true;
+    uint64_t suppressed = 0;
+    if (appHealth_->dialFailureLog.allow(ctx_.loop.now(), &suppressed)) {
+        if (suppressed == 0) {
+            ctx_.log.error("proxy.inbound", "failed to dial", {{"error", error}});
+        } else {
+            ctx_.log.error(
+                "proxy.inbound", "failed to dial",
+                {{"error", error}, {"suppressed_since_last", std::to_string(suppressed)}});
+        }
+    }
+    // A reset, not an end of stream: nothing was or will be delivered, and the caller's sidecar
+    // must not mistake this for a service that answered and hung up.
+    Socket::resetOnClose(tls_->fd());
+    close();
+}
+
+void InboundSession::onPumpProgress(const BytePump& pump) {
+    const bool clientEnded = pump.ended(0) || pump.failedSide() == 0;
+    const bool appEnded = pump.ended(1) || pump.failedSide() == 1;
+    if (appEnded && !clientEnded && !appEndSeen_) {
+        appEndSeen_ = true;
+        appHealth_->suspect = true;
+    }
+}
+
+void InboundSession::startForwarding() {
     ProxyStats::add(ctx_.stats.inboundForwarded);
     app_ = std::make_unique<TcpTransport>(std::move(appSocket_));
     state_ = State::Pumping;

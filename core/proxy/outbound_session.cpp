@@ -160,20 +160,61 @@ void OutboundSession::attemptFailed(const std::string& error) {
     cancelTimer();
     retireAttempt();
     ProxyStats::add(ctx_.stats.upstreamAttemptFailures);
-    target_->balancer.reportFailure(instance_.id, ctx_.loop.now());
     lastError_ = error;
     ctx_.log.warn(
         kLogger, "dial attempt failed, trying the next instance",
         {{"upstream", target_->config.toString()}, {"instance", instance_.id}, {"error", error}});
+    instanceFailed(error);
     tryNext();
 }
 
+void OutboundSession::instanceFailed(const std::string& error) {
+    auto ejection = target_->balancer.reportFailure(instance_.id, ctx_.loop.now());
+    if (!ejection) {
+        return;  // ejected already: logged when that happened
+    }
+    ProxyStats::add(ctx_.stats.upstreamEjections);
+    ctx_.log.warn(kLogger, "instance ejected",
+                  {{"upstream", target_->config.toString()},
+                   {"instance", instance_.id},
+                   {"address", instance_.address.toString()},
+                   {"ejection_ms", std::to_string(ejection->duration.count())},
+                   {"consecutive", std::to_string(ejection->consecutive)},
+                   {"error", error}});
+}
+
 void OutboundSession::startPumping() {
-    target_->balancer.reportSuccess(instance_.id);
     ProxyStats::add(ctx_.stats.upstreamForwarded);
     client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
     state_ = State::Pumping;
+    pumpStarted_ = ctx_.loop.now();
     startPump(*client_, *tls_);
+}
+
+void OutboundSession::onPumpProgress(const BytePump& pump) {
+    if (judged_) {
+        return;
+    }
+    const bool clientGone = pump.ended(0) || pump.failedSide() == 0;
+    const bool upstreamGone = pump.ended(1) || pump.failedSide() == 1;
+    if (pump.bytesDelivered(1) > 0) {
+        judged_ = true;
+        if (target_->balancer.reportSuccess(instance_.id)) {
+            ctx_.log.info(kLogger, "instance back in rotation",
+                          {{"upstream", target_->config.toString()}, {"instance", instance_.id}});
+        }
+    } else if (upstreamGone && !clientGone) {
+        judged_ = true;
+        // Within the connect timeout it is the set-up that failed, not a conversation that
+        // ended: the instance accepted but could not serve (typically its service is down).
+        if (ctx_.loop.now() - pumpStarted_ < target_->config.connectTimeout) {
+            ProxyStats::add(ctx_.stats.upstreamAttemptFailures);
+            std::string why = pump.failed() ? pump.error() : std::string("upstream end of stream");
+            instanceFailed("closed right after the handshake without a reply: " + why);
+        }
+    } else if (clientGone) {
+        judged_ = true;  // the client left first: nothing learned about the instance
+    }
 }
 
 }  // namespace meshx::proxy

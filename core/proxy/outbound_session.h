@@ -20,6 +20,16 @@ namespace meshx::proxy {
 // Any failure before the pump starts (refused, timeout, TLS error, wrong identity) moves on to
 // the next instance not yet tried; the client is closed only when none is left. The client is
 // not read until an upstream is ready, so a retry never loses a byte.
+//
+// Every failure is reported to the upstream's outlier detector, which ejects the instance from
+// the round-robin for a while (see OutlierDetector), so the next connections skip it. One more
+// case counts as a failure although the handshake succeeded: the instance's sidecar closes or
+// resets the connection before sending a single byte back while the client is still there
+// (its local service refused the dial: with TLS 1.3 the client finishes its handshake before
+// the server has even checked the client's certificate). That connection cannot be retried
+// here, since the client's first bytes are gone to the dead instance; the client sees it end,
+// and the ejection keeps its reconnect, and everyone else's, off that instance. The instance
+// counts as working once it sent a byte back.
 class OutboundSession : public ProxiedSession {
   public:
     // Loop thread.
@@ -40,6 +50,10 @@ class OutboundSession : public ProxiedSession {
     void continueHandshake();
     void attemptFailed(const std::string& error);
     void startPumping();
+    // ProxiedSession: judges the instance from the first moments of the pump.
+    void onPumpProgress(const BytePump& pump) override;
+    // Reports a failure of instance_ to the balancer and logs the ejection it caused.
+    void instanceFailed(const std::string& error);
     // The connect timeout of the current phase (waiting for instances, or one dial attempt).
     void armConnectTimer();
     // Drops the current attempt's socket and its watch.
@@ -55,6 +69,9 @@ class OutboundSession : public ProxiedSession {
     UpstreamInstance instance_;
     std::vector<std::string> tried_;
     std::string lastError_;
+    // Set once the pumping connection said whether the instance works (see onPumpProgress).
+    bool judged_ = false;
+    EventLoop::Clock::time_point pumpStarted_{};
     FdWatch<OutboundSession> clientWatch_{this, 0};
     // One per dial attempt (see FdWatch); retired ones wait in the loop's graveyard.
     std::shared_ptr<FdWatch<OutboundSession>> upstreamWatch_;

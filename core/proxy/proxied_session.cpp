@@ -45,6 +45,7 @@ void ProxiedSession::pumpEvents(int side, uint32_t events) {
 }
 
 void ProxiedSession::checkPump() {
+    onPumpProgress(*pump_);
     if (pump_->failed()) {
         ctx_.log.error(logger_, "connection failed",
                        {{contextKey_, contextValue_}, {"error", pump_->error()}});

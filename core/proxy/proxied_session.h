@@ -43,6 +43,9 @@ class ProxiedSession : public Session {
     // Loop thread. Events of a pumping session.
     void pumpEvents(int side, uint32_t events);
     bool pumping() const { return pump_ != nullptr; }
+    // Loop thread. Called after every pump step, before the session closes on the pump's end or
+    // failure: a subclass can judge the peer from what moved (OutboundSession does).
+    virtual void onPumpProgress(const BytePump& pump) { (void)pump; }
 
     // Loop thread. Ends the session (sockets close after the current batch of events).
     void close();

@@ -16,8 +16,9 @@ struct ProxyStats {
     std::atomic<uint64_t> upstreamAttemptFailures{0};  // one instance failed, maybe another worked
     std::atomic<uint64_t> upstreamFailures{0};         // the client's connection was given up
     std::atomic<uint64_t> upstreamForwarded{0};
-    std::atomic<uint64_t> bytesIn{0};   // towards the local app / upstream instance
-    std::atomic<uint64_t> bytesOut{0};  // back to the client
+    std::atomic<uint64_t> upstreamEjections{0};  // instances ejected by outlier detection
+    std::atomic<uint64_t> bytesIn{0};            // towards the local app / upstream instance
+    std::atomic<uint64_t> bytesOut{0};           // back to the client
 
     static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
         counter.fetch_add(n, std::memory_order_relaxed);

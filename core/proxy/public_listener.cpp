@@ -15,7 +15,7 @@ PublicListener::PublicListener(ProxyContext& ctx, std::shared_ptr<const InboundS
 void PublicListener::onAccept(Socket socket, const SocketAddress& peer) {
     ProxyStats::add(ctx_.stats.inboundAccepted);
     auto* session = static_cast<InboundSession*>(ctx_.sessions.add(
-        std::make_unique<InboundSession>(ctx_, settings_, std::move(socket), peer)));
+        std::make_unique<InboundSession>(ctx_, settings_, appHealth_, std::move(socket), peer)));
     session->start();
 }
 

@@ -4,6 +4,7 @@
 
 #include "proxy/acceptor.h"
 #include "proxy/inbound_settings.h"
+#include "proxy/local_app_health.h"
 #include "proxy/proxy_context.h"
 
 namespace meshx::proxy {
@@ -22,7 +23,11 @@ class PublicListener {
     // Loop thread. Stops accepting; open sessions continue.
     void close() { acceptor_.close(); }
     // Loop thread. Connections accepted from now on use `settings`.
+    // What was learned about the app is kept while its address stays the same.
     void setSettings(std::shared_ptr<const InboundSettings> settings) {
+        if (!(settings->localApp == settings_->localApp)) {
+            appHealth_ = std::make_shared<LocalAppHealth>();
+        }
         settings_ = std::move(settings);
     }
     const InboundSettings& settings() const { return *settings_; }
@@ -33,6 +38,7 @@ class PublicListener {
 
     ProxyContext& ctx_;
     std::shared_ptr<const InboundSettings> settings_;
+    std::shared_ptr<LocalAppHealth> appHealth_ = std::make_shared<LocalAppHealth>();
     Acceptor acceptor_;
 };
 

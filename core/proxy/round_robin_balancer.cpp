@@ -6,12 +6,12 @@ namespace meshx::proxy {
 
 void RoundRobinBalancer::setInstances(std::vector<UpstreamInstance> instances) {
     instances_ = std::move(instances);
-    // Forget failures of instances that left: if one comes back, it starts with a clean slate.
-    for (auto it = failedAt_.begin(); it != failedAt_.end();) {
-        bool present = std::any_of(instances_.begin(), instances_.end(),
-                                   [&](const UpstreamInstance& i) { return i.id == it->first; });
-        it = present ? std::next(it) : failedAt_.erase(it);
+    std::vector<std::string> ids;
+    ids.reserve(instances_.size());
+    for (const auto& i : instances_) {
+        ids.push_back(i.id);
     }
+    outliers_.retain(ids);
 }
 
 const UpstreamInstance* RoundRobinBalancer::pick(const std::vector<std::string>& tried,
@@ -25,9 +25,9 @@ const UpstreamInstance* RoundRobinBalancer::pick(const std::vector<std::string>&
         if (std::find(tried.begin(), tried.end(), inst.id) != tried.end()) {
             continue;
         }
-        auto failed = failedAt_.find(inst.id);
-        if (failed != failedAt_.end() && now - failed->second < quarantine_) {
-            if (fallback == nullptr) {
+        if (outliers_.ejected(inst.id, now)) {
+            if (fallback == nullptr ||
+                outliers_.ejectedUntil(inst.id) < outliers_.ejectedUntil(fallback->id)) {
                 fallback = &inst;
                 fallbackIndex = i;
             }
@@ -42,12 +42,13 @@ const UpstreamInstance* RoundRobinBalancer::pick(const std::vector<std::string>&
     return fallback;
 }
 
-void RoundRobinBalancer::reportFailure(const std::string& id, Clock::time_point now) {
-    failedAt_[id] = now;
+std::optional<OutlierDetector::Ejection> RoundRobinBalancer::reportFailure(const std::string& id,
+                                                                           Clock::time_point now) {
+    return outliers_.recordFailure(id, now);
 }
 
-void RoundRobinBalancer::reportSuccess(const std::string& id) {
-    failedAt_.erase(id);
+bool RoundRobinBalancer::reportSuccess(const std::string& id) {
+    return outliers_.recordSuccess(id);
 }
 
 }  // namespace meshx::proxy

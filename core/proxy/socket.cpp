@@ -35,6 +35,13 @@ void Socket::reset(int fd) {
     fd_ = fd;
 }
 
+void Socket::resetOnClose(int fd) {
+    struct linger lg {};
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 std::string Socket::errnoText(int err) {
     std::string text = std::strerror(err);
     if (!text.empty()) {

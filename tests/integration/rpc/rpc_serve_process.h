@@ -5,6 +5,9 @@
 // ready line is on stdout.
 
 #include <signal.h>
+#include <sys/types.h>
+
+#include <QDir>
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -28,13 +31,18 @@ class RpcServeProcess {
     // exited or said nothing in time; errors() tells why.
     bool start(const QStringList& args, const QProcessEnvironment& env, const QString& errFile,
                int timeoutMs = 90000) {
+        return launch(args, env, errFile) && waitReady(timeoutMs);
+    }
+    // The two halves of start(), for a test that must act in between (start the sidecar of a
+    // template without a proxy command, which "ready" waits for).
+    bool launch(const QStringList& args, const QProcessEnvironment& env, const QString& errFile) {
         errFile_ = errFile;
         process_.setProcessEnvironment(env);
         process_.setStandardErrorFile(errFile);
         process_.start(meshxBinary(QStringLiteral("meshx")), QStringList{"rpc-serve"} + args);
-        if (!process_.waitForStarted(10000)) {
-            return false;
-        }
+        return process_.waitForStarted(10000);
+    }
+    bool waitReady(int timeoutMs = 90000) {
         QDeadlineTimer deadline(timeoutMs);
         while (!deadline.hasExpired()) {
             while (process_.canReadLine()) {
@@ -57,6 +65,39 @@ class RpcServeProcess {
     std::string serviceId() const { return ready_.value("service_id", ""); }
     std::string address() const { return ready_.value("address", ""); }
     bool running() const { return process_.state() != QProcess::NotRunning; }
+    qint64 pid() const { return process_.processId(); }
+
+    // The pid of the meshx-proxy sidecar this provider's engine runs as its child (from /proc),
+    // 0 when there is none right now (not started yet, or between a crash and its restart).
+    pid_t sidecarPid() const {
+        const qint64 parent = process_.processId();
+        const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+        for (const QString& entry : entries) {
+            bool numeric = false;
+            const pid_t child = static_cast<pid_t>(entry.toLongLong(&numeric));
+            if (!numeric) {
+                continue;
+            }
+            QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+            if (!stat.open(QIODevice::ReadOnly)) {
+                continue;
+            }
+            // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+            const QString line = QString::fromUtf8(stat.readAll());
+            const auto close = line.lastIndexOf(QLatin1Char(')'));
+            const auto open = line.indexOf(QLatin1Char('('));
+            if (open < 0 || close < open) {
+                continue;
+            }
+            const QString comm = line.mid(open + 1, close - open - 1);
+            const QStringList rest = line.mid(close + 2).split(QLatin1Char(' '));
+            if (comm == QStringLiteral("meshx-proxy") && rest.size() > 1 &&
+                rest[1].toLongLong() == parent) {
+                return child;
+            }
+        }
+        return 0;
+    }
 
     // SIGTERM; the exit code, -1 when it had to be killed. `out` gets what stdout said after
     // the ready line.

@@ -14,6 +14,7 @@
 
 using namespace meshx::proxy;
 using meshx::proxy::testing::TestCa;
+using Ms = std::chrono::milliseconds;
 
 class TestProxyParts : public QObject {
     Q_OBJECT
@@ -156,8 +157,8 @@ class TestProxyParts : public QObject {
         QCOMPARE(*Logger::parseLevel("DEBUG"), Logger::Level::Debug);
     }
 
-    void roundRobinTakesTurnsAndSkipsRecentFailures() {
-        RoundRobinBalancer b(std::chrono::milliseconds(1000));
+    void roundRobinTakesTurnsAndSkipsEjectedInstances() {
+        RoundRobinBalancer b(OutlierDetector::Settings{Ms(1000), Ms(30000)});
         UpstreamInstance i1, i2, i3;
         i1.id = "a";
         i2.id = "b";
@@ -171,16 +172,62 @@ class TestProxyParts : public QObject {
         // Already tried in this connection: skipped; all tried: nothing.
         QCOMPARE(b.pick({"b"}, now)->id, std::string("c"));
         QVERIFY(b.pick({"a", "b", "c"}, now) == nullptr);
-        // A recent failure is avoided while others remain, and used as a last resort.
-        b.reportFailure("a", now);
+        // An ejected instance is avoided while others remain, and used as a last resort.
+        QVERIFY(b.reportFailure("a", now).has_value());
         QCOMPARE(b.pick({}, now)->id, std::string("b"));
         QCOMPARE(b.pick({}, now)->id, std::string("c"));
         QCOMPARE(b.pick({}, now)->id, std::string("b"));
         QCOMPARE(b.pick({"b", "c"}, now)->id, std::string("a"));
-        // ... and comes back after the quarantine.
+        // ... and comes back when its ejection ends.
         QCOMPARE(b.pick({"b", "c"}, now + std::chrono::seconds(2))->id, std::string("a"));
+        QVERIFY(b.ejected("a", now));
+        QVERIFY(!b.ejected("a", now + Ms(1000)));
+        // Every instance ejected: never black-hole; the one whose ejection ends first goes first.
+        QVERIFY(b.reportFailure("c", now + Ms(100)).has_value());
+        QVERIFY(b.reportFailure("b", now + Ms(200)).has_value());
+        QCOMPARE(b.pick({}, now + Ms(300))->id, std::string("a"));
+        QCOMPARE(b.pick({"a"}, now + Ms(300))->id, std::string("c"));
+        QCOMPARE(b.pick({"a", "c"}, now + Ms(300))->id, std::string("b"));
+        // A success clears the record; an instance that left and came back starts clean.
+        QVERIFY(b.reportSuccess("a"));
+        QVERIFY(!b.reportSuccess("a"));
+        b.setInstances({i1, i2});
+        b.setInstances({i1, i2, i3});
+        QVERIFY(!b.ejected("c", now + Ms(300)));
         b.setInstances({});
         QVERIFY(b.pick({}, now) == nullptr);
+    }
+
+    void outlierEjectionBacksOffAndResetsOnSuccess() {
+        OutlierDetector d(OutlierDetector::Settings{Ms(1000), Ms(30000)});
+        auto t = OutlierDetector::Clock::now();
+        auto e = d.recordFailure("x", t);
+        QVERIFY(e.has_value());
+        QCOMPARE(e->duration.count(), int64_t(1000));
+        QCOMPARE(e->consecutive, 1u);
+        // Failures while ejected (connections dialled before the ejection) are not counted.
+        QVERIFY(!d.recordFailure("x", t + Ms(10)).has_value());
+        QVERIFY(!d.recordFailure("x", t + Ms(999)).has_value());
+        QVERIFY(d.ejected("x", t + Ms(999)));
+        QVERIFY(!d.ejected("x", t + Ms(1000)));
+        // Failing again after the ejection doubles it: 2, 4, 8, 16, then the 30 s cap.
+        std::vector<int64_t> seen;
+        auto at = t + Ms(1000);
+        for (int i = 0; i < 7; ++i) {
+            auto next = d.recordFailure("x", at);
+            QVERIFY(next.has_value());
+            seen.push_back(next->duration.count());
+            at = d.ejectedUntil("x");
+        }
+        QVERIFY(seen == (std::vector<int64_t>{2000, 4000, 8000, 16000, 30000, 30000, 30000}));
+        QCOMPARE(d.recordFailure("y", t)->consecutive, 1u);  // per instance
+        // One success and the next failure starts from the base again.
+        QVERIFY(d.recordSuccess("x"));
+        QVERIFY(!d.ejected("x", at - Ms(1)));
+        QCOMPARE(d.recordFailure("x", at)->duration.count(), int64_t(1000));
+        d.retain({"y"});
+        QVERIFY(!d.ejected("x", at));
+        QVERIFY(d.ejected("y", t));
     }
 
     void tlsContextChecksMaterial() {

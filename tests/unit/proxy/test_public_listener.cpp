@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "meshx_test.h"
+#include "proxy/socket.h"
+#include "proxy/socket_address.h"
 #include "proxy_test_support.h"
 #include "test_certificates.h"
 #include "test_sidecar.h"
@@ -230,6 +232,78 @@ class TestPublicListener : public QObject {
         QTRY_VERIFY(db_->logs.contains(
             "[ERROR] proxy.inbound: failed to dial: error=\"dial tcp 127.0.0.1:" +
             std::to_string(dead) + ": connect: connection refused\""));
+    }
+
+    // Once a dial of the app failed, new connections are reset before the TLS handshake while
+    // the app stays down (the caller's sidecar then tries another instance), logged once; when
+    // the app listens again, the connection that found it out goes through.
+    void appKnownDownResetsBeforeTheHandshake() {
+        uint16_t dead = freePort();
+        ProxyConfig c = db_->config;
+        c.localServicePort = dead;
+        db_->apply(c);
+        QTRY_VERIFY(db_->proxy->listeners().size() == 1);
+        TlsClient first(ca_->material("web"));
+        QVERIFY2(first.connect(port_), first.error().c_str());
+        first.send("x");
+        QCOMPARE(first.recv(1), std::string());
+        QVERIFY(first.closed());
+        for (int i = 0; i < 3; ++i) {
+            TlsClient next(ca_->material("web"));
+            QVERIFY(!next.connect(port_));
+        }
+        QCOMPARE(db_->proxy->stats().inboundDialFailures.load(), uint64_t(4));
+        QCOMPARE(db_->logs.count("failed to dial"), 1);
+        // No TLS handshake was failed by those three: they never got that far.
+        QCOMPARE(db_->proxy->stats().inboundHandshakeFailures.load(), uint64_t(0));
+
+        auto address = SocketAddress::resolve("127.0.0.1", dead);
+        QVERIFY(address.ok());
+        auto app = Socket::listen(*address);
+        QVERIFY2(app.ok(), app.ok() ? "" : app.error().message.c_str());
+        TlsClient back(ca_->material("web"));
+        QVERIFY2(back.connect(port_), back.error().c_str());
+        QVERIFY(back.send("y"));
+        QTRY_VERIFY(db_->logs.contains("local service reachable again"));
+        QTRY_COMPARE(db_->proxy->stats().inboundForwarded.load(), uint64_t(1));
+    }
+
+    // The app crashing shows first as its connections ending before their clients did: the
+    // next connection is dialled to the app before the handshake and, the app being gone, reset
+    // before a single TLS byte, without a first victim finding it out after its handshake.
+    void appEndingConnectionsFirstIsSuspected() {
+        uint16_t appPort = freePort();
+        auto address = SocketAddress::resolve("127.0.0.1", appPort);
+        QVERIFY(address.ok());
+        auto app = Socket::listen(*address);
+        QVERIFY(app.ok());
+        ProxyConfig c = db_->config;
+        c.localServicePort = appPort;
+        db_->apply(c);
+        QTRY_VERIFY(db_->proxy->listeners().size() == 1);
+        TlsClient first(ca_->material("web"));
+        QVERIFY2(first.connect(port_), first.error().c_str());
+        QVERIFY(first.send("x"));
+        Socket served;
+        QTRY_VERIFY2(
+            [&] {
+                // QTRY evaluates once more after success: keep what was accepted.
+                int err = 0;
+                if (!served.valid()) {
+                    served = app->accept(&err);
+                }
+                return served.valid();
+            }(),
+            db_->logs.all().c_str());
+        // The app dies: its listener and its connection close.
+        app->reset();
+        served.reset();
+        QCOMPARE(first.recv(1), std::string());
+        TlsClient next(ca_->material("web"));
+        QVERIFY(!next.connect(port_));
+        QCOMPARE(db_->proxy->stats().inboundHandshakeFailures.load(), uint64_t(0));
+        QCOMPARE(db_->proxy->stats().inboundDialFailures.load(), uint64_t(1));
+        QCOMPARE(db_->proxy->stats().inboundForwarded.load(), uint64_t(1));
     }
 };
 

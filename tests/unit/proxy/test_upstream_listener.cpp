@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include <QDeadlineTimer>
+
 #include "meshx_test.h"
 #include "proxy/socket.h"
 #include "proxy_test_support.h"
@@ -158,8 +160,43 @@ class TestUpstreamListener : public QObject {
         QVERIFY(web_->logs.contains("dial tcp 127.0.0.1:" + std::to_string(dead) +
                                     ": connect: connection refused"));
         QCOMPARE(web_->proxy->stats().upstreamFailures.load(), uint64_t(0));
-        // The quarantine keeps later connections off the dead instance.
+        // The ejection keeps later connections off the dead instance.
         QVERIFY(web_->proxy->stats().upstreamAttemptFailures.load() <= 2);
+        QVERIFY(web_->logs.contains("instance ejected"));
+        QVERIFY(web_->logs.contains("instance=dead-sidecar"));
+    }
+
+    // db-2's sidecar is up but its service is not: the first connection that meets it ends at
+    // the client (its bytes went to db-2 already), db-2 is ejected, and every later connection
+    // works, including those after the ejection ended: db-2's sidecar then resets them before
+    // the TLS handshake and web's sidecar moves on to db-1 unseen. The second ejection lasts
+    // twice as long.
+    void instanceWhoseServiceIsDownIsEjected() {
+        TestSidecar db2(*ca_, "db");
+        uint16_t public2 = db2.servePublic(freePort());
+        discovery_->set("db", {instanceAt("db-1-sidecar-proxy", dbPublic_, "db"),
+                               instanceAt("db-2-sidecar-proxy", public2, "db")});
+        QDeadlineTimer deadline(20000);
+        while (!web_->logs.contains("instance=db-2-sidecar-proxy") && !deadline.hasExpired()) {
+            roundTrip(upstream_, "x");
+        }
+        QVERIFY2(web_->logs.contains("closed right after the handshake without a reply"),
+                 web_->logs.all().c_str());
+        QVERIFY(web_->logs.contains("ejection_ms=1000"));
+        int calls = 0;
+        while (!web_->logs.contains("ejection_ms=2000") && !deadline.hasExpired()) {
+            QCOMPARE(roundTrip(upstream_, "y"), std::string("y"));
+            ++calls;
+        }
+        QVERIFY2(web_->logs.contains("ejection_ms=2000"), web_->logs.all().c_str());
+        QVERIFY(calls > 0);
+        QCOMPARE(roundTrip(upstream_, "z"), std::string("z"));
+        // Failures while ejected are not counted again (one more only on a very slow machine).
+        const uint64_t ejections = web_->proxy->stats().upstreamEjections.load();
+        QVERIFY(ejections == 2 || ejections == 3);
+        // db-2 logged its dead service once, not once per connection.
+        QCOMPARE(db2.logs.count("failed to dial"), 1);
+        QVERIFY(db2.proxy->stats().inboundDialFailures.load() >= 2);
     }
 
     void noHealthyInstanceIsLoggedOncePerInterval() {
