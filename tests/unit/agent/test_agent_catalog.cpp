@@ -66,13 +66,14 @@ class TestAgentCatalog : public QObject {
 
     void decodesRegisterRequestLikeGo() {
         // python-consul2 sends lower-case keys; unknown keys are skipped as Go's decoder does.
-        auto r = reg(R"({"node":"n2","address":"10.0.0.2","datacenter":"dc2","Whatever":1,
-            "TaggedAddresses":{"wan":"1.2.3.4"},"NodeMeta":{"rack":"r1"},
-            "service":{"Service":"web","ID":"web-2","Port":80,"Tags":["a"],"Address":"10.0.0.2",
-                       "PeerName":""},
-            "check":{"CheckID":"c1","Name":"web alive","Status":"passing","ServiceID":"web-2",
-                     "Output":"fine","Definition":{"HTTP":"http://10.0.0.2/","Interval":"10s",
-                                                   "Unknown":true}}})");
+        auto r = reg(R"({"node":"n2","address":"10.0.0.2","datacenter":"dc2","Whatever":1,)"
+                     R"("TaggedAddresses":{"wan":"1.2.3.4"},"NodeMeta":{"rack":"r1"},)"
+                     R"("service":{"Service":"web","ID":"web-2","Port":80,"Tags":["a"],)"
+                     R"("Address":"10.0.0.2","PeerName":""},)"
+                     R"("check":{"CheckID":"c1","Name":"web alive","Status":"passing",)"
+                     R"("ServiceID":"web-2","Output":"fine",)"
+                     "\"Definition\":{\"HTTP\":\"http://10.0.0.2/\",\"Interval\":\"10s\","
+                     R"("Unknown":true}}})");
         QCOMPARE(r.node, std::string("n2"));
         QCOMPARE(r.address, std::string("10.0.0.2"));
         QCOMPARE(r.datacenter, std::string("dc2"));
@@ -87,7 +88,8 @@ class TestAgentCatalog : public QObject {
         QCOMPARE(r.checks[0].definition.serviceId, std::string("web-2"));
         QCOMPARE(r.checks[0].output, std::string("fine"));
         QCOMPARE(r.checks[0].definition.http, std::string("http://10.0.0.2/"));
-        QCOMPARE(r.checks[0].definition.interval, std::chrono::nanoseconds(10'000'000'000));
+        QCOMPARE(r.checks[0].definition.interval,
+                 std::chrono::nanoseconds(std::chrono::seconds(10)));
         bool threw = false;
         try {
             reg(R"({"Node":"n2","Address":7})");
