@@ -60,13 +60,13 @@ Status RemoteCatalog::registerEntries(const CatalogRegistration& reg) {
     if (reg.node.empty()) {
         return internal("Must provide node");
     }
-    if (reg.address.empty() && !reg.skipNodeUpdate) {
-        return internal("Must provide address if SkipNodeUpdate is not set");
-    }
     if (!reg.id.empty()) {
         if (std::string p = uuidProblem(reg.id); !p.empty()) {
             return internal("Bad node ID: " + p);
         }
+    }
+    if (reg.address.empty() && !reg.skipNodeUpdate) {
+        return internal("Must provide address if SkipNodeUpdate is not set");
     }
     std::optional<ServiceRecord> service;
     if (reg.service) {

@@ -36,8 +36,8 @@ class RemoteCatalog {
     const Node* node(const std::string& datacenter, const std::string& name) const;
 
     // Upserts the node (unless SkipNodeUpdate), the service and the checks into
-    // `reg.datacenter`. Internal (500) errors with Consul's texts: `Must provide node`,
-    // `Must provide address if SkipNodeUpdate is not set`, `Bad node ID: ...`,
+    // `reg.datacenter`. Internal (500) errors with Consul's texts, in its order:
+    // `Must provide node`, `Bad node ID: ...`, `Must provide address if SkipNodeUpdate is not set`,
     // `Must provide service name with ID`, `Invalid service address`,
     // `Missing node registration`, `Missing service registration`.
     Status registerEntries(const CatalogRegistration& reg);
