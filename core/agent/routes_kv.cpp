@@ -48,13 +48,16 @@ std::string queryEscape(const std::string& text) {
 }
 
 // Go's url.Values.Encode of the request's query: keys sorted, each key's values in order.
+// Consul echoes a `token` parameter too; here its value is `<hidden>` (secrets never go into
+// error texts).
 std::string encodeQuery(const HttpRequest& req) {
     std::vector<std::pair<std::string, std::string>> pairs = req.query;
     std::stable_sort(pairs.begin(), pairs.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::string out;
     for (const auto& [k, v] : pairs) {
-        out += (out.empty() ? "" : "&") + queryEscape(k) + "=" + queryEscape(v);
+        out += (out.empty() ? "" : "&") + queryEscape(k) + "=" +
+               (k == "token" ? std::string("<hidden>") : queryEscape(v));
     }
     return out;
 }

@@ -94,6 +94,15 @@ class TestAgentCluster : public QObject {
         const Reply conflict = send(*client_, put);
         QCOMPARE(conflict.status, 400);
         QCOMPARE(conflict.body, std::string("Conflicting flags: acquire=sess&cas=1\n"));
+        // The query is echoed re-encoded (sorted, Go's escaping), a token's value hidden.
+        auto escaped = Request::del("/kv/app/");
+        escaped.param("recurse", "a b/c");
+        escaped.param("cas", "1");
+        escaped.param("token", "s3cret");
+        const Reply echoed = del(*client_, escaped);
+        QCOMPARE(echoed.status, 400);
+        QCOMPARE(echoed.body,
+                 std::string("Conflicting flags: cas=1&recurse=a+b%2Fc&token=<hidden>\n"));
         // A single-key CAS delete and a plain recurse still work.
         auto cas = Request::del("/kv/app/a");
         cas.param("cas", std::to_string(index));
