@@ -358,10 +358,23 @@ class TestAgentCluster : public QObject {
             200);
         QCOMPARE(get(*client_, "/catalog/service/api").json, json::array());
         QCOMPARE(get(*client_, "/health/node/node-b").json, json::array());
+        // A blocking health query on the other datacenter wakes when its node goes away.
+        const Reply before = dc2("/health/service/api");
+        QCOMPARE(before.json.size(), size_t{1});
+        auto watch = Request::get("/health/service/api");
+        watch.param("dc", "dc2");
+        watch.blocking.index = before.index;
+        watch.blocking.wait = std::chrono::seconds(60);
+        auto watching = std::async(std::launch::async, [&] { return send(*client_, watch); });
+        QVERIFY(watching.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
         QCOMPARE(
             putJson(*client_, "/catalog/deregister", {{"Node", "node-c"}, {"Datacenter", "dc2"}})
                 .status,
             200);
+        QVERIFY(watching.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+        const Reply gone = watching.get();
+        QVERIFY(gone.index > before.index);
+        QCOMPARE(gone.json, json::array());
         QCOMPARE(dc2("/catalog/nodes").json, json::array());
         QCOMPARE(get(*client_, "/catalog/datacenters").json, json::array({"dc1", "dc2"}));
     }
