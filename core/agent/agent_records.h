@@ -106,6 +106,7 @@ struct CatalogDeregistration {
 };
 
 // A ServiceRecord from a registration, without indexes (upstream destination types defaulted).
+// Pure; any thread.
 ServiceRecord serviceRecordFrom(const ServiceDefinition& def);
 
 }  // namespace meshx::agent
