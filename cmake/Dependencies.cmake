@@ -30,6 +30,9 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(mstch REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
+# Intel ISA-L (libisal-dev): CRC-32 at hardware speed for MeshxRpc block checksums.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 
 # erl_interface ships no CMake config: ei.h is linked into /usr/include, libei.a lives in the Erlang tree.
 find_path(EI_INCLUDE_DIR ei.h PATHS /usr/lib/erlang/usr/include)

@@ -9,6 +9,8 @@ PACKAGES=(
     # libraries (build)
     qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libmstch-dev
     nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev erlang-dev
+    libisal-dev   # ISA-L: hardware CRC-32 for MeshxRpc block checksums
+    libboost-dev  # Boost.Beast (header-only): the dev agent's HTTP/1.1 request parser
     # tests and demos: real X server for screenshots, real Erlang peers, third-party Consul
     # client, reference proxies for benchmarks, packaging checks
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl

@@ -256,6 +256,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     }
     const double elapsedMs =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const rpc::RpcClientPool::Stats poolStats = pool.stats();
     pool.stop();
     if (session) {
         (void)session->mesh->disconnect({v["upstream"]}, proxy.id, false);
@@ -269,15 +270,21 @@ int rpcCallCommand(const std::vector<std::string>& args) {
                    ? 0.0
                    : latencies[std::min(latencies.size() - 1, latencies.size() * p / 100)];
     };
-    json summary = {{"summary", true},
-                    {"fn", fn},
-                    {"calls", *count},
-                    {"ok", ok.load()},
-                    {"failed", failed.load()},
-                    {"served_by", servedBy},
-                    {"elapsed_ms", std::round(elapsedMs * 1000) / 1000},
-                    {"p50_ms", std::round(pct(50) * 1000) / 1000},
-                    {"p99_ms", std::round(pct(99) * 1000) / 1000}};
+    json summary = {
+        {"summary", true},
+        {"fn", fn},
+        {"calls", *count},
+        {"ok", ok.load()},
+        {"failed", failed.load()},
+        {"served_by", servedBy},
+        {"elapsed_ms", std::round(elapsedMs * 1000) / 1000},
+        {"p50_ms", std::round(pct(50) * 1000) / 1000},
+        {"p99_ms", std::round(pct(99) * 1000) / 1000},
+        {"max_ms", latencies.empty() ? 0.0 : std::round(latencies.back() * 1000) / 1000},
+        // Requests resent after their connection closed before a reply (failover),
+        // and of those the ones the server may have run (at least once).
+        {"resends", poolStats.resends},
+        {"resends_maybe_executed", poolStats.resendsMaybeExecuted}};
     if (servedBy.empty()) {
         summary["served_by"] = json::object();
     }

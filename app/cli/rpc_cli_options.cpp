@@ -159,6 +159,9 @@ std::vector<CliOption> rpcServerSpec() {
     return {
         {"timeout-execute", "MS|infinity", "timeout_execute: abandon longer calls (infinity)"},
         {"max-connections", "N", "ranch max_connections (1024)"},
+        {"explain-protocol-errors", "",
+         "ours: answer a broken request with an error frame naming the fault (the original "
+         "closes the connection)"},
     };
 }
 
@@ -277,6 +280,7 @@ Status applyServer(const CliValues& values, rpc::RpcServerOptions& o) {
         return maxConn.error();
     }
     o.maxConnections = *maxConn;
+    o.explainProtocolErrors = values.count("explain-protocol-errors") != 0;
     return {};
 }
 

@@ -45,15 +45,16 @@ void HttpConnection::onReadyRead() {
     if (!device_ || closing_) {
         return;
     }
+    // Parse as we read, so an oversized body being dropped never piles up in the parser.
     char buf[16384];
-    while (true) {
+    while (device_ && !closing_) {
         const qint64 n = device_->read(buf, sizeof buf);
         if (n <= 0) {
             break;
         }
         parser_.append(buf, static_cast<size_t>(n));
+        pump();
     }
-    pump();
 }
 
 void HttpConnection::pump() {

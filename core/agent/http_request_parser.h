@@ -3,21 +3,30 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "agent/http_request.h"
 #include "agent/http_response.h"
 
 namespace meshx::agent {
 
+class BeastRequestSink;
+
 // Incremental HTTP/1.x request parser for one connection: request line, headers,
-// Content-Length or chunked bodies, `Expect: 100-continue`, pipelined requests. Caps the header
-// block and the body before buffering them. Bytes in, requests out; no I/O.
+// Content-Length or chunked bodies, `Expect: 100-continue`, pipelined requests. The HTTP syntax
+// is Boost.Beast's parser (RFC 7230, one parser per message); this class adds what the agent
+// needs around it: the body cap chosen per request once its head is read, an oversized body
+// counted and dropped rather than stored, and Consul's status codes for each failure. Bytes in,
+// requests out; no I/O.
 //
 //   parser.append(bytes);
 //   for (auto o = parser.next(); o.kind != Outcome::Kind::NeedMore; o = parser.next()) ...
 //
 // After a Fail the connection must be closed (the stream cannot be resynchronised).
+// Any single thread (the connection's); not thread-safe.
 class HttpRequestParser {
   public:
     struct Limits {
@@ -36,32 +45,33 @@ class HttpRequestParser {
     };
 
     explicit HttpRequestParser(Limits limits);
+    HttpRequestParser(HttpRequestParser&&) noexcept;
+    HttpRequestParser& operator=(HttpRequestParser&&) noexcept;
+    ~HttpRequestParser();
 
     void append(const char* data, size_t size);
     Outcome next();
+    // Bytes received and not parsed yet.
     size_t buffered() const { return buffer_.size() - pos_; }
     // True while a request has started but is not complete.
-    bool midRequest() const { return state_ != State::Head || buffered() > 0; }
+    bool midRequest() const { return sink_ != nullptr || buffered() > 0; }
 
   private:
-    enum class State { Head, Body, Chunked, Discard, Failed };
-
-    Outcome parseHead();
-    Outcome parseChunked();
     Outcome fail(int status, std::string text);
+    Outcome failTooLarge(uint64_t length);
+    std::optional<Outcome> onHead();
     Outcome complete();
+    void skipEmptyLines();
     void compact();
 
     Limits limits_;
     std::string buffer_;
     size_t pos_ = 0;
-    State state_ = State::Head;
-    HttpRequest current_;
-    uint64_t remaining_ = 0;  // Body / Discard
-    uint64_t limit_ = 0;
-    uint64_t discarded_ = 0;
+    // The request being parsed; null between requests.
+    std::unique_ptr<BeastRequestSink> sink_;
+    size_t headBytes_ = 0;  // of the request being parsed, while its head is incomplete
     bool continueSent_ = false;
-    bool expectContinue_ = false;
+    bool failed_ = false;
 };
 
 // Percent-decoding; `plusIsSpace` for query strings. nullopt on a malformed escape.

@@ -92,8 +92,19 @@ RpcError ClientConnection::ioFailure(const transport::IoResult& r, const char* s
     }
 }
 
+void ClientConnection::reportResend(bool wasFresh, Progress progress) {
+    // "resend" alone never says "ok": a reader counting results must see that a copy went twice
+    // when the first may have run.
+    const bool mayHaveRun = progress == Progress::Sent;
+    std::string result = "resend: tcp_closed before any reply";
+    result += wasFresh ? " on a fresh connection" : " on a connection that had worked";
+    result += mayHaveRun ? " (request was sent: may have executed)" : " (request not fully sent)";
+    report(event_, "resend", result);
+}
+
 std::optional<RpcError> ClientConnection::connect() {
     close();
+    completed_ = 0;
     event_ = "hsk";
     funName_.clear();
     reqRef_.reset();
@@ -169,6 +180,8 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
     reqRef_ = reqRef;
     const char* event = cast ? "cast" : "call";
     event_ = event;
+    progress_ = Progress::NotSent;
+    lostBeforeReply_ = false;
     if (!connected()) {
         RpcError e{RpcErrc::Closed, "worker has no connection", nullptr, WireError::Ok};
         report(event, "closed", "error: closed");
@@ -185,8 +198,11 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
     }
     if (auto r = stream_.writeMessage(encoder_, deadline, metrics_.blocksSend, metrics_.sizeSend);
         !r.ok()) {
+        progress_ = metrics_.blocksSend > 0 ? Progress::PartlySent : Progress::NotSent;
+        lostBeforeReply_ = r.status == IoStatus::Closed;
         return ioFailure(r, "send");
     }
+    progress_ = Progress::Sent;
     const auto recvStart = measure ? Clock::now() : Clock::time_point{};
     if (measure)
         metrics_.send = RpcTelemetry::micros(sendStart, recvStart);
@@ -197,8 +213,13 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
         wire::ByteView payload;
         const auto maxFrame = options_.blkMaxSize + 64 * 1024;
         if (auto r = stream_.readFrame(wire::kBlockPrefix, maxFrame, deadline, payload); !r.ok()) {
+            // Nothing of the reply buffered and no block taken: the peer went away before
+            // answering (a dead provider, or the Elixir server's framing race).
+            lostBeforeReply_ = r.status == IoStatus::Closed && stream_.buffered() == 0 &&
+                               progress_ == Progress::Sent;
             return ioFailure(r, "recv");
         }
+        progress_ = Progress::ReplyStarted;
         if (WireError e = assembler_.feed(payload, ev); e != WireError::Ok) {
             RpcError err = fail(fromWire(e), "bad reply frame", "recv");
             err.wire = e;
@@ -226,6 +247,7 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
     if (cast != (ev == wire::MessageAssembler::Event::CastAck)) {
         return fail(RpcErrc::InvalidState, "reply kind does not match the request", "recv");
     }
+    ++completed_;
     report(event, "recv", "ok");
     return out;
 }

@@ -31,6 +31,22 @@ class ClientConnection {
     RpcResult<Payload> request(bool cast, std::string_view funName, const Payload& arg,
                                transport::Deadline deadline);
     void close();
+
+    // How far the last request() got. A request that failed with the connection lost before
+    // any reply byte arrived may be resent (RpcClientPool); `Sent` means the server may already
+    // have run it.
+    enum class Progress : uint8_t { NotSent, PartlySent, Sent, ReplyStarted };
+    Progress progress() const { return progress_; }
+    // True when the last request() failed because the connection went away (EOF, reset, broken
+    // pipe) before any byte of its reply arrived: the one failure a resend can carry.
+    bool lostBeforeReply() const { return lostBeforeReply_; }
+    // True while no request has completed on this connection since its handshake: a close
+    // now is the Elixir server's post-handshake framing race (docs/rpc-protocol.md).
+    bool fresh() const { return completed_ == 0; }
+    // Publishes the `resend` event for the last request: its result says why and whether the
+    // server may have run the first copy.
+    void reportResend(bool wasFresh, Progress progress);
+
     // An idle connection with bytes or EOF waiting was closed by the peer (or it spoke out of
     // turn): either way it is unusable. Never blocks.
     bool peerGone() { return connected() && stream_.readable(); }
@@ -61,6 +77,9 @@ class ClientConnection {
     std::string funName_;
     std::optional<uint64_t> reqRef_;
     const char* event_ = "hsk";  // the event a failure is reported under
+    Progress progress_ = Progress::NotSent;
+    bool lostBeforeReply_ = false;
+    uint64_t completed_ = 0;  // requests answered on this connection
 };
 
 }  // namespace meshx::rpc

@@ -1,6 +1,7 @@
 #include "rpc/rpc_client_pool.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "rpc/serialize/serializer_registry.h"
 
@@ -46,6 +47,7 @@ void RpcClientPool::stop() {
     for (Worker* w : busy_)
         w->abort();
     wake_.notify_all();
+    returned_.notify_all();  // callers waiting in checkout see stopping_
     returned_.wait(lock, [this] { return busy_.empty(); });
     lock.unlock();
     if (maintenance_.joinable())
@@ -67,63 +69,118 @@ void RpcClientPool::scheduleRetry(Worker& w, const RpcError& error) {
     w.lastConnectError = error.toString();
 }
 
-RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error) {
-    Worker* w = nullptr;
-    {
-        std::unique_lock lock(mutex_);
-        // A worker the maintenance thread is reconnecting is not "busy": wait for it rather than
-        // answer `full` (poolboy would hand it out and the call would see `closed`).
-        returned_.wait_for(lock, options_.timeoutConnect + options_.timeoutHsk, [this] {
-            return !idle_.empty() || maintaining_ == nullptr || stopping_;
-        });
-        if (stopping_ || !started_) {
-            error = {RpcErrc::Closed, "pool is stopped", nullptr, wire::WireError::Ok};
-            return nullptr;
-        }
-        if (!idle_.empty()) {
-            // lifo hands out the most recently returned worker (warm caches, fewer live sockets).
-            if (options_.strategy == RpcClientOptions::Strategy::Lifo) {
-                w = idle_.back();
-                idle_.pop_back();
-            } else {
-                w = idle_.front();
-                idle_.pop_front();
+RpcClientPool::Worker* RpcClientPool::takeIdleLocked(Clock::time_point now) {
+    // lifo hands out the most recently returned worker (warm caches, fewer live sockets).
+    const bool lifo = options_.strategy == RpcClientOptions::Strategy::Lifo;
+    auto pick = [&](auto&& usable) -> Worker* {
+        if (lifo) {
+            for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+                if (usable(*it)) {
+                    Worker* w = *it;
+                    idle_.erase(std::next(it).base());
+                    return w;
+                }
             }
-        } else if (overflowInUse_ < options_.maxOverflow) {
-            workers_.push_back(std::make_unique<Worker>(options_, *telemetry_));
-            w = workers_.back().get();
-            w->overflow = true;
-            ++overflowInUse_;
         } else {
-            error = {RpcErrc::Full, "all workers busy", nullptr, wire::WireError::Ok};
-            return nullptr;
+            for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+                if (usable(*it)) {
+                    Worker* w = *it;
+                    idle_.erase(it);
+                    return w;
+                }
+            }
         }
-        busy_.push_back(w);
-    }
-    if (!w->connected()) {
-        if (Clock::now() < w->retryAt) {
-            error = {RpcErrc::Closed,
-                     "worker is waiting to reconnect after: " + w->lastConnectError, nullptr,
-                     wire::WireError::Ok};
-            checkin(w);
-            return nullptr;
+        return nullptr;
+    };
+    // A live connection first; a worker waiting out a back-off is skipped, not handed out to
+    // fail with `closed` (poolboy would, and the caller would burn a retry on it).
+    if (Worker* w = pick([](Worker* c) { return c->connected(); }))
+        return w;
+    return pick([now](Worker* c) { return c->retryAt <= now; });
+}
+
+RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadline deadline) {
+    // A failed connect puts a base worker into back-off (an overflow one is dismissed), and after
+    // the first failure no new overflow worker is tried: the loop ends with a healthy worker, a
+    // wait for one, or `closed` after kMaxConnectFailures.
+    constexpr int kMaxConnectFailures = 3;
+    int failures = 0;
+    std::string lastFailure;
+    for (;;) {
+        Worker* w = nullptr;
+        {
+            std::unique_lock lock(mutex_);
+            for (;;) {
+                if (stopping_ || !started_) {
+                    error = {RpcErrc::Closed, "pool is stopped", nullptr, wire::WireError::Ok};
+                    return nullptr;
+                }
+                const auto now = Clock::now();
+                w = takeIdleLocked(now);
+                if (w != nullptr)
+                    break;
+                if (overflowInUse_ < options_.maxOverflow && failures == 0) {
+                    workers_.push_back(std::make_unique<Worker>(options_, *telemetry_));
+                    w = workers_.back().get();
+                    w->overflow = true;
+                    ++overflowInUse_;
+                    break;
+                }
+                // Every idle worker (if any) is backing off. A busy worker is a call in flight on
+                // a working connection (or one being reconnected): wait for it rather than fail
+                // the call because another worker's provider died.
+                if (idle_.empty() && maintaining_ == nullptr) {
+                    error = failures == 0 ? RpcError{RpcErrc::Full, "all workers busy", nullptr,
+                                                     wire::WireError::Ok}
+                                          : RpcError{RpcErrc::Closed, lastFailure, nullptr,
+                                                     wire::WireError::Ok};
+                    return nullptr;
+                }
+                if (busy_.empty()) {
+                    // Nobody is healthy: the upstream is unreachable; the caller backs off.
+                    error = {RpcErrc::Closed,
+                             "worker is waiting to reconnect after: " +
+                                 (idle_.empty() ? lastFailure : idle_.front()->lastConnectError),
+                             nullptr, wire::WireError::Ok};
+                    return nullptr;
+                }
+                if (now >= deadline) {
+                    error = {RpcErrc::Timeout, "no worker free before the call timeout", nullptr,
+                             wire::WireError::Ok};
+                    return nullptr;
+                }
+                // Re-check at least every second (and never hand Deadline::max() to the cv).
+                auto until = std::min(deadline, now + Millis(1000));
+                for (Worker* c : idle_)
+                    until = std::min(until, c->retryAt);
+                returned_.wait_until(lock, until);
+            }
+            busy_.push_back(w);
         }
+        if (w->connected())
+            return w;
         if (auto e = w->connect()) {
             scheduleRetry(*w, *e);
+            checkin(w);
             // A refused handshake (key, blk_max_size, refs) is a configuration error: report it
-            // as such. Socket-level failures read as `closed`, which callers retry.
+            // as such. A socket-level failure puts only this worker in back-off; try another.
             const bool refused = e->code == RpcErrc::InvalidDigest ||
                                  e->code == RpcErrc::InvalidHskParams ||
                                  e->code == RpcErrc::InvalidRef;
-            error = refused
-                        ? *e
-                        : RpcError{RpcErrc::Closed, e->toString(), nullptr, wire::WireError::Ok};
-            checkin(w);
-            return nullptr;
+            if (refused) {
+                error = *e;
+                return nullptr;
+            }
+            lastFailure = e->toString();
+            if (++failures >= kMaxConnectFailures) {
+                error = {RpcErrc::Closed, lastFailure, nullptr, wire::WireError::Ok};
+                return nullptr;
+            }
+            continue;
         }
         w->idleLimit = options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+        return w;
     }
-    return w;
 }
 
 void RpcClientPool::checkin(Worker* w) {
@@ -140,24 +197,56 @@ void RpcClientPool::checkin(Worker* w) {
         if (!w->connected())
             wake_.notify_all();
     }
-    if (busy_.empty())
-        returned_.notify_all();
+    // Callers may be waiting for a worker (checkout), stop() for all of them.
+    returned_.notify_all();
 }
 
 RpcResult<Payload> RpcClientPool::once(bool cast, std::string_view funName, const Payload& arg,
-                                       transport::Deadline deadline) {
-    RpcError error;
-    Worker* w = checkout(error);
-    if (w == nullptr)
-        return error;
-    RpcResult<Payload> r = w->request(cast, funName, arg, deadline);
-    if (!r.ok() && !w->connected()) {
-        // Errors close the connection (as in the original); reconnect at once — the server may
-        // be back already, and a failing connect sets its own retry_proxy_fail delay.
-        w->retryAt = Clock::time_point{};
+                                       transport::Deadline deadline, bool resendSent) {
+    Worker* w = nullptr;
+    for (int resends = 0;;) {
+        if (w == nullptr) {
+            RpcError error;
+            w = checkout(error, deadline);
+            if (w == nullptr)
+                return error;
+        }
+        RpcResult<Payload> r = w->request(cast, funName, arg, deadline);
+        bool resend = !r.ok() && !w->connected() && w->lostBeforeReply() &&
+                      (resendSent || w->progress() != Worker::Progress::Sent) &&
+                      resends < kMaxResends && Clock::now() < deadline;
+        if (resend) {
+            std::lock_guard lock(mutex_);
+            resend = !stopping_;  // stop() aborted the call: do not reconnect under it
+        }
+        if (!resend) {
+            // Errors close the connection (as in the original); reconnect at once — the server
+            // may be back already, and a failing connect sets its own back-off.
+            if (!r.ok() && !w->connected())
+                w->retryAt = Clock::time_point{};
+            checkin(w);
+            return r;
+        }
+        ++resends;
+        const auto progress = w->progress();
+        w->reportResend(w->fresh(), progress);
+        {
+            std::lock_guard lock(mutex_);
+            ++resends_;
+            if (progress == Worker::Progress::Sent)
+                ++resendsMaybeExecuted_;
+        }
+        // The connection had worked: reconnect at once, no back-off (a sidecar routes the new
+        // connection to a healthy instance; an Elixir server that dropped the first request on a
+        // fresh connection serves the next one). If that fails, another worker carries the call.
+        if (auto e = w->connect()) {
+            scheduleRetry(*w, *e);
+            checkin(w);
+            w = nullptr;
+        } else {
+            w->idleLimit = options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+        }
     }
-    checkin(w);
-    return r;
 }
 
 RpcResult<Payload> RpcClientPool::withRetries(bool cast, std::string_view funName,
@@ -165,12 +254,16 @@ RpcResult<Payload> RpcClientPool::withRetries(bool cast, std::string_view funNam
     const int retries = call.retries.value_or(options_.retries);
     Millis sleep = call.retrySleep.value_or(options_.retrySleep);
     const std::optional<Millis> timeout = call.timeout ? call.timeout : options_.callTimeout;
+    const auto& retryOn = options_.execRetryOnError;
+    // Resending a request that may have run is what the original's retry on tcp_closed does;
+    // a caller that turned that retry off gets at most once.
+    const bool resendSent = retries > 0 && std::find(retryOn.begin(), retryOn.end(),
+                                                     RpcErrc::TcpClosed) != retryOn.end();
     for (int attempt = 0;; ++attempt) {
         const auto deadline = timeout ? Clock::now() + *timeout : transport::kNoDeadline;
-        RpcResult<Payload> r = once(cast, funName, arg, deadline);
+        RpcResult<Payload> r = once(cast, funName, arg, deadline, resendSent);
         if (r.ok() || attempt >= retries)
             return r;
-        const auto& retryOn = options_.execRetryOnError;
         if (std::find(retryOn.begin(), retryOn.end(), r.error().code) == retryOn.end())
             return r;
         {
@@ -226,10 +319,14 @@ void RpcClientPool::maintain() {
         bool idleRecycle = false;
         for (Worker* w : idle_) {
             if (w->peerGone()) {
-                // The original notices tcp_closed in idle state and reconnects after
-                // retry_idle_error.
+                // The original waits retry_idle_error before reconnecting after an idle
+                // tcp_closed. A connection that had served calls reconnects at once instead (the
+                // provider died, a sidecar reaches another one; a failed connect backs off in
+                // scheduleRetry). One closed before serving anything keeps the wait, so a peer
+                // that closes every fresh connection cannot make us spin.
+                const bool hadWorked = !w->fresh();
                 w->close();
-                w->retryAt = now + jitter(options_.retryIdleError);
+                w->retryAt = hadWorked ? now : now + jitter(options_.retryIdleError);
             }
             if (!w->connected()) {
                 if (w->retryAt <= now) {
@@ -281,6 +378,8 @@ RpcClientPool::Stats RpcClientPool::stats() const {
     s.workers = workers_.size();
     s.idle = idle_.size();
     s.overflow = overflowInUse_;
+    s.resends = resends_;
+    s.resendsMaybeExecuted = resendsMaybeExecuted_;
     for (Worker* w : idle_)
         s.connected += w->connected() ? 1 : 0;
     return s;

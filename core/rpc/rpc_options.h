@@ -53,6 +53,10 @@ struct RpcCommonOptions {
 struct RpcServerOptions : RpcCommonOptions {
     std::optional<Millis> timeoutExecute;  // timeout_execute: nullopt = infinity
     size_t maxConnections = 1024;          // pool_opts (ranch max_connections)
+    // Ours: answer a broken request the original answers by closing (its worker crashes:
+    // truncated fields, unknown flag, bad conn_ref on a first block...) with a 0xC7 frame naming
+    // the fault (truncated_frame, unknown_flag, invalid_ref). Off = the original's behaviour.
+    bool explainProtocolErrors = false;
 };
 
 // MeshxRpc.Client.Pool options plus the call/6 defaults.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "rpc/error_term.h"
+#include "rpc/serialize/serializer_registry.h"
 #include "rpc/wire/handshake_codec.h"
 #include "rpc/wire/outer_framing.h"
 
@@ -124,6 +125,40 @@ std::optional<uint64_t> ServerConnection::reqRefFor(wire::ByteView badFrame) con
     return std::nullopt;
 }
 
+std::optional<uint64_t> ServerConnection::errorReplyRef(WireError error,
+                                                        wire::ByteView badFrame) const {
+    if (options_.explainProtocolErrors)
+        return reqRefFor(badFrame);
+    switch (error) {
+        case WireError::InvalidCks:
+            // The original decodes the block (so knows its req_ref), then its checksum check
+            // fails: 0xC7 invalid_cks.
+            return reqRefFor(badFrame);
+        case WireError::InvalidRef:
+            // Only inside a message: on a first block the original has no req_ref yet and its
+            // worker crashes building the error frame, closing with no reply (reference §11).
+            if (assembler_.inMessage())
+                return assembler_.reqRef();
+            return std::nullopt;
+        default:
+            // A binary pattern that does not match (truncated field, unknown flag, trailer)
+            // crashes the original's worker: the connection closes, nothing is answered.
+            return std::nullopt;
+    }
+}
+
+nlohmann::json ServerConnection::undefTerm() const {
+    using nlohmann::json;
+    // The stack's first frame as the original's worker reports it: {Mod, Fun, [Arg], []}. The
+    // original adds its own worker's frame after it; that one names Elixir internals we lack.
+    auto arg = SerializerRegistry::global().deserialize(arg_.serFlag, arg_.bytes);
+    json argTerm = arg ? std::move(*arg) : json::binary(std::vector<uint8_t>(arg_.bytes));
+    const json mfa = {
+        {"$tuple", json::array({error_term::atom(options_.svcRef), error_term::atom(funName_),
+                                json::array({std::move(argTerm)}), json::array()})}};
+    return {{"$tuple", json::array({error_term::atom("undef"), json::array({mfa})})}};
+}
+
 void ServerConnection::sendError(uint64_t reqRef, const nlohmann::json& term) {
     const auto start = Clock::now();
     const size_t head = 1 + 8 + 1 + options_.connRef.size() + 1;
@@ -202,7 +237,7 @@ bool ServerConnection::serveOne() {
         }
         const WireError e = assembler_.feed(payload, ev);
         if (e != WireError::Ok) {
-            if (auto ref = reqRefFor(payload)) {
+            if (auto ref = errorReplyRef(e, payload)) {
                 reqRef_ = *ref;
                 sendError(*ref, error_term::atom(wire::toString(e)));
             }
@@ -239,12 +274,8 @@ bool ServerConnection::serveOne() {
         return sent;
     }
     if (it == registry_.end()) {
-        // Only registered names run; anything else is the original's {undef, [{Mod, fun, Args}]}.
-        using nlohmann::json;
-        const json mfa = {{"$tuple", json::array({error_term::atom(options_.svcRef),
-                                                  error_term::atom(funName_), 1})}};
-        sendError(reqRef,
-                  {{"$tuple", json::array({error_term::atom("undef"), json::array({mfa})})}});
+        // Only registered names run; anything else gets the original's undef term.
+        sendError(reqRef, undefTerm());
         report("call", "exec", "error: undef");
         return false;
     }

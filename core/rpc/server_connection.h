@@ -40,6 +40,10 @@ class ServerConnection {
     void sendError(uint64_t reqRef, const nlohmann::json& term);
     // The req_ref to answer a bad frame with: the message's, else the frame's own; nullopt = none.
     std::optional<uint64_t> reqRefFor(wire::ByteView badFrame) const;
+    // Whether a bad request gets a 0xC7 frame or just a close, and with which req_ref.
+    std::optional<uint64_t> errorReplyRef(wire::WireError error, wire::ByteView badFrame) const;
+    // The original's {undef, [{Mod, Fun, [Arg], []}]} for a call of an unregistered name.
+    nlohmann::json undefTerm() const;
     void report(const char* name, const char* state, const std::string& result);
 
     const RpcServerOptions& options_;

@@ -1,8 +1,6 @@
 #include "rpc/wire/crc32_checksum.h"
 
-#include <zlib.h>
-
-#include <limits>
+#include <isa-l/crc.h>
 
 namespace meshx::rpc::wire {
 
@@ -19,21 +17,15 @@ const Crc32Checksum& Crc32Checksum::instance() {
     return kInstance;
 }
 
+// ISA-L's crc32_gzip_refl is the reflected IEEE CRC-32 of zlib and `:erlang.crc32` (the same
+// value for the same bytes, chainable through its first argument), computed with carry-less
+// multiplication folding where the CPU has it: about ten times zlib's table code on 1 MiB blocks.
 uint32_t Crc32Checksum::crc(std::initializer_list<ByteView> parts) {
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uint32_t crc = 0;
     for (ByteView part : parts) {
-        // zlib takes uInt lengths: feed huge parts in slices.
-        const uint8_t* data = part.data();
-        size_t left = part.size();
-        while (left > 0) {
-            auto chunk =
-                static_cast<uInt>(std::min<size_t>(left, std::numeric_limits<uInt>::max()));
-            crc = crc32(crc, data, chunk);
-            data += chunk;
-            left -= chunk;
-        }
+        crc = crc32_gzip_refl(crc, part.data(), part.size());
     }
-    return static_cast<uint32_t>(crc);
+    return crc;
 }
 
 void Crc32Checksum::compute(std::initializer_list<ByteView> parts, std::string& out) const {

@@ -9,6 +9,9 @@
 #include <set>
 
 #include "meshx_test.h"
+#include "raw_peer.h"
+#include "rpc/serialize/serializer_registry.h"
+#include "rpc/wire/block_codec.h"
 #include "rpc_serve_process.h"
 
 using nlohmann::json;
@@ -57,6 +60,7 @@ class TestRpcCli : public QObject {
     void helpListsTheOptions();
     void callPlainServerPrintsJsonLines();
     void optionsReachTheWire();
+    void explainProtocolErrorsFlag();
     void sharedKeyFromEnvironmentNeverPrinted();
     void benchPrintsFigures();
 };
@@ -239,6 +243,45 @@ void TestRpcCli::optionsReachTheWire() {
                  std::string::npos,
              qPrintable(mismatch.out));
     QCOMPARE(server.terminate(), 0);
+}
+
+void TestRpcCli::explainProtocolErrorsFlag() {
+    // A request with an unknown flag: rpc-serve closes like the original by default, and names
+    // the fault in a 0xC7 frame with --explain-protocol-errors.
+    for (bool explain : {false, true}) {
+        RpcServeProcess server;
+        QStringList args{"--address", "tcp://127.0.0.1:0"};
+        if (explain)
+            args << "--explain-protocol-errors";
+        QVERIFY2(server.start(args, QProcessEnvironment::systemEnvironment(),
+                              dir_.filePath("explain.err")),
+                 qPrintable(server.errors()));
+        auto address = meshx::net::Address::parse(server.address());
+        QVERIFY(address.ok());
+        meshx::rpc::test::RawPeer peer;
+        QVERIFY(peer.connectAndHandshake(*address));
+        meshx::rpc::wire::BlockHeader h;
+        h.flag = meshx::rpc::wire::flag::kCallFirst;
+        h.reqRef = 5;
+        h.connRef = peer.connRef;
+        h.funName = "echo";
+        auto frame = meshx::rpc::wire::encodeBlock(h, meshx::rpc::wire::Bytes{'x'}, nullptr);
+        frame[0] = 0x77;  // no such flag
+        QVERIFY(peer.sendFrame(frame));
+        bool closed = false;
+        const auto reply = peer.readFrame(closed);
+        if (!explain) {
+            QVERIFY(reply.empty() && closed);
+        } else {
+            meshx::rpc::wire::BlockFrame f;
+            QVERIFY(meshx::rpc::wire::decodeFrame(reply, f) == meshx::rpc::wire::WireError::Ok);
+            QCOMPARE(f.flag, meshx::rpc::wire::flag::kError);
+            auto term = meshx::rpc::SerializerRegistry::global().deserialize(f.serFlag, f.data);
+            QVERIFY(term.ok());
+            QCOMPARE(QString::fromStdString(term->dump()), QString("\"unknown_flag\""));
+        }
+        QCOMPARE(server.terminate(), 0);
+    }
 }
 
 void TestRpcCli::sharedKeyFromEnvironmentNeverPrinted() {

@@ -218,13 +218,58 @@ void TestRpcEndToEnd::unknownFunctionIsUndefAndServerKeepsServing() {
     QVERIFY(s.start());
     RpcClientPool pool(clientOptions(s.address()));
     QVERIFY(pool.start().ok());
-    auto r = pool.call("no_such_fun", bytesOf(5));
+    Payload hello;
+    hello.bytes = {'h', 'e', 'l', 'l', 'o'};
+    auto r = pool.call("no_such_fun", hello);
     QVERIFY(!r.ok());
     QCOMPARE_RPC(r.error().code, RpcErrc::Undef);
+#ifdef MESHX_RPC_HAVE_ETF
+    // The original's term (capture call_undef.txt): {undef, [{Mod, Fun, [Arg], []} | ...]}, the
+    // argument as the list of one binary; ETF atoms decode to strings.
+    QCOMPARE(QString::fromStdString(r.error().remote.dump()),
+             QString(R"(["undef",[["Test.Server","no_such_fun",["hello"],[]]]])"));
+#endif
     // The error closed that connection; the pool reconnects and the next call works.
     auto ok = pool.call("echo", bytesOf(5));
     QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error().toString().c_str());
     QCOMPARE(s.executed.load(), 1);
+
+#ifdef MESHX_RPC_HAVE_ETF
+    // Byte for byte: the original's first stack frame for Demo.Server.no_such_fun("hello"), taken
+    // from capture call_undef.txt: {'Elixir.Demo.Server', no_such_fun, [<<"hello">>], []}.
+    const std::string capturedMfa =
+        "6804640012456c697869722e44656d6f2e53657276657264000b6e6f5f737563685f66756e6c000000016d00"
+        "00000568656c6c6f6a6a";
+    auto so = serverOptions(Address::tcp("127.0.0.1", 0));
+    so.svcRef = "Elixir.Demo.Server";
+    TestServer demo(so);
+    QVERIFY(demo.start());
+    test::RawPeer peer;
+    QVERIFY(peer.connectAndHandshake(demo.address()));
+    wire::BlockHeader h;
+    h.flag = wire::flag::kCallFirst;
+    h.reqRef = 0x243;
+    h.connRef = peer.connRef;
+    h.funName = "no_such_fun";
+    QVERIFY(peer.sendFrame(wire::encodeBlock(h, hello.bytes, nullptr)));
+    bool closed = false;
+    const wire::Bytes reply = peer.readFrame(closed);
+    wire::BlockFrame f;
+    QVERIFY(wire::decodeFrame(reply, f) == wire::WireError::Ok);
+    QCOMPARE(f.flag, wire::flag::kError);
+    QCOMPARE(f.reqRef, uint64_t(0x243));
+    QCOMPARE(f.serFlag, uint8_t(1));
+    std::string hex;
+    for (uint8_t b : f.data) {
+        static const char* digits = "0123456789abcdef";
+        hex += digits[b >> 4];
+        hex += digits[b & 15];
+    }
+    // 83 {undef, [MFA]}: the term starts as the captured one does and holds the same MFA.
+    QVERIFY2(hex.starts_with("836802640005756e6465666c00000001"), hex.c_str());
+    QVERIFY2(hex.find(capturedMfa) != std::string::npos, hex.c_str());
+    QVERIFY(peer.closedByServer());
+#endif
 }
 
 void TestRpcEndToEnd::handlerErrorReachesCaller() {
@@ -251,6 +296,9 @@ void TestRpcEndToEnd::timeoutExecuteKills() {
     const auto start = std::chrono::steady_clock::now();
     auto r = pool.call("slow", slow);
     QVERIFY(!r.ok());
+    // The original's worker runs the function under :timer.kill_after(timeout_execute): the
+    // function dies with reason killed and that is the term sent (its timeout_call_exec is a
+    // backstop at 1.1 x timeout_execute for a kill that did not land).
     QCOMPARE_RPC(r.error().code, RpcErrc::Killed);
     QVERIFY(std::chrono::steady_clock::now() - start < 1500ms);
     // Fast functions still pass under the same limit.
@@ -392,7 +440,8 @@ void TestRpcEndToEnd::badFramesCloseWithOriginalErrors() {
     struct Case {
         const char* name;
         std::function<std::vector<wire::Bytes>(const std::string& connRef)> frames;
-        const char* expected;  // error atom in the 0xC7 frame
+        const char* original;   // the original's 0xC7 atom; nullptr: it closes with no reply
+        const char* explained;  // ours with explainProtocolErrors
     };
     auto block = [](uint8_t flag, uint64_t reqRef, const std::string& connRef, uint64_t seq,
                     const char* fn, size_t n) {
@@ -404,64 +453,84 @@ void TestRpcEndToEnd::badFramesCloseWithOriginalErrors() {
         h.funName = fn;
         return wire::encodeBlock(h, bytesOf(n).bytes, nullptr);
     };
+    // What the original does, from its Block.Decode and Server.Worker: a decode error with a
+    // req_ref already known (mid-message) gets 0xC7 invalid_ref; a bad conn_ref on a first block
+    // crashes the worker while it builds the error frame (req_ref nil); binary patterns that do
+    // not match (short fields, unknown flag) crash it too. A crash closes with no reply.
     std::vector<Case> cases = {
-        {"wrong conn_ref",
+        {"wrong conn_ref on a first block",
          [&](const std::string&) {
              return std::vector<wire::Bytes>{block(0x32, 5, "zzzz", 1, "echo", 3)};
          },
-         "invalid_ref"},
+         nullptr, "invalid_ref"},
+        {"wrong conn_ref mid-message",
+         [&](const std::string& c) {
+             return std::vector<wire::Bytes>{block(0x33, 5, c, 2, "", 3),
+                                             block(0x32, 5, "zzzz", 1, "echo", 3)};
+         },
+         "invalid_ref", "invalid_ref"},
         {"req_ref changes midway",
          [&](const std::string& c) {
              return std::vector<wire::Bytes>{block(0x33, 5, c, 2, "", 3),
                                              block(0x32, 6, c, 1, "echo", 3)};
          },
-         "invalid_ref"},
+         "invalid_ref", "invalid_ref"},
         {"seq skips",
          [&](const std::string& c) {
              return std::vector<wire::Bytes>{block(0x33, 5, c, 3, "", 3),
                                              block(0x32, 5, c, 1, "echo", 3)};
          },
-         "invalid_ref"},
+         "invalid_ref", "invalid_ref"},
         {"data length larger than the frame",
          [&](const std::string& c) {
              wire::Bytes b = block(0x32, 5, c, 1, "echo", 3);
              wire::storeBe(b.data() + b.size() - 3 - 8, 1000, 8);
              return std::vector<wire::Bytes>{b};
          },
-         "truncated_frame"},
+         nullptr, "truncated_frame"},
         {"unknown flag",
          [&](const std::string& c) {
-             return std::vector<wire::Bytes>{block(0x32, 5, c, 1, "echo", 3)};
+             wire::Bytes b = block(0x32, 5, c, 1, "echo", 3);
+             b[0] = 0x77;
+             return std::vector<wire::Bytes>{b};
          },
-         "unknown_flag"},
+         nullptr, "unknown_flag"},
         {"a reply flag sent to the server",
          [&](const std::string& c) { return std::vector<wire::Bytes>{wire::encodeCastAck(5, c)}; },
-         "unknown_flag"},
+         nullptr, "unknown_flag"},
     };
-    cases[4].frames = [&](const std::string& c) {
-        wire::Bytes b = block(0x32, 5, c, 1, "echo", 3);
-        b[0] = 0x77;
-        return std::vector<wire::Bytes>{b};
-    };
-    for (const Case& tc : cases) {
+    auto check = [&](const Address& address, const Case& tc, const char* expected) -> bool {
         test::RawPeer peer;
-        QVERIFY2(peer.connectAndHandshake(s.address()), tc.name);
-        for (const auto& f : tc.frames(peer.connRef))
-            QVERIFY(peer.sendFrame(f));
+        if (!peer.connectAndHandshake(address))
+            return false;
+        for (const auto& f : tc.frames(peer.connRef)) {
+            if (!peer.sendFrame(f))
+                return false;
+        }
         bool closed = false;
         wire::Bytes reply = peer.readFrame(closed);
-        QVERIFY2(!reply.empty(), tc.name);
+        if (expected == nullptr)
+            return reply.empty() && closed;
         wire::BlockFrame f;
-        QVERIFY(wire::decodeFrame(reply, f) == wire::WireError::Ok);
-        QCOMPARE(f.flag, wire::flag::kError);
-        QCOMPARE(f.reqRef, uint64_t(5));
+        if (reply.empty() || wire::decodeFrame(reply, f) != wire::WireError::Ok ||
+            f.flag != wire::flag::kError || f.reqRef != 5) {
+            return false;
+        }
         auto term = SerializerRegistry::global().deserialize(f.serFlag, f.data);
-        QVERIFY(term.ok());
-        QCOMPARE(QString::fromStdString(term->dump()), QString("\"%1\"").arg(tc.expected));
-        QVERIFY2(peer.closedByServer(), tc.name);
+        return term.ok() && term->dump() == "\"" + std::string(expected) + "\"" &&
+               peer.closedByServer();
+    };
+    auto explaining = serverOptions(Address::tcp("127.0.0.1", 0));
+    explaining.explainProtocolErrors = true;
+    TestServer se(explaining);
+    QVERIFY(se.start());
+    for (const Case& tc : cases) {
+        QVERIFY2(check(s.address(), tc, tc.original), tc.name);
+        QVERIFY2(check(se.address(), tc, tc.explained), tc.name);
         // The server still serves others, and nothing ran.
         QVERIFY(bystander.call("echo", bytesOf(1)).ok());
     }
+    QCOMPARE(se.executed.load(), 0);
     QCOMPARE(s.executed.load(), static_cast<int>(cases.size()));  // only the bystander's calls
 
     // Bad checksum with checksums on.

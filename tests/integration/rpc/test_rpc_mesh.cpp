@@ -216,9 +216,10 @@ void TestRpcMesh::meshEchoPingCallCastWithTelemetry() {
 // PR_SET_PDEATHSIG); the next 20 calls all succeed on the survivor, and no call fails at all.
 //
 // Why no call can fail even though the dead instance stays "passing" until its 10 s TTL runs out:
-//  - a worker whose connection went through the dead instance sees tcp_closed (on its next
-//    request, or the pool notices in idle state); tcp_closed is in exec_retry_on_error, so the
-//    pool retries the call with back-off on a worker that reconnects at once;
+//  - a worker whose connection went through the dead instance sees its connection close before
+//    any reply (on its next request, or the pool notices in idle state); it reconnects at once
+//    and the pool resends the call there or on another worker, with no back-off (docs/
+//    rpc-protocol.md, "Failover and resends"); callers never get a worker that is backing off;
 //  - every new connection goes through the consumer's sidecar, which dials the instance it picks;
 //    the dead instance's sidecar is gone, so that dial is refused and the proxy moves on to the
 //    next healthy instance before the client sees anything (and quarantines the failed one), so

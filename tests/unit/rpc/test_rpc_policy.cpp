@@ -52,6 +52,7 @@ void TestRpcPolicy::defaultsMatchTheOriginal() {
     QCOMPARE(c.execRetryOnError.size(), size_t(2));
     RpcServerOptions s;
     QVERIFY(!s.timeoutExecute);
+    QVERIFY(!s.explainProtocolErrors);  // broken requests close the connection, as the original
 }
 
 void TestRpcPolicy::finishValidates() {
