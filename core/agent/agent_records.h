@@ -11,12 +11,15 @@
 
 namespace meshx::agent {
 
-// The one node of the dev agent (§3 of the reference).
+// A node of the catalog: the dev agent's own (§3 of the reference) or one registered through
+// /v1/catalog/register. Empty maps print as null (Go's nil map); the agent fills its own.
 struct NodeInfo {
-    std::string id;    // UUID
+    std::string id;    // UUID ("" for a registered node that gave none)
     std::string name;  // node name
     std::string address = "127.0.0.1";
     std::string datacenter = "dc1";
+    std::map<std::string, std::string> taggedAddresses;
+    std::map<std::string, std::string> meta;
     uint64_t createIndex = 0;
     uint64_t modifyIndex = 0;
 };
@@ -72,5 +75,38 @@ struct CheckRecord {
     // Since when the check is critical (DeregisterCriticalServiceAfter).
     std::optional<std::chrono::steady_clock::time_point> criticalSince;
 };
+
+// PUT /v1/catalog/register (structs.RegisterRequest) decoded: a node, optionally one service
+// (structs.NodeService: its `Service` arrives as `name`) and checks of that node.
+struct CatalogCheck {
+    CheckType definition;  // checkId, name, status, notes, serviceId + the Definition fields
+    std::string output;
+    std::string type;  // as sent; derived from the definition when empty
+};
+
+struct CatalogRegistration {
+    std::string datacenter;  // "" = the agent's own
+    std::string id;
+    std::string node;
+    std::string address;
+    std::map<std::string, std::string> taggedAddresses;
+    std::map<std::string, std::string> nodeMeta;
+    bool skipNodeUpdate = false;
+    std::optional<ServiceDefinition> service;
+    std::vector<CatalogCheck> checks;  // `Check` (when set) then `Checks`
+};
+
+// PUT /v1/catalog/deregister (structs.DeregisterRequest): the service, else the check, else
+// the whole node.
+struct CatalogDeregistration {
+    std::string datacenter;
+    std::string node;
+    std::string serviceId;
+    std::string checkId;
+};
+
+// A ServiceRecord from a registration, without indexes (upstream destination types defaulted).
+// Pure; any thread.
+ServiceRecord serviceRecordFrom(const ServiceDefinition& def);
 
 }  // namespace meshx::agent

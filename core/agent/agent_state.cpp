@@ -1,5 +1,9 @@
 #include "agent/agent_state.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+
 #include "agent/go_duration.h"
 #include "agent/index_keys.h"
 #include "agent/registration_validator.h"
@@ -37,7 +41,40 @@ std::string runtimeProblem(const CheckType& c) {
     return "";
 }
 
-ServiceRecord recordFrom(const ServiceDefinition& def) {
+// Go's net.ParseIP: 4 for an IPv4 (or IPv4-mapped IPv6) literal, 6 for IPv6, 0 otherwise.
+int ipVersion(const std::string& address) {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, address.c_str(), buf) == 1) {
+        return 4;
+    }
+    if (inet_pton(AF_INET6, address.c_str(), buf) == 1) {
+        const bool mapped = std::all_of(buf, buf + 10, [](unsigned char b) { return b == 0; }) &&
+                            buf[10] == 0xff && buf[11] == 0xff;
+        return mapped ? 4 : 6;
+    }
+    return 0;
+}
+
+// What Consul's agent adds to a service with an IP address (addServiceInternal): lan_ipv4 and
+// wan_ipv4 (or the _ipv6 pair) with the service's address and port, unless already tagged.
+void addDefaultTaggedAddresses(ServiceRecord& rec) {
+    const int version = ipVersion(rec.address);
+    if (version == 0) {
+        return;
+    }
+    const std::string suffix = version == 4 ? "_ipv4" : "_ipv6";
+    for (const std::string prefix : {"lan", "wan"}) {
+        rec.taggedAddresses.try_emplace(prefix + suffix, TaggedAddress{rec.address, rec.port});
+    }
+}
+
+bool isMaintenance(const std::string& checkId) {
+    return checkId == kNodeMaintenance || checkId.rfind(kServiceMaintenancePrefix, 0) == 0;
+}
+
+}  // namespace
+
+ServiceRecord serviceRecordFrom(const ServiceDefinition& def) {
     ServiceRecord r;
     r.kind = def.kind;
     r.id = def.id;
@@ -63,20 +100,23 @@ ServiceRecord recordFrom(const ServiceDefinition& def) {
     return r;
 }
 
-bool isMaintenance(const std::string& checkId) {
-    return checkId == kNodeMaintenance || checkId.rfind(kServiceMaintenancePrefix, 0) == 0;
-}
-
-}  // namespace
-
 AgentState::AgentState(Options options, IndexTable& indexes, const Clock& clock)
     : options_(std::move(options)),
       indexes_(indexes),
+      remote_(indexes),
       clock_(clock),
       expander_(options_.sidecarMinPort, options_.sidecarMaxPort, options_.skipSidecarPortsInUse) {
     Change change(indexes_);
     const uint64_t idx = change.index();
     options_.node.createIndex = options_.node.modifyIndex = idx;
+    // A dev agent advertises one address on LAN and WAN.
+    if (options_.node.taggedAddresses.empty()) {
+        const std::string& a = options_.node.address;
+        options_.node.taggedAddresses = {{"lan", a}, {"lan_ipv4", a}, {"wan", a}, {"wan_ipv4", a}};
+    }
+    if (options_.node.meta.empty()) {
+        options_.node.meta = {{"consul-network-segment", ""}};
+    }
 
     // A dev agent is a server: its `consul` service shows in the catalog, not in /agent/services.
     consulService_.id = "consul";
@@ -300,8 +340,9 @@ Status AgentState::registerService(ServiceDefinition def, bool replaceExistingCh
 Status AgentState::addService(const ServiceDefinition& def, const std::string& sidecarOf,
                               bool replaceExistingChecks, Change& change,
                               std::set<std::string>& affected) {
-    ServiceRecord rec = recordFrom(def);
+    ServiceRecord rec = serviceRecordFrom(def);
     rec.sidecarOf = sidecarOf;
+    addDefaultTaggedAddresses(rec);
     auto existing = services_.find(rec.id);
     if (existing != services_.end()) {
         touchServiceKeys(existing->second, change, true);  // old name / destination too
@@ -751,6 +792,207 @@ void AgentState::flushCheckEvents() {
     for (const auto& [id, removed] : events) {
         checkListener_(id, removed);
     }
+}
+
+bool AgentState::knowsDatacenter(const std::string& dc) const {
+    return dc.empty() || dc == options_.node.datacenter || remote_.datacenters().count(dc) != 0;
+}
+
+std::vector<std::string> AgentState::datacenters() const {
+    std::vector<std::string> out{options_.node.datacenter};
+    for (const auto& dc : remote_.datacenters()) {
+        if (dc != options_.node.datacenter) {
+            out.push_back(dc);
+        }
+    }
+    return out;
+}
+
+std::vector<const NodeInfo*> AgentState::catalogNodes(const std::string& dc) const {
+    std::vector<const NodeInfo*> out;
+    const bool own = dcOr(dc) == options_.node.datacenter;
+    bool ownDone = !own;
+    for (const auto& [name, node] : remote_.nodes(dcOr(dc))) {
+        if (!ownDone && options_.node.name < name) {
+            out.push_back(&options_.node);
+            ownDone = true;
+        }
+        out.push_back(&node.info);
+    }
+    if (!ownDone) {
+        out.push_back(&options_.node);
+    }
+    return out;
+}
+
+const NodeInfo* AgentState::catalogNode(const std::string& dc, const std::string& name) const {
+    if (isLocal(dc, name)) {
+        return &options_.node;
+    }
+    const RemoteCatalog::Node* n = remote_.node(dcOr(dc), name);
+    return n == nullptr ? nullptr : &n->info;
+}
+
+std::vector<const ServiceRecord*> AgentState::nodeServices(const std::string& dc,
+                                                           const std::string& node) const {
+    if (isLocal(dc, node)) {
+        return catalogServices();
+    }
+    std::vector<const ServiceRecord*> out;
+    if (const RemoteCatalog::Node* n = remote_.node(dcOr(dc), node)) {
+        for (const auto& [id, svc] : n->services) {
+            out.push_back(&svc);
+        }
+    }
+    return out;
+}
+
+std::vector<AgentState::Instance> AgentState::serviceEntries(const std::string& dc) const {
+    std::vector<Instance> out;
+    for (const NodeInfo* node : catalogNodes(dc)) {
+        for (const ServiceRecord* svc : nodeServices(dc, node->name)) {
+            out.push_back({node, svc});
+        }
+    }
+    return out;
+}
+
+std::vector<AgentState::Instance> AgentState::serviceEntries(const std::string& dc,
+                                                             const std::string& name) const {
+    std::vector<Instance> out;
+    for (const NodeInfo* node : catalogNodes(dc)) {
+        if (node == &options_.node) {
+            for (const ServiceRecord* svc : catalogInstances(name)) {
+                out.push_back({node, svc});
+            }
+            continue;
+        }
+        for (const ServiceRecord* svc : nodeServices(dc, node->name)) {
+            if (svc->service == name) {
+                out.push_back({node, svc});
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<AgentState::Instance> AgentState::connectEntries(const std::string& dc,
+                                                             const std::string& name) const {
+    std::vector<Instance> out;
+    for (const NodeInfo* node : catalogNodes(dc)) {
+        if (node == &options_.node) {
+            for (const ServiceRecord* svc : connectInstances(name)) {
+                out.push_back({node, svc});
+            }
+            continue;
+        }
+        for (const ServiceRecord* svc : nodeServices(dc, node->name)) {
+            const bool proxy = svc->kind == "connect-proxy" && svc->proxy &&
+                               svc->proxy->destinationServiceName == name;
+            if (proxy || (svc->connectNative && svc->service == name)) {
+                out.push_back({node, svc});
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<const CheckRecord*> AgentState::nodeLevelChecks(const std::string& dc,
+                                                            const std::string& node) const {
+    if (isLocal(dc, node)) {
+        return catalogNodeChecks();
+    }
+    std::vector<const CheckRecord*> out;
+    if (const RemoteCatalog::Node* n = remote_.node(dcOr(dc), node)) {
+        for (const auto& [id, c] : n->checks) {
+            if (c.serviceId.empty()) {
+                out.push_back(&c);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<const CheckRecord*> AgentState::instanceChecks(const std::string& dc,
+                                                           const std::string& node,
+                                                           const std::string& serviceId) const {
+    if (isLocal(dc, node)) {
+        return serviceChecks(serviceId);
+    }
+    std::vector<const CheckRecord*> out;
+    if (const RemoteCatalog::Node* n = remote_.node(dcOr(dc), node); n && !serviceId.empty()) {
+        for (const auto& [id, c] : n->checks) {
+            if (c.serviceId == serviceId) {
+                out.push_back(&c);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<const CheckRecord*> AgentState::allNodeChecks(const std::string& dc,
+                                                          const std::string& node) const {
+    if (!isLocal(dc, node)) {
+        // By check ID, as Consul's node index lists them.
+        std::vector<const CheckRecord*> out;
+        if (const RemoteCatalog::Node* n = remote_.node(dcOr(dc), node)) {
+            for (const auto& [id, c] : n->checks) {
+                out.push_back(&c);
+            }
+        }
+        return out;
+    }
+    std::vector<const CheckRecord*> out = catalogNodeChecks();
+    for (const auto& [id, c] : checks_) {
+        if (!c.serviceId.empty()) {
+            out.push_back(&c);
+        }
+    }
+    return out;
+}
+
+Status AgentState::registerCatalog(CatalogRegistration reg) {
+    reg.datacenter = dcOr(reg.datacenter);
+    if (isLocal(reg.datacenter, reg.node)) {
+        return makeError(Code::InvalidArgument,
+                         "The Meshx dev agent keeps its own node " + goQuote(reg.node) +
+                             " in step with its local state: register its services and checks "
+                             "through /v1/agent/service/register and /v1/agent/check/register");
+    }
+    return remote_.registerEntries(reg);
+}
+
+Status AgentState::deregisterCatalog(CatalogDeregistration dereg) {
+    dereg.datacenter = dcOr(dereg.datacenter);
+    if (isLocal(dereg.datacenter, dereg.node)) {
+        return makeError(Code::InvalidArgument,
+                         "The Meshx dev agent keeps its own node " + goQuote(dereg.node) +
+                             " in step with its local state: deregister through "
+                             "/v1/agent/service/deregister and /v1/agent/check/deregister");
+    }
+    return remote_.deregisterEntries(dereg);
+}
+
+Status AgentState::setNodeMaintenance(bool enable, const std::string& reason) {
+    Change change(indexes_);
+    std::set<std::string> affected;
+    if (enable && checks_.count(kNodeMaintenance) == 0) {
+        CheckRecord c;
+        c.checkId = kNodeMaintenance;
+        c.name = "Node Maintenance Mode";
+        c.notes = reason.empty() ? "Maintenance mode is enabled for this node, but no reason was "
+                                   "provided. This is a default message."
+                                 : reason;
+        c.status = kHealthCritical;
+        c.type = "maintenance";
+        putCheck(std::move(c), change, affected);
+    } else if (!enable && checks_.count(kNodeMaintenance) != 0) {
+        removeCheck(kNodeMaintenance, change, affected);
+    }
+    refreshAliases(affected, change);
+    change.commit();
+    flushCheckEvents();
+    return {};
 }
 
 }  // namespace meshx::agent

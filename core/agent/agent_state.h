@@ -11,6 +11,7 @@
 #include "agent/agent_records.h"
 #include "agent/clock.h"
 #include "agent/index_table.h"
+#include "agent/remote_catalog.h"
 #include "agent/service_definition.h"
 #include "agent/sidecar_expander.h"
 #include "common/result.h"
@@ -62,6 +63,40 @@ class AgentState {
     // What /health/connect/:name selects: connect-proxies whose destination is `name`, and
     // Connect-native instances named `name`; by ID.
     std::vector<const ServiceRecord*> connectInstances(const std::string& name) const;
+
+    // --- the catalog across nodes and datacenters: the agent's own node plus the nodes
+    // /v1/catalog/register wrote (RemoteCatalog). `dc` "" means the agent's datacenter.
+    struct Instance {
+        const NodeInfo* node;
+        const ServiceRecord* service;
+    };
+    bool knowsDatacenter(const std::string& dc) const;
+    // The agent's own datacenter first (Consul sorts by round-trip time and its own is
+    // nearest), then the others by name.
+    std::vector<std::string> datacenters() const;
+    // Nodes of a datacenter by name; one node by name (null when unknown).
+    std::vector<const NodeInfo*> catalogNodes(const std::string& dc) const;
+    const NodeInfo* catalogNode(const std::string& dc, const std::string& name) const;
+    // Services of one node by ID (the agent's own: catalogServices()).
+    std::vector<const ServiceRecord*> nodeServices(const std::string& dc,
+                                                   const std::string& node) const;
+    // Every service instance of a datacenter, or those named `name`, or (connect) the proxies
+    // for and native instances of `name`; by node name, then service ID.
+    std::vector<Instance> serviceEntries(const std::string& dc) const;
+    std::vector<Instance> serviceEntries(const std::string& dc, const std::string& name) const;
+    std::vector<Instance> connectEntries(const std::string& dc, const std::string& name) const;
+    // Node-level checks of a node (the agent's own: catalogNodeChecks()).
+    std::vector<const CheckRecord*> nodeLevelChecks(const std::string& dc,
+                                                    const std::string& node) const;
+    // Checks of one service instance on a node.
+    std::vector<const CheckRecord*> instanceChecks(const std::string& dc, const std::string& node,
+                                                   const std::string& serviceId) const;
+    // Every check of a node: the agent's own node-level ones then its services' by check ID;
+    // another node's all by check ID.
+    std::vector<const CheckRecord*> allNodeChecks(const std::string& dc,
+                                                  const std::string& node) const;
+    const RemoteCatalog& remoteCatalog() const { return remote_; }
+
     // passing / warning / critical / maintenance over the service's checks plus the local
     // node-level checks; passing when there are none.
     std::string aggregatedStatus(const std::string& serviceId) const;
@@ -79,6 +114,13 @@ class AgentState {
                           const std::string& output);
     // PUT /agent/service/maintenance/:id.
     Status setServiceMaintenance(const std::string& id, bool enable, const std::string& reason);
+    // PUT /agent/maintenance: adds or removes the `_node_maintenance` check.
+    Status setNodeMaintenance(bool enable, const std::string& reason);
+    // PUT /catalog/register and /catalog/deregister for nodes other than the agent's own (its
+    // own node is written through the agent endpoints: InvalidArgument). An empty datacenter
+    // means the agent's own.
+    Status registerCatalog(CatalogRegistration reg);
+    Status deregisterCatalog(CatalogDeregistration dereg);
     // Result of a TCP/HTTP probe; ignored for checks that are gone.
     void applyProbeResult(const std::string& checkId, const std::string& status,
                           const std::string& output);
@@ -115,8 +157,16 @@ class AgentState {
     void setTtlDeadline(CheckRecord& check,
                         std::optional<std::chrono::steady_clock::time_point> deadline);
 
+    const std::string& dcOr(const std::string& dc) const {
+        return dc.empty() ? options_.node.datacenter : dc;
+    }
+    bool isLocal(const std::string& dc, const std::string& node) const {
+        return dcOr(dc) == options_.node.datacenter && node == options_.node.name;
+    }
+
     Options options_;
     IndexTable& indexes_;
+    RemoteCatalog remote_;
     const Clock& clock_;
     SidecarExpander expander_;
     std::map<std::string, ServiceRecord> services_;

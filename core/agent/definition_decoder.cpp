@@ -1,5 +1,7 @@
 #include "agent/definition_decoder.h"
 
+#include <cctype>
+
 namespace meshx::agent {
 
 namespace {
@@ -359,6 +361,135 @@ CheckType decodeCheckDefinition(const IJson& body) {
     c.token = r.str("Token").value_or("");
     decodeCheckFields(r, c);
     return c;
+}
+
+namespace {
+
+bool sameFold(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A copy of an object without the keys that match none of `fields` (Go's json.Decoder skips
+// them when unknown fields are allowed); non-objects are returned as they are, for the reader
+// to report. `rename` maps a field to the name the reader declares.
+IJson knownFieldsOnly(const IJson& value, std::initializer_list<std::string_view> fields,
+                      std::string_view from = {}, std::string_view to = {}) {
+    if (!value.is_object()) {
+        return value;
+    }
+    IJson out = IJson::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        for (std::string_view f : fields) {
+            if (sameFold(f, it.key())) {
+                const std::string key =
+                    !from.empty() && sameFold(from, it.key()) ? std::string(to) : it.key();
+                out[key] = it.value();
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+CatalogCheck decodeCatalogCheck(const IJson& value, std::string_view field) {
+    const IJson filtered =
+        knownFieldsOnly(value, {"Node", "CheckID", "Name", "Status", "Notes", "Output", "ServiceID",
+                                "Type", "Interval", "Timeout", "Definition"});
+    GoObjectReader r(filtered, "structs.HealthCheck", "RegisterRequest", std::string(field),
+                     {"Node", "CheckID", "Name", "Status", "Notes", "Output", "ServiceID", "Type",
+                      "Interval", "Timeout", "Definition"});
+    CatalogCheck c;
+    c.definition.checkId = str(r, "CheckID");
+    c.definition.name = str(r, "Name");
+    c.definition.status = str(r, "Status");
+    c.definition.notes = str(r, "Notes");
+    c.definition.serviceId = str(r, "ServiceID");
+    c.output = str(r, "Output");
+    c.type = str(r, "Type");
+    if (const IJson* d = r.object("Definition", "structs.HealthCheckDefinition")) {
+        const IJson def = knownFieldsOnly(*d, {MESHX_CHECK_TYPE_FIELDS});
+        GoObjectReader dr =
+            r.nested(def, "Definition", "HealthCheckDefinition", {MESHX_CHECK_TYPE_FIELDS});
+        CheckType parsed;
+        decodeCheckFields(dr, parsed);
+        parsed.checkId = c.definition.checkId;
+        parsed.name = c.definition.name;
+        parsed.status = c.definition.status;
+        parsed.notes = c.definition.notes;
+        parsed.serviceId = c.definition.serviceId;
+        c.definition = std::move(parsed);
+    }
+    // HealthCheck's own Interval/Timeout (strings) when the definition gave none.
+    if (c.definition.interval.count() == 0) {
+        c.definition.interval = r.duration("Interval").value_or(std::chrono::nanoseconds{0});
+    }
+    if (c.definition.timeout.count() == 0) {
+        c.definition.timeout = r.duration("Timeout").value_or(std::chrono::nanoseconds{0});
+    }
+    return c;
+}
+
+}  // namespace
+
+CatalogRegistration decodeCatalogRegistration(const IJson& body) {
+    const IJson filtered =
+        knownFieldsOnly(body, {"Datacenter", "ID", "Node", "Address", "TaggedAddresses", "NodeMeta",
+                               "Service", "Check", "Checks", "SkipNodeUpdate", "Token"});
+    GoObjectReader r(filtered, "structs.RegisterRequest", "RegisterRequest", "",
+                     {"Datacenter", "ID", "Node", "Address", "TaggedAddresses", "NodeMeta",
+                      "Service", "Check", "Checks", "SkipNodeUpdate", "Token"});
+    CatalogRegistration reg;
+    reg.datacenter = str(r, "Datacenter");
+    reg.id = str(r, "ID");
+    reg.node = str(r, "Node");
+    reg.address = str(r, "Address");
+    reg.taggedAddresses =
+        r.stringMap("TaggedAddresses").value_or(std::map<std::string, std::string>{});
+    reg.nodeMeta = r.stringMap("NodeMeta").value_or(std::map<std::string, std::string>{});
+    reg.skipNodeUpdate = r.boolean("SkipNodeUpdate").value_or(false);
+    if (const IJson* svc = r.object("Service", "structs.NodeService")) {
+        // structs.NodeService names the service `Service`; the shared decoder calls it `Name`.
+        const IJson renamed = knownFieldsOnly(
+            *svc,
+            {"Kind", "ID", "Service", "Tags", "Address", "TaggedAddresses", "Meta", "Port",
+             "SocketPath", "Weights", "EnableTagOverride", "Proxy", "Connect"},
+            "Service", "Name");
+        GoObjectReader sr =
+            r.nested(renamed, "Service", "NodeService",
+                     {"Kind", "ID", "Name", "Tags", "Address", "TaggedAddresses", "Meta", "Port",
+                      "SocketPath", "Weights", "EnableTagOverride", "Proxy", "Connect"});
+        reg.service = decodeService(sr);
+        reg.service->sidecarService.reset();  // the catalog does not expand sidecars
+    }
+    if (const IJson* c = r.get("Check")) {
+        reg.checks.push_back(decodeCatalogCheck(*c, "Check"));
+    }
+    if (const IJson* cs = r.array("Checks", "structs.HealthChecks")) {
+        for (const auto& c : *cs) {
+            if (!c.is_null()) {
+                reg.checks.push_back(decodeCatalogCheck(c, "Checks"));
+            }
+        }
+    }
+    return reg;
+}
+
+CatalogDeregistration decodeCatalogDeregistration(const IJson& body) {
+    const IJson filtered =
+        knownFieldsOnly(body, {"Datacenter", "Node", "ServiceID", "CheckID", "Token"});
+    GoObjectReader r(filtered, "structs.DeregisterRequest", "DeregisterRequest", "",
+                     {"Datacenter", "Node", "ServiceID", "CheckID", "Token"});
+    return CatalogDeregistration{str(r, "Datacenter"), str(r, "Node"), str(r, "ServiceID"),
+                                 str(r, "CheckID")};
 }
 
 }  // namespace meshx::agent

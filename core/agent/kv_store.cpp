@@ -43,6 +43,9 @@ bool KvStore::put(const std::string& key, std::string value, uint64_t flags,
 }
 
 bool KvStore::remove(const std::string& key, bool recurse, std::optional<uint64_t> cas) {
+    if (recurse && cas) {
+        return false;  // a subtree has no single ModifyIndex: never delete it under a CAS
+    }
     IndexTable::Change change(indexes_);
     if (recurse) {
         auto it = entries_.lower_bound(key);

@@ -30,6 +30,8 @@ class KvStore {
     // Check-and-set: cas 0 writes only a new key, N only if the key's ModifyIndex is N.
     bool put(const std::string& key, std::string value, uint64_t flags,
              std::optional<uint64_t> cas);
+    // Deletes the key (or with `recurse` every key under the prefix). A CAS applies to one key
+    // only: recurse together with a CAS deletes nothing and returns false.
     bool remove(const std::string& key, bool recurse, std::optional<uint64_t> cas);
 
     uint64_t tableIndex() const;

@@ -278,15 +278,16 @@ OJson agentHealthCheckJson(const CheckRecord& c, const NodeInfo& node) {
 }
 
 OJson nodeJson(const NodeInfo& node) {
+    // Go's nil maps print as null (a registered node that gave none).
+    auto nullable = [](const std::map<std::string, std::string>& m) {
+        return m.empty() ? OJson(nullptr) : stringMap(m);
+    };
     return OJson{{"ID", node.id},
                  {"Node", node.name},
                  {"Address", node.address},
                  {"Datacenter", node.datacenter},
-                 {"TaggedAddresses", OJson{{"lan", node.address},
-                                           {"lan_ipv4", node.address},
-                                           {"wan", node.address},
-                                           {"wan_ipv4", node.address}}},
-                 {"Meta", OJson{{"consul-network-segment", ""}}},
+                 {"TaggedAddresses", nullable(node.taggedAddresses)},
+                 {"Meta", nullable(node.meta)},
                  {"CreateIndex", node.createIndex},
                  {"ModifyIndex", node.modifyIndex}};
 }

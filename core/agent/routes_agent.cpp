@@ -310,6 +310,30 @@ void maintenance(AgentServices& s, const ApiCall& call) {
     call.ok();
 }
 
+// PUT /agent/maintenance: the whole node (a critical `_node_maintenance` check that turns
+// every local service's aggregate to maintenance).
+void nodeMaintenance(AgentServices& s, const ApiCall& call) {
+    const auto raw = call.request().queryValue("enable");
+    if (!raw) {
+        call.text(400, "Missing value for enable");
+        return;
+    }
+    const auto enable = parseGoBool(*raw);
+    if (!enable) {
+        call.text(400, "Invalid value for enable: " + goQuote(*raw));
+        return;
+    }
+    if (auto acl = call.require("node:write", s.state.node().name); !acl) {
+        call.fail(acl.error());
+        return;
+    }
+    if (auto r = s.state.setNodeMaintenance(*enable, call.request().queryOr("reason")); !r) {
+        call.fail(r.error());
+        return;
+    }
+    call.ok();
+}
+
 }  // namespace
 
 void addAgentRoutes(ApiRouter& router, AgentServices& s) {
@@ -337,6 +361,8 @@ void addAgentRoutes(ApiRouter& router, AgentServices& s) {
                [sp](const ApiCall& call) { deregisterService(*sp, call); });
     router.add("/v1/agent/service/maintenance/", {"PUT"},
                [sp](const ApiCall& call) { maintenance(*sp, call); });
+    router.add("/v1/agent/maintenance", {"PUT"},
+               [sp](const ApiCall& call) { nodeMaintenance(*sp, call); });
     router.add("/v1/agent/health/service/id/", {"GET"},
                [sp](const ApiCall& call) { healthById(*sp, call); });
     router.add("/v1/agent/health/service/name/", {"GET"},

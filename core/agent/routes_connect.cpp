@@ -4,6 +4,7 @@
 #include "agent/api_router.h"
 #include "agent/blocking_query.h"
 #include "agent/ca/spiffe_id.h"
+#include "agent/datacenter_param.h"
 #include "agent/index_keys.h"
 #include "agent/intention_store.h"
 #include "agent/leaf_certificates.h"
@@ -54,6 +55,10 @@ OJson rootsJson(const ConnectCa& ca, uint64_t index) {
 }
 
 void roots(AgentServices& s, const ApiCall& call) {
+    // Roots are the same in every datacenter of a federation; an unknown ?dc= is refused.
+    if (!datacenterOf(call, s.state)) {
+        return;
+    }
     auto params = BlockingParams::parse(call.request());
     if (!params) {
         call.fail(params.error());

@@ -4,6 +4,7 @@
 #include "agent/agent_services.h"
 #include "agent/api_router.h"
 #include "agent/blocking_query.h"
+#include "agent/datacenter_param.h"
 #include "agent/index_keys.h"
 #include "agent/listing_filter.h"
 #include "agent/request_body.h"
@@ -28,21 +29,21 @@ bool hasAllTags(const ServiceRecord& svc, const std::vector<std::string>& tags) 
 }
 
 // One {Node, Service, Checks} entry; `passing` tells whether every check passes.
-OJson healthEntry(const AgentServices& s, const ServiceRecord& svc, bool& passing) {
+OJson healthEntry(const AgentServices& s, const std::string& dc, const NodeInfo& node,
+                  const ServiceRecord& svc, bool& passing) {
     OJson checks = OJson::array();
     passing = true;
     auto add = [&](const CheckRecord* c) {
         passing = passing && c->status == kHealthPassing;
-        checks.push_back(catalogCheckJson(*c, s.state.node()));
+        checks.push_back(catalogCheckJson(*c, node));
     };
-    for (const CheckRecord* c : s.state.catalogNodeChecks()) {
+    for (const CheckRecord* c : s.state.nodeLevelChecks(dc, node.name)) {
         add(c);
     }
-    for (const CheckRecord* c : s.state.serviceChecks(svc.id)) {
+    for (const CheckRecord* c : s.state.instanceChecks(dc, node.name, svc.id)) {
         add(c);
     }
-    return OJson{
-        {"Node", nodeJson(s.state.node())}, {"Service", nodeServiceJson(svc)}, {"Checks", checks}};
+    return OJson{{"Node", nodeJson(node)}, {"Service", nodeServiceJson(svc)}, {"Checks", checks}};
 }
 
 // /health/service/:name and /health/connect/:name.
@@ -50,6 +51,10 @@ void serviceHealth(AgentServices& s, const ApiCall& call, bool connect) {
     const std::string name = call.suffix();
     if (name.empty()) {
         call.text(400, "Missing service name");
+        return;
+    }
+    const auto dc = datacenterOf(call, s.state);
+    if (!dc) {
         return;
     }
     auto params = BlockingParams::parse(call.request());
@@ -82,19 +87,19 @@ void serviceHealth(AgentServices& s, const ApiCall& call, bool connect) {
     serveIndexed(
         call, s.blocking, *params, {key, index_keys::kServices, index_keys::kNodeChecks},
         [sp, key] { return healthIndex(*sp, key); },
-        [sp, f, pretty, visible, name, tags, connect, passingOnly]() {
+        [sp, f, pretty, visible, name, tags, connect, passingOnly, dc = *dc]() {
             OJson out = OJson::array();
             if (!visible) {
                 return HttpResponse::json(200, out, pretty);
             }
             const auto selected =
-                connect ? sp->state.connectInstances(name) : sp->state.catalogInstances(name);
-            for (const ServiceRecord* svc : selected) {
+                connect ? sp->state.connectEntries(dc, name) : sp->state.serviceEntries(dc, name);
+            for (const auto& [node, svc] : selected) {
                 if (!hasAllTags(*svc, tags)) {
                     continue;
                 }
                 bool passing = true;
-                OJson entry = healthEntry(*sp, *svc, passing);
+                OJson entry = healthEntry(*sp, dc, *node, *svc, passing);
                 if (passingOnly && !passing) {
                     continue;
                 }
@@ -110,10 +115,24 @@ void serviceHealth(AgentServices& s, const ApiCall& call, bool connect) {
         });
 }
 
+using NodeCheck = std::pair<const NodeInfo*, const CheckRecord*>;
+
+// Every check of a node, with the node.
+void appendNodeChecks(const AgentServices& s, const std::string& dc, const NodeInfo& node,
+                      std::vector<NodeCheck>& out) {
+    for (const CheckRecord* c : s.state.allNodeChecks(dc, node.name)) {
+        out.emplace_back(&node, c);
+    }
+}
+
 // /health/checks/:name, /health/state/:state, /health/node/:node: arrays of checks.
 void checkList(AgentServices& s, const ApiCall& call, std::vector<std::string> keys,
                std::function<uint64_t()> index,
-               std::function<std::vector<const CheckRecord*>()> select) {
+               std::function<std::vector<NodeCheck>(const std::string& dc)> select) {
+    const auto dc = datacenterOf(call, s.state);
+    if (!dc) {
+        return;
+    }
     auto params = BlockingParams::parse(call.request());
     if (!params) {
         call.fail(params.error());
@@ -124,18 +143,17 @@ void checkList(AgentServices& s, const ApiCall& call, std::vector<std::string> k
         call.fail(filter.error());
         return;
     }
-    AgentServices* sp = &s;
     const bool pretty = call.pretty();
     const bool visible = call.canRead();
     ListingFilter f = *filter;
     serveIndexed(call, s.blocking, *params, std::move(keys), std::move(index),
-                 [sp, f, pretty, visible, select]() {
+                 [f, pretty, visible, select, dc = *dc]() {
                      OJson out = OJson::array();
                      if (!visible) {
                          return HttpResponse::json(200, out, pretty);
                      }
-                     for (const CheckRecord* c : select()) {
-                         OJson element = catalogCheckJson(*c, sp->state.node());
+                     for (const auto& [node, c] : select(dc)) {
+                         OJson element = catalogCheckJson(*c, *node);
                          auto keep = f.matches(element);
                          if (!keep) {
                              return HttpResponse::text(500, keep.error().message);
@@ -166,11 +184,11 @@ void addHealthRoutes(ApiRouter& router, AgentServices& s) {
         checkList(
             *sp, call, {key, index_keys::kServices},
             [sp, key] { return sp->indexes.get(key, sp->indexes.get(index_keys::kServices)); },
-            [sp, name] {
-                std::vector<const CheckRecord*> out;
-                for (const ServiceRecord* svc : sp->state.catalogInstances(name)) {
-                    for (const CheckRecord* c : sp->state.serviceChecks(svc->id)) {
-                        out.push_back(c);
+            [sp, name](const std::string& dc) {
+                std::vector<NodeCheck> out;
+                for (const auto& [node, svc] : sp->state.serviceEntries(dc, name)) {
+                    for (const CheckRecord* c : sp->state.instanceChecks(dc, node->name, svc->id)) {
+                        out.emplace_back(node, c);
                     }
                 }
                 return out;
@@ -188,16 +206,15 @@ void addHealthRoutes(ApiRouter& router, AgentServices& s) {
         }
         checkList(
             *sp, call, {index_keys::kChecks}, [sp] { return sp->indexes.get(index_keys::kChecks); },
-            [sp, state] {
-                std::vector<const CheckRecord*> out;
-                for (const CheckRecord* c : sp->state.catalogNodeChecks()) {
-                    if (state == "any" || c->status == state) {
-                        out.push_back(c);
-                    }
+            [sp, state](const std::string& dc) {
+                std::vector<NodeCheck> all;
+                for (const NodeInfo* node : sp->state.catalogNodes(dc)) {
+                    appendNodeChecks(*sp, dc, *node, all);
                 }
-                for (const auto& [id, c] : sp->state.checks()) {
-                    if (!c.serviceId.empty() && (state == "any" || c.status == state)) {
-                        out.push_back(&c);
+                std::vector<NodeCheck> out;
+                for (const NodeCheck& nc : all) {
+                    if (state == "any" || nc.second->status == state) {
+                        out.push_back(nc);
                     }
                 }
                 return out;
@@ -211,18 +228,10 @@ void addHealthRoutes(ApiRouter& router, AgentServices& s) {
         }
         checkList(
             *sp, call, {index_keys::kChecks}, [sp] { return sp->indexes.get(index_keys::kChecks); },
-            [sp, node] {
-                std::vector<const CheckRecord*> out;
-                if (node != sp->state.node().name) {
-                    return out;
-                }
-                for (const CheckRecord* c : sp->state.catalogNodeChecks()) {
-                    out.push_back(c);
-                }
-                for (const auto& [id, c] : sp->state.checks()) {
-                    if (!c.serviceId.empty()) {
-                        out.push_back(&c);
-                    }
+            [sp, node](const std::string& dc) {
+                std::vector<NodeCheck> out;
+                if (const NodeInfo* info = sp->state.catalogNode(dc, node)) {
+                    appendNodeChecks(*sp, dc, *info, out);
                 }
                 return out;
             });

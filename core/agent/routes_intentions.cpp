@@ -2,6 +2,7 @@
 #include "agent/agent_services.h"
 #include "agent/api_router.h"
 #include "agent/blocking_query.h"
+#include "agent/datacenter_param.h"
 #include "agent/index_keys.h"
 #include "agent/intention_store.h"
 #include "agent/listing_filter.h"
@@ -233,21 +234,27 @@ void byId(AgentServices& s, const ApiCall& call) {
 
 void addIntentionRoutes(ApiRouter& router, AgentServices& s) {
     AgentServices* sp = &s;
-    router.add("/v1/connect/intentions", {"GET", "POST"}, [sp](const ApiCall& call) {
-        if (call.request().method == "POST") {
-            createLegacy(*sp, call);
-        } else {
-            listIntentions(*sp, call);
-        }
-    });
-    router.add("/v1/connect/intentions/exact", {"GET", "PUT", "DELETE"},
-               [sp](const ApiCall& call) { exact(*sp, call); });
-    router.add("/v1/connect/intentions/match", {"GET"},
-               [sp](const ApiCall& call) { match(*sp, call); });
-    router.add("/v1/connect/intentions/check", {"GET"},
-               [sp](const ApiCall& call) { check(*sp, call); });
-    router.add("/v1/connect/intentions/", {"GET", "PUT", "DELETE"},
-               [sp](const ApiCall& call) { byId(*sp, call); });
+    // Intentions are replicated from the primary datacenter in Consul, so every datacenter
+    // the agent knows answers with the same ones; an unknown ?dc= is refused.
+    auto inKnownDc = [sp](void (*handler)(AgentServices&, const ApiCall&)) {
+        return [sp, handler](const ApiCall& call) {
+            if (datacenterOf(call, sp->state)) {
+                handler(*sp, call);
+            }
+        };
+    };
+    router.add("/v1/connect/intentions", {"GET", "POST"},
+               inKnownDc([](AgentServices& services, const ApiCall& call) {
+                   if (call.request().method == "POST") {
+                       createLegacy(services, call);
+                   } else {
+                       listIntentions(services, call);
+                   }
+               }));
+    router.add("/v1/connect/intentions/exact", {"GET", "PUT", "DELETE"}, inKnownDc(exact));
+    router.add("/v1/connect/intentions/match", {"GET"}, inKnownDc(match));
+    router.add("/v1/connect/intentions/check", {"GET"}, inKnownDc(check));
+    router.add("/v1/connect/intentions/", {"GET", "PUT", "DELETE"}, inKnownDc(byId));
 }
 
 }  // namespace meshx::agent

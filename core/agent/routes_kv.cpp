@@ -1,11 +1,16 @@
-// /v1/kv/:key (GET with recurse/keys/raw and blocking, PUT with flags/cas, DELETE).
+// /v1/kv/:key (GET with recurse/keys/raw and blocking, PUT with flags/cas, DELETE), per
+// datacenter (?dc=): the agent's own store, and one store per other datacenter it knows.
 #include <QByteArray>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <memory>
 
 #include "agent/agent_services.h"
 #include "agent/api_router.h"
 #include "agent/blocking_query.h"
+#include "agent/datacenter_param.h"
 #include "agent/index_keys.h"
 #include "agent/kv_store.h"
 #include "agent/request_body.h"
@@ -23,6 +28,53 @@ std::optional<uint64_t> parseUint(const std::string& s) {
     return v;
 }
 
+// Go's url.QueryEscape.
+std::string queryEscape(const std::string& text) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += ch;
+        } else if (c == ' ') {
+            out += '+';
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+// Go's url.Values.Encode of the request's query: keys sorted, each key's values in order.
+// Consul echoes a `token` parameter too; here its value is `<hidden>` (secrets never go into
+// error texts).
+std::string encodeQuery(const HttpRequest& req) {
+    std::vector<std::pair<std::string, std::string>> pairs = req.query;
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string out;
+    for (const auto& [k, v] : pairs) {
+        out += (out.empty() ? "" : "&") + queryEscape(k) + "=" +
+               (k == "token" ? std::string("<hidden>") : queryEscape(v));
+    }
+    return out;
+}
+
+// Consul's conflictingFlags: more than one of `flags` present -> 400 with the whole query.
+bool conflictingFlags(const ApiCall& call, std::initializer_list<std::string_view> flags) {
+    int found = 0;
+    for (std::string_view f : flags) {
+        found += call.request().hasQuery(f) ? 1 : 0;
+    }
+    if (found < 2) {
+        return false;
+    }
+    call.text(400, "Conflicting flags: " + encodeQuery(call.request()) + "\n");
+    return true;
+}
+
 OJson entryJson(const KvEntry& e) {
     OJson value = nullptr;
     if (!e.value.empty()) {
@@ -36,7 +88,7 @@ OJson entryJson(const KvEntry& e) {
                  {"ModifyIndex", e.modifyIndex}};
 }
 
-void getKey(AgentServices& s, const ApiCall& call, const std::string& key) {
+void getKey(AgentServices& s, KvStore& store, const ApiCall& call, const std::string& key) {
     auto params = BlockingParams::parse(call.request());
     if (!params) {
         call.fail(params.error());
@@ -45,25 +97,29 @@ void getKey(AgentServices& s, const ApiCall& call, const std::string& key) {
     const HttpRequest& req = call.request();
     const bool keys = req.hasQuery("keys");
     const bool recurse = req.hasQuery("recurse") || keys;
+    if (key.empty() && !recurse) {
+        call.text(400, "Missing key name");
+        return;
+    }
     const bool raw = req.hasQuery("raw");
     const std::string separator = req.queryOr("separator");
-    AgentServices* sp = &s;
+    KvStore* kv = &store;
     const bool pretty = call.pretty();
     serveIndexed(
         call, s.blocking, *params, {index_keys::kKv},
-        [sp, key, recurse] {
+        [kv, key, recurse] {
             if (!recurse) {
-                if (const KvEntry* e = sp->kv.get(key)) {
+                if (const KvEntry* e = kv->get(key)) {
                     return e->modifyIndex;
                 }
             }
-            return sp->kv.tableIndex();
+            return kv->tableIndex();
         },
-        [sp, key, recurse, keys, raw, separator, pretty]() {
+        [kv, key, recurse, keys, raw, separator, pretty]() {
             if (keys) {
                 OJson out = OJson::array();
                 std::string last;
-                for (const KvEntry* e : sp->kv.withPrefix(key)) {
+                for (const KvEntry* e : kv->withPrefix(key)) {
                     std::string k = e->key;
                     if (!separator.empty()) {
                         const size_t at = k.find(separator, key.size());
@@ -76,14 +132,15 @@ void getKey(AgentServices& s, const ApiCall& call, const std::string& key) {
                         last = k;
                     }
                 }
-                if (out.empty()) {
+                // Consul answers the root's empty key list with [], other prefixes with 404.
+                if (out.empty() && !key.empty()) {
                     return HttpResponse::empty(404);
                 }
                 return HttpResponse::json(200, out, pretty);
             }
             if (recurse) {
                 OJson out = OJson::array();
-                for (const KvEntry* e : sp->kv.withPrefix(key)) {
+                for (const KvEntry* e : kv->withPrefix(key)) {
                     out.push_back(entryJson(*e));
                 }
                 if (out.empty()) {
@@ -91,7 +148,7 @@ void getKey(AgentServices& s, const ApiCall& call, const std::string& key) {
                 }
                 return HttpResponse::json(200, out, pretty);
             }
-            const KvEntry* e = sp->kv.get(key);
+            const KvEntry* e = kv->get(key);
             if (e == nullptr) {
                 return HttpResponse::empty(404);
             }
@@ -108,7 +165,10 @@ void getKey(AgentServices& s, const ApiCall& call, const std::string& key) {
 
 void addKvRoutes(ApiRouter& router, AgentServices& s) {
     AgentServices* sp = &s;
-    router.add("/v1/kv/", {"GET", "PUT", "DELETE"}, [sp](const ApiCall& call) {
+    // Other datacenters' stores, made when first used (KV is not replicated between
+    // datacenters in Consul either).
+    auto others = std::make_shared<std::map<std::string, std::unique_ptr<KvStore>>>();
+    router.add("/v1/kv/", {"GET", "PUT", "DELETE"}, [sp, others](const ApiCall& call) {
         const std::string key = call.suffix();
         const HttpRequest& req = call.request();
         const std::string permission = req.method == "GET" ? "key:read" : "key:write";
@@ -116,8 +176,25 @@ void addKvRoutes(ApiRouter& router, AgentServices& s) {
             call.fail(acl.error());
             return;
         }
+        const auto dc = datacenterOf(call, sp->state);
+        if (!dc) {
+            return;
+        }
+        KvStore* store = &sp->kv;
+        if (!dc->empty()) {
+            auto& slot = (*others)[*dc];
+            if (!slot) {
+                slot = std::make_unique<KvStore>(sp->indexes);
+            }
+            store = slot.get();
+        }
         if (req.method == "GET") {
-            getKey(*sp, call, key);
+            getKey(*sp, *store, call, key);
+            return;
+        }
+        // Checked before anything else, so `?recurse&cas=N` never deletes a subtree.
+        if (req.method == "DELETE" ? conflictingFlags(call, {"recurse", "cas"})
+                                   : conflictingFlags(call, {"cas", "acquire", "release"})) {
             return;
         }
         std::optional<uint64_t> cas;
@@ -133,7 +210,7 @@ void addKvRoutes(ApiRouter& router, AgentServices& s) {
                 call.text(400, "Missing key name");
                 return;
             }
-            call.json(200, sp->kv.remove(key, req.hasQuery("recurse"), cas));
+            call.json(200, store->remove(key, req.hasQuery("recurse"), cas));
             return;
         }
         if (key.empty()) {
@@ -153,7 +230,7 @@ void addKvRoutes(ApiRouter& router, AgentServices& s) {
             }
             flags = *v;
         }
-        call.json(200, sp->kv.put(key, req.body, flags, cas));
+        call.json(200, store->put(key, req.body, flags, cas));
     });
 }
 

@@ -2,6 +2,7 @@
 // filters, TTL checks, health status codes, blocking queries, bad input.
 
 #include <QElapsedTimer>
+#include <QTcpServer>
 
 #include <future>
 #include <thread>
@@ -48,10 +49,21 @@ class TestAgentApi : public QObject {
 
     AgentProcess agent_;
     std::unique_ptr<ConsulClient> client_;
+    int sidecarPort_ = 0;
 
   private slots:
     void initTestCase() {
-        QVERIFY2(agent_.start(), qPrintable(agent_.output() + agent_.errors()));
+        // Sidecar ports from a range starting at a port that was just free: the default
+        // 21000.. is shared with other agents' proxies on this machine, which the agent skips,
+        // so the first sidecar's port would depend on them.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::Any, 0));
+        sidecarPort_ = probe.serverPort();
+        probe.close();
+        QVERIFY2(
+            agent_.start({"-sidecar-min-port", QString::number(sidecarPort_), "-sidecar-max-port",
+                          QString::number(std::min(sidecarPort_ + 255, 65535))}),
+            qPrintable(agent_.output() + agent_.errors()));
         QVERIFY(agent_.address().startsWith("http://127.0.0.1:"));
         client_ = agent_.client();
         QVERIFY(client_ != nullptr);
@@ -81,7 +93,7 @@ class TestAgentApi : public QObject {
         const AgentService& sc = services->at("svc1-host-sidecar-proxy");
         QCOMPARE(sc.kind, std::string("connect-proxy"));
         QCOMPARE(sc.service, std::string("svc1-sidecar-proxy"));
-        QCOMPARE(sc.port, 21000);
+        QCOMPARE(sc.port, sidecarPort_);
         QVERIFY(sc.proxy.has_value());
         QCOMPARE(sc.proxy->destinationServiceName, std::string("svc1"));
         QCOMPARE(sc.proxy->destinationServiceId, std::string("svc1-host"));
