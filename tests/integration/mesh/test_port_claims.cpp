@@ -333,8 +333,19 @@ class TestPortClaims : public QObject {
             for (const auto& u : r["upstreams"]) {
                 auto a = meshx::net::Address::parse(u["address"].get<std::string>());
                 QVERIFY(a.ok());
-                QTRY_VERIFY_WITH_TIMEOUT(accepts(QString::fromStdString(a->host()), a->port()),
-                                         30000);
+                // The upstream proxy learns its new upstreams through a blocking query.
+                QDeadlineTimer upDeadline(60000);
+                bool up = false;
+                while (!up && !upDeadline.hasExpired()) {
+                    up = accepts(QString::fromStdString(a->host()), a->port());
+                    if (!up) {
+                        QTest::qWait(200);
+                    }
+                }
+                QVERIFY2(up, qPrintable(QStringLiteral("round %1: upstream %2 does not accept\n%3")
+                                            .arg(round)
+                                            .arg(QString::fromStdString(a->toString()))
+                                            .arg(describe())));
             }
         }
         roundMs_.push_back(clock.elapsed());
@@ -345,6 +356,14 @@ class TestPortClaims : public QObject {
         for (Engine* e : all()) {
             QCOMPARE(e->process.exitStatus(), QProcess::NormalExit);
             QVERIFY2(e->process.exitCode() == 0, qPrintable(e->err.right(2000)));
+        }
+        // The claims alone kept the engines apart: nobody lost a port to another engine and had
+        // to move on (the bind retry would otherwise hide a broken claim; without shared claims
+        // most rounds show "Address already in use" and moves here).
+        for (auto& e : serves) {
+            QVERIFY2(!e->err.contains(QStringLiteral("trying the next port")) &&
+                         e->err.count(QStringLiteral("listening at")) == 1,
+                     qPrintable(e->err.right(2000)));
         }
         for (const auto& id : mustPass) {
             QVERIFY2(!client_->call(ep::agentService(id)).ok(), id.c_str());
@@ -364,12 +383,14 @@ class TestPortClaims : public QObject {
         client_ = std::move(*consul::ConsulClient::create(c));
 
         // One port range for every engine (so they all start counting at the same port) that no
-        // other suite uses, and a start timeout for a loaded machine.
+        // other suite uses, below the kernel's ephemeral range (32768..60999): an outgoing
+        // connection's local port could otherwise take a claimed port before its listener binds
+        // it. And a start timeout for a loaded machine.
         QVERIFY(dir_.isValid());
         const QString configPath = dir_.filePath(QStringLiteral("config.json"));
         QFile f(configPath);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(json{{"port_range", {{"min", 37000}, {"max", 37999}}}, {"start_timeout_ms", 60000}}
+        f.write(json{{"port_range", {{"min", 28000}, {"max", 28999}}}, {"start_timeout_ms", 60000}}
                     .dump()
                     .c_str());
         f.close();
