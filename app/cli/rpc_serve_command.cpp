@@ -10,6 +10,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -23,6 +25,7 @@
 #include "consul/consul_client.h"
 #include "consul/request.h"
 #include "consul/url_encoding.h"
+#include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
 #include "rpc/rpc_server.h"
 
@@ -169,6 +172,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     std::unique_ptr<MeshSession> session;
     std::string instanceId;
     std::string serviceName;
+    std::optional<mesh::ServiceTemplate> tmpl;
     if (plain) {
         options.address = *plainAddress;
         instanceId =
@@ -188,7 +192,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
         }
         session = std::move(*opened);
         auto& mesh = *session->mesh;
-        mesh::ServiceTemplate tmpl = mesh.defaultTemplate();
+        tmpl = mesh.defaultTemplate();
         if (v.count("template")) {
             auto named = mesh.namedTemplate(v["template"]);
             if (!named) {
@@ -197,27 +201,45 @@ int rpcServeCommand(const std::vector<std::string>& args) {
             tmpl = *named;
         }
         serviceName = v["service"];
-        auto params = v.count("id") ? mesh::ServiceParams::namedWithId(serviceName, v["id"])
-                                    : mesh::ServiceParams::named(serviceName);
-        auto started = mesh.start(params, tmpl, false,
-                                  std::chrono::milliseconds(mesh.config().startTimeoutMs));
-        if (!started) {
-            std::fprintf(stderr, "meshx rpc-serve: %s\n", started.error().toString().c_str());
-            return 1;
-        }
-        instanceId = started->serviceId;
-        options.address = started->address;
-        if (!v.count("svc-ref")) {
-            options.svcRef = instanceId;
-        }
     }
 
-    rpc::RpcServer server(options);
-    if (Status s = addDemoFunctions(server, instanceId, *minSleep, *maxSleep); !s) {
-        std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
-        return 1;
-    }
-    if (Status s = server.start(); !s) {
+    // The mesh claims the service's port for us (no other engine on this host hands it out),
+    // yet a program that knows nothing of claims may have taken it before we bind: then the
+    // service moves to the next port, a bounded number of times, instead of the server dying.
+    std::unique_ptr<rpc::RpcServer> server;
+    for (int attempt = 1;; ++attempt) {
+        if (session) {
+            auto& mesh = *session->mesh;
+            auto params = v.count("id") ? mesh::ServiceParams::namedWithId(serviceName, v["id"])
+                                        : mesh::ServiceParams::named(serviceName);
+            auto started = mesh.start(params, *tmpl, false,
+                                      std::chrono::milliseconds(mesh.config().startTimeoutMs));
+            if (!started) {
+                std::fprintf(stderr, "meshx rpc-serve: %s\n", started.error().toString().c_str());
+                return 1;
+            }
+            instanceId = started->serviceId;
+            options.address = started->address;
+            if (!v.count("svc-ref")) {
+                options.svcRef = instanceId;
+            }
+        }
+        server = std::make_unique<rpc::RpcServer>(options);
+        if (Status s = addDemoFunctions(*server, instanceId, *minSleep, *maxSleep); !s) {
+            std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
+            return 1;
+        }
+        Status s = server->start();
+        if (s) {
+            break;
+        }
+        if (session && mesh::isAddressInUse(s.error()) && attempt < mesh::kBindAttempts) {
+            std::fprintf(stderr, "meshx rpc-serve: %s; trying the next port\n",
+                         s.error().toString().c_str());
+            server.reset();
+            (void)session->mesh->stop(instanceId);
+            continue;
+        }
         std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
         if (session) {
             session->mesh->stopAll();
@@ -226,7 +248,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     }
     nlohmann::json ready = {{"ready", true},
                             {"service_id", instanceId},
-                            {"address", server.address().toString()},
+                            {"address", server->address().toString()},
                             {"functions", {"echo", "ping", "do_work", "hostname"}},
                             {"pid", ::getpid()}};
     if (!serviceName.empty()) {
@@ -243,7 +265,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     if (UnixSignals::pending() == 0) {
         QCoreApplication::exec();
     }
-    server.stop();
+    server->stop();
     if (session) {
         session->mesh->stopAll();
     }

@@ -12,7 +12,9 @@
 #include "cli/commands.h"
 #include "cli/mesh_session.h"
 #include "common/unix_signals.h"
+#include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
+#include "mesh/port_allocator.h"
 #include "template/template_renderer.h"
 
 namespace meshx::cli {
@@ -89,61 +91,85 @@ int serveCommand(const std::vector<std::string>& argsIn) {
     }
     auto params = id.empty() ? mesh::ServiceParams::named(service)
                              : mesh::ServiceParams::namedWithId(service, id);
-    auto started =
-        mesh.start(params, tmpl, false, std::chrono::milliseconds(mesh.config().startTimeoutMs));
-    if (!started) {
-        std::fprintf(stderr, "meshx serve: %s\n", started.error().toString().c_str());
-        return 1;
-    }
-    const nlohmann::json hash = {{"name", service},
-                                 {"id", started->serviceId},
-                                 {"address", started->address.host()},
-                                 {"port", started->address.port()}};
-    auto rendered = tmpl::TemplateRenderer(hash).renderArgv(command);
-    if (!rendered) {
-        mesh.stopAll();
-        return usageError(rendered.error().toString());
-    }
-    std::fprintf(stderr, "==> meshx serve: %s listening at %s\n", started->serviceId.c_str(),
-                 started->address.toString().c_str());
-
-    QProcess program;
-    program.setProcessChannelMode(QProcess::ForwardedChannels);
-    program.setInputChannelMode(QProcess::ForwardedInputChannel);
-    // The program dies with us, even when we are SIGKILLed.
-    program.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    QStringList programArgs;
-    for (size_t i = 1; i < rendered->size(); ++i) {
-        programArgs << QString::fromStdString((*rendered)[i]);
-    }
     int exitCode = 0;
-    QObject::connect(&program, &QProcess::finished, &app,
-                     [&](int code, QProcess::ExitStatus status) {
-                         exitCode = status == QProcess::NormalExit ? code : 128 + SIGKILL;
-                         QCoreApplication::quit();
-                     });
-    QObject::connect(&program, &QProcess::errorOccurred, &app, [&](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart) {
-            std::fprintf(stderr, "meshx serve: cannot run '%s': %s\n", rendered->front().c_str(),
-                         qPrintable(program.errorString()));
-            exitCode = 127;
+    bool signalled = false;
+    // The port is claimed for us (no other engine on the host hands it out), but a program that
+    // knows nothing of claims may still have taken it; our program then fails to bind and exits.
+    // When it exits failing while someone else listens on its port, the service moves to the
+    // next port, a bounded number of times.
+    for (int attempt = 1;; ++attempt) {
+        auto started = mesh.start(params, tmpl, false,
+                                  std::chrono::milliseconds(mesh.config().startTimeoutMs));
+        if (!started) {
+            std::fprintf(stderr, "meshx serve: %s\n", started.error().toString().c_str());
+            return 1;
+        }
+        const nlohmann::json hash = {{"name", service},
+                                     {"id", started->serviceId},
+                                     {"address", started->address.host()},
+                                     {"port", started->address.port()}};
+        auto rendered = tmpl::TemplateRenderer(hash).renderArgv(command);
+        if (!rendered) {
+            mesh.stopAll();
+            return usageError(rendered.error().toString());
+        }
+        std::fprintf(stderr, "==> meshx serve: %s listening at %s\n", started->serviceId.c_str(),
+                     started->address.toString().c_str());
+
+        QProcess program;
+        program.setProcessChannelMode(QProcess::ForwardedChannels);
+        program.setInputChannelMode(QProcess::ForwardedInputChannel);
+        // The program dies with us, even when we are SIGKILLed. It stays in our process group
+        // and is only ever signalled by its pid (QProcess::terminate/kill), never by group.
+        program.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        QStringList programArgs;
+        for (size_t i = 1; i < rendered->size(); ++i) {
+            programArgs << QString::fromStdString((*rendered)[i]);
+        }
+        bool failedToStart = false;
+        QObject::connect(&program, &QProcess::finished, &app,
+                         [&](int code, QProcess::ExitStatus status) {
+                             exitCode = status == QProcess::NormalExit ? code : 128 + SIGKILL;
+                             QCoreApplication::quit();
+                         });
+        QObject::connect(&program, &QProcess::errorOccurred, &app, [&](QProcess::ProcessError e) {
+            if (e == QProcess::FailedToStart) {
+                std::fprintf(stderr, "meshx serve: cannot run '%s': %s\n",
+                             rendered->front().c_str(), qPrintable(program.errorString()));
+                exitCode = 127;
+                failedToStart = true;
+                QCoreApplication::quit();
+            }
+        });
+        auto onSignal = QObject::connect(&signalWatch, &UnixSignals::caught, &app, [&](int) {
+            signalled = true;
+            program.terminate();
+            if (!program.waitForFinished(5000)) {
+                program.kill();
+                program.waitForFinished(2000);
+            }
+            exitCode = 0;
             QCoreApplication::quit();
+        });
+        program.start(QString::fromStdString(rendered->front()), programArgs);
+        QCoreApplication::exec();
+        QObject::disconnect(onSignal);
+        program.disconnect();
+
+        const bool portTaken = !signalled && !failedToStart && exitCode != 0 &&
+                               !mesh::PortAllocator::bindable(started->address);
+        if (portTaken && attempt < mesh::kBindAttempts) {
+            std::fprintf(stderr,
+                         "==> meshx serve: the program exited with %d and %s is taken by another "
+                         "process: trying the next port\n",
+                         exitCode, started->address.toString().c_str());
+            (void)mesh.stop(started->serviceId);
+            continue;
         }
-    });
-    QObject::connect(&signalWatch, &UnixSignals::caught, &app, [&](int) {
-        program.terminate();
-        if (!program.waitForFinished(5000)) {
-            program.kill();
-            program.waitForFinished(2000);
-        }
-        exitCode = 0;
-        QCoreApplication::quit();
-    });
-    program.start(QString::fromStdString(rendered->front()), programArgs);
-    QCoreApplication::exec();
-    mesh.stopAll();
-    std::fprintf(stderr, "==> meshx serve: %s stopped\n", started->serviceId.c_str());
-    return exitCode;
+        mesh.stopAll();
+        std::fprintf(stderr, "==> meshx serve: %s stopped\n", started->serviceId.c_str());
+        return exitCode;
+    }
 }
 
 }  // namespace meshx::cli

@@ -10,6 +10,7 @@
 #include "consul/agent_endpoints.h"
 #include "consul/agent_types.h"
 #include "consul/consul_api.h"
+#include "mesh/bind_retry.h"
 #include "mesh/dummy_listener.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_supervisor.h"
@@ -155,24 +156,67 @@ Result<Started> ConsulMesh::start(const ServiceParams& params, const ServiceTemp
     return startLocked(params, tmpl, forceRegistration, timeout);
 }
 
+Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
+    auto services = api_.call(ep::agentServices());
+    if (!services) {
+        return services.error();
+    }
+    std::set<uint16_t> known;
+    auto add = [&known](int port) {
+        if (port > 0 && port <= 65535) {
+            known.insert(static_cast<uint16_t>(port));
+        }
+    };
+    // Whatever the address: a port registered on another ip of this host is rare, and skipping
+    // it costs one port, while handing it out could put two services behind one port.
+    for (const auto& [id, s] : *services) {
+        add(s.port);
+        if (s.proxy) {
+            add(s.proxy->localServicePort);
+            for (const auto& u : s.proxy->upstreams) {
+                add(u.localBindPort);
+            }
+        }
+    }
+    return known;
+}
+
+Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Direction direction) {
+    // The agent's view first (services registered but not listening yet, by any engine, alive or
+    // gone), then the machine-wide claim settles races between engines starting together.
+    auto known = portsKnownToAgent();
+    if (!known) {
+        return known.error();
+    }
+    auto claimed = ports_->claim(direction, *known);
+    if (!claimed) {
+        return claimed.error();
+    }
+    return std::shared_ptr<PortClaim>(std::move(*claimed));
+}
+
 Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
-                                        bool forceRegistration, std::chrono::milliseconds timeout) {
+                                        bool forceRegistration, std::chrono::milliseconds timeout,
+                                        std::shared_ptr<PortClaim> claim) {
     json hash = params.hash;
     if (hash.contains("name") &&
         (!hash["name"].is_string() || hash["name"].get<std::string>().empty())) {
         return makeError(Code::InvalidArgument, "service name must be a non-empty string");
     }
     net::Address address;
-    if (validHashAddress(hash)) {
+    if (!claim && validHashAddress(hash)) {
         const auto port = hash["port"].get<long long>();
         address = net::Address::tcp(hash["address"].get<std::string>(),
                                     static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
     } else {
-        auto allocated = ports_->allocateAddress(PortAllocator::Direction::Up);
-        if (!allocated) {
-            return allocated.error();
+        if (!claim) {
+            auto claimed = claimPort(PortAllocator::Direction::Up);
+            if (!claimed) {
+                return claimed.error();
+            }
+            claim = std::move(*claimed);
         }
-        address = *allocated;
+        address = claim->address();
         hash["address"] = address.host();
         hash["port"] = address.port();
     }
@@ -236,6 +280,9 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
     Owned record;
     record.registration = reg;
     record.address = address;
+    if (claim) {
+        record.claims.push_back(claim);
+    }
     auto fail = [&](Error error) -> Result<Started> {
         teardown(serviceId, record);
         return error;
@@ -404,15 +451,36 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
                                                               const json& upstreamTemplate,
                                                               const ProxyService& proxy) {
     std::lock_guard lock(mutex_);
-    auto started = startLocked(ServiceParams::namedWithId(proxy.name, proxy.id), defaultTemplate(),
-                               false, std::chrono::milliseconds(config_.startTimeoutMs));
-    if (started) {
-        auto dummy = runtime_->run(
-            [&] { return DummyListener::listen(started->address, runtime_->context()); });
-        if (dummy) {
-            owned_[proxy.id].dummy = dummy->release();
+    // A new proxy service gets its dummy listener before it is registered: the listener holds
+    // the claimed port from then on, and when someone outside the claims took the port anyway,
+    // the next port is tried instead of registering a service on a port we cannot serve.
+    std::shared_ptr<PortClaim> claim;
+    DummyListener* dummy = nullptr;
+    for (int attempt = 1; owned_.count(proxy.id) == 0; ++attempt) {
+        auto claimed = claimPort(PortAllocator::Direction::Up);
+        if (!claimed) {
+            return claimed.error();
         }
-    } else if (started.error().code != Code::AlreadyStarted) {
+        const net::Address at = (*claimed)->address();
+        auto listening =
+            runtime_->run([&] { return DummyListener::listen(at, runtime_->context()); });
+        if (listening) {
+            claim = std::move(*claimed);
+            dummy = listening->release();
+            break;
+        }
+        if (!isAddressInUse(listening.error()) || attempt >= kBindAttempts) {
+            return listening.error();
+        }
+    }
+    auto started = startLocked(ServiceParams::namedWithId(proxy.name, proxy.id), defaultTemplate(),
+                               false, std::chrono::milliseconds(config_.startTimeoutMs), claim);
+    if (started && dummy != nullptr) {
+        owned_[proxy.id].dummy = dummy;
+    } else if (dummy != nullptr) {
+        runtime_->run([dummy] { delete dummy; });
+    }
+    if (!started && started.error().code != Code::AlreadyStarted) {
         return started.error();
     }
 
@@ -422,6 +490,7 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
     }
     std::vector<json> current(sidecar->upstreams.begin(), sidecar->upstreams.end());
     const auto sizeBefore = current.size();
+    std::vector<std::shared_ptr<PortClaim>> claims;  // kept only once registered
     std::vector<Result<net::Address>> results;
     for (const auto& upstream : upstreams) {
         json hash = upstreamHash(upstream);
@@ -453,16 +522,18 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
             continue;
         }
         net::Address address;
+        std::shared_ptr<PortClaim> upstreamClaim;
         if (validHashAddress(hash)) {
             address = net::Address::tcp(hash["address"].get<std::string>(),
                                         static_cast<uint16_t>(hash["port"].get<int>()));
         } else {
-            auto allocated = ports_->allocateAddress(PortAllocator::Direction::Down);
-            if (!allocated) {
-                results.emplace_back(allocated.error());
+            auto claimed = claimPort(PortAllocator::Direction::Down);
+            if (!claimed) {
+                results.emplace_back(claimed.error());
                 continue;
             }
-            address = *allocated;
+            upstreamClaim = std::move(*claimed);
+            address = upstreamClaim->address();
             hash["address"] = address.host();
             hash["port"] = address.port();
         }
@@ -470,6 +541,9 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
         if (!final) {
             results.emplace_back(final.error());
             continue;
+        }
+        if (upstreamClaim) {
+            claims.push_back(std::move(upstreamClaim));
         }
         current.push_back(*final);
         results.emplace_back(address);
@@ -481,7 +555,9 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
             return st.error();
         }
     }
-    owned_[proxy.id].upstreams = current;
+    Owned& owner = owned_[proxy.id];
+    owner.upstreams = current;
+    owner.claims.insert(owner.claims.end(), claims.begin(), claims.end());
     return results;
 }
 

@@ -6,9 +6,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <vector>
 
 #include "common/mesh_config.h"
 #include "mesh/mesh_runtime.h"
+#include "mesh/port_allocator.h"
 #include "mesh/service_mesh.h"
 
 namespace meshx::consul {
@@ -19,7 +22,6 @@ struct AgentService;
 namespace meshx::mesh {
 
 class DummyListener;
-class PortAllocator;
 class ProxySupervisor;
 class TtlWorker;
 
@@ -81,13 +83,27 @@ class ConsulMesh final : public ServiceMesh {
         DummyListener* dummy = nullptr;
         json upstreams = json::array();  // Proxy.Upstreams we last registered (proxy services)
         int reregistrations = 0;
+        // Ports this engine claimed for the service and its upstreams (PortClaim): held while
+        // the record lives, so no engine on the host hands them out again. Shared because
+        // records are copied; an upstream's claim stays until the service stops, since its
+        // proxy may listen on it until it reloads.
+        std::vector<std::shared_ptr<PortClaim>> claims;
     };
     struct SidecarView;
 
     ConsulMesh(consul::ConsulApi& api, MeshConfig config, std::unique_ptr<PortAllocator> ports);
 
+    // `claim`: the service's port, already claimed (and bound, by the dummy listener) by the
+    // caller; without one, a port is claimed here unless the params name an address.
     Result<Started> startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
-                                bool forceRegistration, std::chrono::milliseconds timeout);
+                                bool forceRegistration, std::chrono::milliseconds timeout,
+                                std::shared_ptr<PortClaim> claim = nullptr);
+    // Ports the agent has registered for services of this node: Port, Proxy.LocalServicePort and
+    // Proxy.Upstreams[].LocalBindPort. Caller holds mutex_.
+    Result<std::set<uint16_t>> portsKnownToAgent();
+    // A port no engine on this host has claimed, the agent does not know and nobody listens on.
+    // Caller holds mutex_.
+    Result<std::shared_ptr<PortClaim>> claimPort(PortAllocator::Direction direction);
     Status waitPassing(const std::string& serviceId, std::chrono::milliseconds timeout,
                        ProxySupervisor* proxy);
     bool isPassing(const std::string& serviceId);

@@ -6,6 +6,9 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <cerrno>
+#include <cstring>
+
 namespace meshx::mesh {
 
 DummyListener::DummyListener(QObject* parent) : QObject(parent) {}
@@ -25,8 +28,12 @@ Result<std::unique_ptr<DummyListener>> DummyListener::listen(const net::Address&
         }
         self->tcp_ = new QTcpServer(self.get());
         if (!self->tcp_->listen(host, address.port())) {
-            return makeError(Code::IoError, "dummy listener on " + address.toString() + ": " +
-                                                self->tcp_->errorString().toStdString());
+            // The errno wording for "in use", which isAddressInUse() (bind_retry.h) recognises:
+            // the engine then moves to the next port.
+            const std::string why = self->tcp_->serverError() == QAbstractSocket::AddressInUseError
+                                        ? std::strerror(EADDRINUSE)
+                                        : self->tcp_->errorString().toStdString();
+            return makeError(Code::IoError, "dummy listener on " + address.toString() + ": " + why);
         }
         self->address_ = net::Address::tcp(address.host(), self->tcp_->serverPort());
         connect(self->tcp_, &QTcpServer::newConnection, self.get(),

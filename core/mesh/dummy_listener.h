@@ -23,7 +23,8 @@ class DummyListener : public QObject {
 
   public:
     // Starts listening on `address` (TCP, port 0 picks one; or a unix socket path, replacing a
-    // stale socket file). InvalidArgument for a bad host, IoError when the address is taken.
+    // stale socket file). InvalidArgument for a bad host, IoError when the address is taken
+    // (isAddressInUse() of bind_retry.h is true for that error).
     // Engine thread.
     static Result<std::unique_ptr<DummyListener>> listen(const net::Address& address,
                                                          QObject* parent = nullptr);

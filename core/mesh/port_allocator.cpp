@@ -43,17 +43,30 @@ int tryBind(const std::string& ip, bool v6, uint16_t port) {
     return err;
 }
 
+bool isV6(const std::string& ip) {
+    in6_addr buf{};
+    return ::inet_pton(AF_INET6, ip.c_str(), &buf) == 1;
+}
+
 std::string rangeText(const std::string& ip, uint16_t min, uint16_t max) {
     return ip + " " + std::to_string(min) + ".." + std::to_string(max);
 }
 
 }  // namespace
 
-PortAllocator::PortAllocator(std::string ip, bool v6, uint16_t min, uint16_t max)
-    : ip_(std::move(ip)), v6_(v6), min_(min), max_(max), nextUp_(min), nextDown_(max) {}
+PortAllocator::PortAllocator(std::string ip, bool v6, uint16_t min, uint16_t max,
+                             std::string claimDirectory)
+    : ip_(std::move(ip)),
+      v6_(v6),
+      claimDirectory_(std::move(claimDirectory)),
+      min_(min),
+      max_(max),
+      nextUp_(min),
+      nextDown_(max) {}
 
 Result<std::unique_ptr<PortAllocator>> PortAllocator::create(std::string ip, uint16_t min,
-                                                             uint16_t max) {
+                                                             uint16_t max,
+                                                             std::string claimDirectory) {
     if (min == 0 || min > max) {
         return makeError(Code::InvalidArgument, "port range " + std::to_string(min) + ".." +
                                                     std::to_string(max) +
@@ -74,7 +87,8 @@ Result<std::unique_ptr<PortAllocator>> PortAllocator::create(std::string ip, uin
         return makeError(Code::InvalidArgument,
                          "port range ip " + ip + " cannot be bound: " + std::strerror(err));
     }
-    return std::unique_ptr<PortAllocator>(new PortAllocator(std::move(ip), v6, min, max));
+    return std::unique_ptr<PortAllocator>(
+        new PortAllocator(std::move(ip), v6, min, max, std::move(claimDirectory)));
 }
 
 Result<std::unique_ptr<PortAllocator>> PortAllocator::fromConfig(const MeshConfig& config) {
@@ -93,15 +107,39 @@ PortAllocator::Probe PortAllocator::probe(uint16_t port, int* err) const {
     return Probe::Failed;
 }
 
-Result<uint16_t> PortAllocator::allocate(Direction direction) {
-    // One caller at a time: the cursor walk and the bind probe must be one step, or two callers
-    // could both see the same port free. Allocation is rare (once per service or upstream).
+bool PortAllocator::bindable(const net::Address& address) {
+    return address.isTcp() && tryBind(address.host(), isV6(address.host()), address.port()) == 0;
+}
+
+Result<std::unique_ptr<PortClaim>> PortAllocator::tryPort(uint16_t port) {
+    // Claim first, probe second: a port we claimed and found free stays ours, while probing
+    // first would leave a gap in which another engine could claim, probe and bind it.
+    auto claimed = PortClaim::tryClaim(claimDirectory_, net::Address::tcp(ip_, port));
+    if (!claimed || !*claimed) {
+        return claimed;
+    }
+    int err = 0;
+    switch (probe(port, &err)) {
+        case Probe::Free:
+            return claimed;
+        case Probe::Busy:
+            return std::unique_ptr<PortClaim>();  // the claim is dropped with it
+        case Probe::Failed:
+            break;
+    }
+    return makeError(Code::IoError, "probing port " + std::to_string(port) + " on " + ip_ + ": " +
+                                        std::strerror(err));
+}
+
+Result<std::unique_ptr<PortClaim>> PortAllocator::claim(Direction direction,
+                                                        const std::set<uint16_t>& known) {
+    // One caller at a time: the cursor walk must be one step per caller. Claims are rare (once
+    // per service or upstream); contention between processes is settled by the claim itself.
     std::lock_guard lock(mutex_);
     const bool up = direction == Direction::Up;
-    int err = 0;
 
     // First the rest of this lap's free region, then (after resetting both cursors) the whole
-    // range minus what this call already probed.
+    // range minus what this call already tried.
     const int skipLo = nextUp_;
     const int skipHi = nextDown_;
     for (int lap = 0; lap < 2; ++lap) {
@@ -114,29 +152,22 @@ Result<uint16_t> PortAllocator::allocate(Direction direction) {
             if (lap == 1 && port >= skipLo && port <= skipHi) {
                 continue;
             }
-            switch (probe(static_cast<uint16_t>(port), &err)) {
-                case Probe::Free:
-                    return static_cast<uint16_t>(port);
-                case Probe::Busy:
-                    break;
-                case Probe::Failed:
-                    return makeError(Code::IoError, "probing port " + std::to_string(port) +
-                                                        " on " + ip_ + ": " + std::strerror(err));
+            if (known.count(static_cast<uint16_t>(port)) > 0) {
+                continue;
+            }
+            auto claimed = tryPort(static_cast<uint16_t>(port));
+            if (!claimed || *claimed) {
+                return claimed;
             }
         }
     }
     // Start the next call on a fresh lap rather than an empty region.
     nextUp_ = min_;
     nextDown_ = max_;
-    return makeError(Code::PortRangeExhausted, "no free port in " + rangeText(ip_, min_, max_));
-}
-
-Result<net::Address> PortAllocator::allocateAddress(Direction direction) {
-    auto port = allocate(direction);
-    if (!port) {
-        return port.error();
-    }
-    return net::Address::tcp(ip_, *port);
+    return makeError(
+        Code::PortRangeExhausted,
+        "no free port in " + rangeText(ip_, min_, max_) +
+            " (every port is in use, claimed by another engine or known to the agent)");
 }
 
 }  // namespace meshx::mesh

@@ -300,7 +300,7 @@ void ProxySupervisor::onFinished(QProcess* process, int exitCode, QProcess::Exit
         deliver(line, LogLine::Stream::Stderr);
     }
     // Helpers the proxy left in its group would be orphans now that their leader is gone.
-    signalGroup(SIGKILL);
+    signalGroup(SIGKILL, /*leaderReaped=*/true);
 
     const int64_t pid = pid_;
     process_ = nullptr;
@@ -365,14 +365,21 @@ void ProxySupervisor::onStopTimeout() {
     }
 }
 
-void ProxySupervisor::signalGroup(int signal) {
-    // Never kill(-0): that would signal our own process group.
-    if (pid_ <= 0) {
+void ProxySupervisor::signalGroup(int signal, bool leaderReaped) {
+    // Only ever the proxy's own group (its pid, made a group by setpgid in the child). Never
+    // kill(0) / kill(-0) / kill(-1) (our own group, everyone), and never our own group by number:
+    // a shell script or `timeout` running the engine lives there.
+    if (pid_ <= 1) {
         return;
     }
     const auto pid = static_cast<pid_t>(pid_);
-    if (::kill(-pid, signal) != 0 && errno == ESRCH) {
-        ::kill(pid, signal);  // the child had not made its group yet (or setpgid failed)
+    if (pid == ::getpid() || pid == ::getpgrp()) {
+        return;
+    }
+    if (::kill(-pid, signal) != 0 && errno == ESRCH && !leaderReaped) {
+        // The child had not made its group yet (or setpgid failed). Once the leader is reaped
+        // its pid may belong to an unrelated process, so only the group is signalled then.
+        ::kill(pid, signal);
     }
 }
 

@@ -112,7 +112,9 @@ class ProxySupervisor : public QObject {
     // The proxy went down unexpectedly (exit or failed relaunch): restart or give up.
     void handleDown(const std::string& reason);
     void deliver(const LineAssembler::Line& line, telemetry::LogLine::Stream stream);
-    void signalGroup(int signal);
+    // `signal` to the proxy's process group (never ours); to the bare pid as a fallback only
+    // while the proxy has not been reaped (`leaderReaped` false).
+    void signalGroup(int signal, bool leaderReaped = false);
     void publish(const char* name, nlohmann::json details);
 
     const std::string serviceId_;

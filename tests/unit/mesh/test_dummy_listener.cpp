@@ -6,6 +6,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 
+#include "mesh/bind_retry.h"
 #include "mesh/dummy_listener.h"
 
 using meshx::Code;
@@ -38,6 +39,18 @@ class TestDummyListener : public QObject {
         QVERIFY(!l.ok());
         QCOMPARE(l.error().code, Code::IoError);
         QVERIFY(l.error().message.find(std::to_string(taken.serverPort())) != std::string::npos);
+        // The engine recognises it and moves to the next port.
+        QVERIFY(meshx::mesh::isAddressInUse(l.error()));
+    }
+
+    void otherFailuresAreNotAddressInUse() {
+        auto l = DummyListener::listen(Address::tcp("not-an-ip", 0));
+        QVERIFY(!l.ok());
+        QVERIFY(!meshx::mesh::isAddressInUse(l.error()));
+        QVERIFY(!meshx::mesh::isAddressInUse(
+            meshx::makeError(Code::IoError, "bind tcp://127.0.0.1:1: Permission denied")));
+        QVERIFY(meshx::mesh::isAddressInUse(
+            meshx::makeError(Code::IoError, "bind tcp://127.0.0.1:1: Address already in use")));
     }
 
     void badHostIsInvalidArgument() {
