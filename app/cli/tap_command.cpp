@@ -130,19 +130,22 @@ int tapCommand(const std::vector<std::string>& args) {
         return usageError("give --address ADDR or --service NAME");
     }
 
-    auto config = MeshConfig::load();
-    if (!config) {
-        return usageError(config.error().toString());
-    }
+    // The agent settings matter only to --service; a plain --address needs no config file.
+    MeshConfig config;
     if (!service.empty()) {
+        auto loaded = MeshConfig::load();
+        if (!loaded) {
+            return usageError(loaded.error().toString());
+        }
+        config = std::move(*loaded);
         if (!agent.empty()) {
             auto ep = AgentEndpoint::parse(agent);
             if (!ep) {
                 return usageError(ep.error().toString());
             }
-            config->agent = *ep;
+            config.agent = *ep;
         }
-        auto client = consul::ConsulClient::create(*config);
+        auto client = consul::ConsulClient::create(config);
         if (!client) {
             return usageError(client.error().toString());
         }
@@ -162,7 +165,12 @@ int tapCommand(const std::vector<std::string>& args) {
     telemetry::TapClient::Request request;
     request.filter = filter;
     request.sources = sources;
-    request.token = config->token;
+    if (service.empty()) {
+        if (const char* token = std::getenv("CONSUL_HTTP_TOKEN")) {
+            config.token = token;
+        }
+    }
+    request.token = config.token;
     std::vector<Tap> taps;
     for (const auto& text : addresses) {
         auto addr = net::Address::parse(text);
