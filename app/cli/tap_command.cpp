@@ -251,7 +251,8 @@ int tapCommand(const std::vector<std::string>& args) {
                 std::fprintf(stderr, "meshx tap: %s: %s\n", t.name.c_str(),
                              status.error().message.c_str());
                 if (status.error().code != Code::Closed) {
-                    exitCode = 1;
+                    // A filter the tap refused is bad input, like any usage error.
+                    exitCode = t.client.reader().status() == 400 && exitCode != 1 ? 2 : 1;
                 }
                 t.name.clear();  // removed below
             } else if (now - t.lastLine > t.silenceLimit) {
@@ -263,7 +264,10 @@ int tapCommand(const std::vector<std::string>& args) {
         }
         std::erase_if(taps, [](const Tap& t) { return t.name.empty(); });
     }
-    return exitCode == 0 && count > 0 ? 1 : (exitCode == 0 ? 0 : exitCode);
+    if (exitCode != 0) {
+        return exitCode;
+    }
+    return count > 0 ? 1 : 0;  // every tap ended before --count events came
 }
 
 }  // namespace meshx::cli

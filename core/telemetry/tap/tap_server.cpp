@@ -326,7 +326,11 @@ void TapServer::Impl::run() {
             fds.push_back({c.fd, events, 0});
             polled.push_back(&c);
         }
-        const int timeout = static_cast<int>(options.tick.count());
+        // Drain every tick only while someone streams; an idle tap sleeps until a connection
+        // arrives (waking once a second to expire request heads that never complete).
+        const int timeout = streamingCount.load() > 0 ? static_cast<int>(options.tick.count())
+                            : connections.empty()     ? -1
+                                                      : 1000;
         if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
             break;
         }

@@ -72,6 +72,7 @@ class TestTapProcess : public QObject {
   private slots:
     void curlReadsTapAsDocumented();
     void meshxTapAddressShowsEvents();
+    void meshxTapBadFilterIsBadInput();
     void meshxTapServiceMergesTapsFoundThroughAgent();
     void tapOfRealCallsCarriesNoSecret();
 };
@@ -170,6 +171,21 @@ void TestTapProcess::meshxTapAddressShowsEvents() {
         QCOMPARE(Json::parse(lines.last().toStdString())["type"].get<std::string>(),
                  std::string("event"));
     }
+}
+
+void TestTapProcess::meshxTapBadFilterIsBadInput() {
+    InProcessBus bus;
+    TapServer tap(optionsFor(bus, "test-producer"));
+    auto addr = tap.start();
+    QVERIFY(addr.ok());
+    const ProcessRun run = runProcess(meshxBinary(QStringLiteral("meshx")),
+                                      {QStringLiteral("tap"), QStringLiteral("--address"),
+                                       QString::fromStdString(addr->toString()),
+                                       QStringLiteral("--filter"), QStringLiteral("fn == echo")});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(QStringLiteral("HTTP 400")) &&
+                 run.err.contains(QStringLiteral("column 1: unknown field 'fn'")),
+             qPrintable(run.err));
 }
 
 void TestTapProcess::meshxTapServiceMergesTapsFoundThroughAgent() {
