@@ -14,5 +14,6 @@ int rpcServeCommand(const std::vector<std::string>& args);
 int rpcCallCommand(const std::vector<std::string>& args);
 int rpcBenchCommand(const std::vector<std::string>& args);
 int nodeCommand(const std::vector<std::string>& args);
+int tapCommand(const std::vector<std::string>& args);
 
 }  // namespace meshx::cli

@@ -32,6 +32,8 @@ Commands:
   node --name NAME@HOST [--cookie C] [--json] [--agent ADDR] [--embedded-agent]
         A hidden Erlang node through the mesh (no EPMD): connect, list, rpc, spawn, disconnect,
         services, quit (see meshx node --help). Cookie also from MESHX_NODE_COOKIE.
+  tap --address ADDR | --service NAME [--filter EXPR] [--json]
+        Live telemetry from other Meshx processes' taps, one line per event (docs/taps.md).
   template render --template FILE|JSON --hash JSON
         Render a structured Mustache template (a registration, an upstream, a proxy argv)
         against a hash and print the JSON result.
@@ -42,6 +44,7 @@ Environment:
   CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   TLS files for https agents
   MESHX_CONFIG         JSON config file (default ~/.config/meshx/config.json)
   MESHX_RPC_SHARED_KEY the rpc-* commands' shared key (never printed)
+  MESHX_TAP_LISTEN     where this process's telemetry tap listens (default tcp://127.0.0.1:0; off)
 
 Exit codes: 0 success, 1 runtime failure, 2 bad input.
 )";
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
         {"template", meshx::cli::templateCommand}, {"shell", meshx::cli::shellCommand},
         {"serve", meshx::cli::serveCommand},       {"rpc-serve", meshx::cli::rpcServeCommand},
         {"rpc-call", meshx::cli::rpcCallCommand},  {"rpc-bench", meshx::cli::rpcBenchCommand},
-        {"node", meshx::cli::nodeCommand},
+        {"node", meshx::cli::nodeCommand},         {"tap", meshx::cli::tapCommand},
     };
     auto it = commands.find(args[0]);
     if (it == commands.end()) {

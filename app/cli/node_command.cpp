@@ -17,6 +17,7 @@
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
+#include "telemetry/tap/tap_server.h"
 #ifdef MESHX_HAVE_EI_NODE
 #include "node/node.h"
 #include "node/node_interpreter.h"
@@ -112,6 +113,13 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
     }
     std::fprintf(stderr, "==> meshx node: %s listening at %s (node service %s)\n", name.c_str(),
                  erlNode.listenAddress()->toString().c_str(), erlNode.serviceId()->c_str());
+    // The live telemetry tap (docs/taps.md); a tap that cannot start never stops the node.
+    if (auto tap = telemetry::TapServer::startFromEnvironment("meshx node"); !tap) {
+        std::fprintf(stderr, "meshx node: no telemetry tap: %s\n", tap.error().toString().c_str());
+    } else if (*tap) {
+        telemetry::TapServer::setProcessServiceId(*erlNode.serviceId());
+        std::fprintf(stderr, "==> meshx node: telemetry tap at %s\n", (*tap)->toString().c_str());
+    }
 
     node::NodeInterpreter interpreter(erlNode, &mesh);
     runRepl("node> ", json,

@@ -1,0 +1,74 @@
+#include "telemetry/tap/tap_lines.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "telemetry/tap/tap_protocol.h"
+
+namespace meshx::telemetry::tap_lines {
+
+namespace {
+
+// Invalid UTF-8 in a producer's string must not abort the stream: replace it.
+std::string dumpJson(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void appendEvent(std::string& out, const Event& event, const std::string& processJson) {
+    out += R"({"type":"event","seq":)";
+    out += std::to_string(event.seq);
+    out += R"(,"time_us":)";
+    out += std::to_string(event.timeUs);
+    out += R"(,"time":")";
+    out += formatTime(event.timeUs);
+    out += R"(","source":)";
+    out += dumpJson(event.source);
+    out += R"(,"name":)";
+    out += dumpJson(event.name);
+    out += R"(,"metrics":)";
+    out += dumpJson(event.metrics);
+    out += R"(,"meta":)";
+    out += dumpJson(event.meta);
+    out += R"(,"process":)";
+    out += processJson;
+    out += "}\n";
+}
+
+void appendHello(std::string& out, const Hello& hello) {
+    nlohmann::json j = {{"type", "hello"},
+                        {"schema", kTapSchemaVersion},
+                        {"process", hello.process.toJson()},
+                        {"filter", hello.filter},
+                        {"sources", hello.sources},
+                        {"heartbeat_ms", hello.heartbeatMs},
+                        {"queue_capacity", hello.queueCapacity}};
+    out += dumpJson(j);
+    out += '\n';
+}
+
+void appendHeartbeat(std::string& out, int64_t timeUs, uint64_t dropped, uint64_t sent) {
+    out += R"({"type":"heartbeat","time_us":)";
+    out += std::to_string(timeUs);
+    out += R"(,"dropped":)";
+    out += std::to_string(dropped);
+    out += R"(,"sent":)";
+    out += std::to_string(sent);
+    out += "}\n";
+}
+
+std::string formatTime(int64_t timeUs) {
+    const int64_t seconds = timeUs >= 0 ? timeUs / 1000000 : (timeUs - 999999) / 1000000;
+    const int64_t micros = timeUs - seconds * 1000000;
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>(micros));
+    return buf;
+}
+
+}  // namespace meshx::telemetry::tap_lines
