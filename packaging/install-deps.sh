@@ -14,6 +14,7 @@ PACKAGES=(
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl
     dpkg-dev file lintian desktop-file-utils appstream
     libgrpc++-dev protobuf-compiler-grpc  # optional: the gRPC column of tests/bench/rpc
+    clang-14 libclang-rt-14-dev  # optional: the `fuzz` preset (libFuzzer, ASan, UBSan)
 )
 
 SUDO=""
