@@ -6,6 +6,7 @@
 // only holds what the data plane can use (ports in 1..65535, positive timeouts, upstreams with
 // a name and a port; the rest listed in `skipped`).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,9 +22,14 @@ namespace {
 
 constexpr std::size_t kMaxInput = 64 * 1024;
 
+// The event loop adds timeouts to its clock in nanoseconds; this keeps that far from overflow.
+bool usableTimeout(std::chrono::milliseconds t) {
+    return t.count() > 0 && t <= std::chrono::hours(24);
+}
+
 void checkInvariants(const ProxyConfig& cfg) {
-    if (cfg.proxiedServiceName.empty() || cfg.localConnectTimeout.count() <= 0 ||
-        cfg.handshakeTimeout.count() <= 0) {
+    if (cfg.proxiedServiceName.empty() || !usableTimeout(cfg.localConnectTimeout) ||
+        !usableTimeout(cfg.handshakeTimeout)) {
         std::abort();
     }
     for (const auto& up : cfg.upstreams) {
