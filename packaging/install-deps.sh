@@ -17,6 +17,7 @@ PACKAGES=(
     dpkg-dev file lintian desktop-file-utils appstream
     # the gRPC column of tests/bench/rpc (configuring warns when any is missing)
     libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
+    clang-14 libclang-rt-14-dev  # the `fuzz` preset (libFuzzer, ASan, UBSan; docs/fuzzing.md)
 )
 
 SUDO=""

@@ -1,6 +1,7 @@
 #include "agent/go_json_decoder.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 
 #include "agent/go_duration.h"
@@ -371,7 +372,9 @@ std::optional<int64_t> GoObjectReader::integer(std::string_view field,
     if (v == nullptr) {
         return std::nullopt;
     }
-    if (v->is_number_integer()) {
+    // Go's int is 64 bits: 9223372036854775808 and up do not fit (nlohmann keeps them unsigned).
+    if (v->is_number_integer() &&
+        !(v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX})) {
         return v->get<int64_t>();
     }
     typeError(*v, field, goType);
@@ -439,7 +442,12 @@ std::optional<std::chrono::nanoseconds> GoObjectReader::duration(std::string_vie
         return std::nullopt;
     }
     if (v->is_number()) {
-        return std::chrono::nanoseconds{static_cast<int64_t>(v->get<double>())};
+        // Out of int64's range (1e300) the cast is undefined: refuse it as a type error.
+        const double ns = v->get<double>();
+        if (!(ns >= -9223372036854775808.0 && ns < 9223372036854775808.0)) {
+            typeError(*v, field, "time.Duration");
+        }
+        return std::chrono::nanoseconds{static_cast<int64_t>(ns)};
     }
     if (v->is_string()) {
         auto d = parseGoDuration(v->get<std::string>());

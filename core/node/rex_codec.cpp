@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "node/node_error.h"
+#include "node/term_bounds.h"
 #include "node/term_printer.h"
 
 namespace meshx::node {
@@ -114,6 +115,10 @@ Result<Term> RexCodec::decodeReply(std::string_view external, const std::string&
         return makeError(Code::ProtocolError,
                          "unexpected rpc reply from " + node + ": " + std::string(why));
     };
+    // ei's decoders below trust the lengths inside the reply: check them all first.
+    if (auto fits = checkExternalTerm(external, kMaxTermDepth); !fits) {
+        return bad(fits.error().message);
+    }
     const char* buf = external.data();
     auto size = static_cast<int>(external.size());
     int index = 0;

@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "node/big_integer.h"
+#include "node/term_bounds.h"
 
 namespace meshx::node {
 
 namespace {
 
-constexpr int kMaxDepth = 1000;
+constexpr int kMaxDepth = kMaxTermDepth;
 constexpr unsigned char kVersionMagic = 131;
 
 void appendUtf8(std::string& out, uint32_t cp) {
@@ -293,12 +294,26 @@ class Printer {
     }
 
     bool atom(std::string& a) {
+        const int start = index_;
         std::array<char, MAXATOMLEN_UTF8> text{};
         if (ei_decode_atom_as(buf_, &index_, text.data(), static_cast<int>(text.size()),
                               ERLANG_UTF8, nullptr, nullptr) < 0) {
             return false;
         }
-        a = text.data();
+        // ei hands back a C string, which ends at a NUL inside the atom ('a\0b' is an atom):
+        // take the characters from the bytes it accepted instead.
+        const auto tag = static_cast<unsigned char>(buf_[start]);
+        const int header = tag == ERL_ATOM_EXT || tag == ERL_ATOM_UTF8_EXT ? 3 : 2;
+        std::string_view raw(buf_ + start + header,
+                             static_cast<std::size_t>(index_ - start - header));
+        if (tag == ERL_ATOM_UTF8_EXT || tag == ERL_SMALL_ATOM_UTF8_EXT) {
+            a = raw;
+        } else {
+            a.clear();
+            for (char c : raw) {
+                appendUtf8(a, static_cast<unsigned char>(c));
+            }
+        }
         return true;
     }
 
@@ -550,6 +565,10 @@ Result<std::string> TermPrinter::print(std::string_view external, std::string_vi
     }
     if (external.size() > static_cast<std::size_t>(INT32_MAX)) {
         return makeError(Code::ProtocolError, "undecodable term: too large");
+    }
+    // ei's decoders trust the lengths inside the term: walk them within bounds first.
+    if (auto fits = checkExternalTerm(external, kMaxDepth); !fits) {
+        return fits.error();
     }
     return Printer(external.data(), static_cast<int>(external.size()), homeNode).run();
 }

@@ -1,5 +1,6 @@
 #include "proxy/proxy_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,12 @@ bool integer(const json& obj, const char* key, int64_t* out) {
         return true;
     }
     if (it->is_number_float()) {
-        *out = static_cast<int64_t>(it->get<double>());
+        // Out of int64's range (1e300) the cast is undefined: not a usable number.
+        const double d = it->get<double>();
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            return false;
+        }
+        *out = static_cast<int64_t>(d);
         return true;
     }
     if (it->is_string()) {
@@ -45,11 +51,15 @@ uint16_t port(const json& obj, const char* key) {
     return integer(obj, key, &v) && v > 0 && v <= 65535 ? static_cast<uint16_t>(v) : 0;
 }
 
+// Timeouts are added to the event loop's clock in nanoseconds: a day keeps that far from overflow
+// (9223372036854775807 ms would overflow it) and is longer than any sensible timeout.
+constexpr int64_t kMaxTimeoutMs = 24 * 60 * 60 * 1000;
+
 std::chrono::milliseconds millis(const json& obj, const char* key,
                                  std::chrono::milliseconds fallback) {
     int64_t v = 0;
     if (obj.is_object() && integer(obj, key, &v) && v > 0) {
-        return std::chrono::milliseconds(v);
+        return std::chrono::milliseconds(std::min(v, kMaxTimeoutMs));
     }
     return fallback;
 }

@@ -202,10 +202,14 @@ Result<std::vector<std::string>> TemplateRenderer::renderArgv(
 Result<json> TemplateRenderer::parseJson(const std::string& text) {
     try {
         return json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, or out_of_range for a number beyond double ("1e400"). Keep the tail of
+        // "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
         std::string what = e.what();
-        // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> keep the tail
         auto tail = what.find("parse error");
+        if (tail == std::string::npos && what.find("] ") != std::string::npos) {
+            tail = what.find("] ") + 2;
+        }
         return makeError(Code::ParseError,
                          "template is not valid JSON: " +
                              (tail == std::string::npos ? what : what.substr(tail)));
