@@ -114,9 +114,10 @@ RpcClientPool::Worker* RpcClientPool::takeIdleLocked(Clock::time_point now) {
 }
 
 void RpcClientPool::adoptParkedLocked() {
+    // seq_cst loads: after a waiter raised waiters_ this look must not be ordered before it.
     for (Worker* w : base_) {
         PoolState parked = PoolState::Parked;
-        if (w->poolState.load(std::memory_order_relaxed) == PoolState::Parked &&
+        if (w->poolState == PoolState::Parked &&
             w->poolState.compare_exchange_strong(parked, PoolState::Managed)) {
             idle_.push_back(w);
         }
