@@ -27,7 +27,7 @@ Commands:
         Calls F through a client pool (over a mesh upstream or directly); one JSON line per
         result with the instance that served it, then a summary.
   rpc-bench --address ADDR [--size BYTES] [--seconds S] [--concurrency C]
-        Echo benchmark: p50/p99 latency, calls/s and MB/s. Every MeshxRpc option (block size,
+        Echo benchmark: p50/p99 latency, calls/s and MiB/s. Every MeshxRpc option (block size,
         checksum, serializer, shared key, refs, timeouts, pool) is settable: see each --help.
   node --name NAME@HOST [--cookie C] [--json] [--agent ADDR] [--embedded-agent]
         A hidden Erlang node through the mesh (no EPMD): connect, list, rpc, spawn, disconnect,

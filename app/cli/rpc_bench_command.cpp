@@ -1,6 +1,6 @@
 // `meshx rpc-bench --address ADDR [--size BYTES] [--seconds S] [--concurrency C] [options]`:
 // calls echo on a MeshxRpc-compatible server (e.g. `meshx rpc-serve --address ...`) for a while
-// and prints p50/p99 latency, calls/s and MB/s as one JSON line.
+// and prints p50/p99 latency, calls/s and MiB/s as one JSON line.
 
 #include <algorithm>
 #include <atomic>
@@ -27,8 +27,9 @@ constexpr const char* kBenchUsage =
     "                       [--concurrency C] [options]\n\n"
     "Calls FN (default echo) with a raw argument of BYTES bytes from C threads for S seconds\n"
     "(after a short warm-up) and prints one JSON line:\n"
-    "  {\"calls\":N,\"failed\":F,\"calls_per_s\":..,\"p50_us\":..,\"p99_us\":..,\"mb_per_s\":..}\n"
-    "MB/s counts the argument and the reply. Exit code 1 when a call failed.\n\n"
+    "  {\"calls\":N,\"failed\":F,\"calls_per_s\":..,\"p50_us\":..,\"p99_us\":..,\"mib_per_s\":..}\n"
+    "MiB/s (2^20 bytes per second) counts the argument and the reply. Exit code 1 when a call "
+    "failed.\n\n"
     "Options:\n";
 
 std::vector<CliOption> benchSpec() {
@@ -149,7 +150,7 @@ int rpcBenchCommand(const std::vector<std::string>& args) {
                           {"calls_per_s", round1(perSec)},
                           {"p50_us", round1(pct(50))},
                           {"p99_us", round1(pct(99))},
-                          {"mb_per_s", round1(perSec * double(*size) * 2 / 1e6)}};
+                          {"mib_per_s", round1(perSec * double(*size) * 2 / (1024.0 * 1024.0))}};
     if (!firstError.empty()) {
         out["first_error"] = firstError;
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string_view>
 
@@ -53,7 +54,14 @@ class ClientConnection {
     // Any thread: aborts a blocked request (pool shutdown).
     void abort() { stream_.shutdown(); }
 
-    // Pool bookkeeping, touched only under the pool's lock.
+    // Pool hand-out state (RpcClientPool): Managed = in the pool's idle or busy list (under its
+    // lock); Parked = checked in without the lock, free for a compare-and-swap to FastBusy (out
+    // on the lock-free path). The other bookkeeping below belongs to whoever owns the worker:
+    // the pool's lock, or the thread that took it.
+    enum class PoolState : uint8_t { Managed, Parked, FastBusy };
+    std::atomic<PoolState> poolState{PoolState::Managed};
+
+    // Pool bookkeeping, touched only under the pool's lock (or by the worker's owner).
     transport::Clock::time_point idleSince{};
     transport::Clock::time_point retryAt{};
     Millis idleLimit{0};

@@ -1,6 +1,7 @@
 #include "rpc/rpc_client_pool.h"
 
 #include <algorithm>
+#include <functional>
 #include <iterator>
 
 #include "rpc/serialize/serializer_registry.h"
@@ -8,6 +9,7 @@
 namespace meshx::rpc {
 
 using transport::Clock;
+using PoolState = ClientConnection::PoolState;
 
 RpcClientPool::RpcClientPool(RpcClientOptions options) : options_(std::move(options)) {}
 
@@ -18,6 +20,8 @@ RpcClientPool::~RpcClientPool() {
 Status RpcClientPool::start() {
     if (started_)
         return makeError(Code::InvalidState, "pool already started");
+    if (stopped_)
+        return makeError(Code::InvalidState, "a stopped pool cannot be started again");
     if (Status s = options_.finish(); !s)
         return s;
     if (options_.size == 0 && options_.maxOverflow == 0) {
@@ -31,6 +35,7 @@ Status RpcClientPool::start() {
         for (size_t i = 0; i < options_.size; ++i) {
             workers_.push_back(std::make_unique<Worker>(options_, *telemetry_));
             idle_.push_back(workers_.back().get());
+            base_.push_back(workers_.back().get());
         }
         started_ = true;
         stopping_ = false;
@@ -46,9 +51,16 @@ void RpcClientPool::stop() {
     stopping_ = true;
     for (Worker* w : busy_)
         w->abort();
+    for (Worker* w : base_) {
+        if (w->poolState == PoolState::FastBusy)
+            w->abort();
+    }
     wake_.notify_all();
     returned_.notify_all();  // callers waiting in checkout see stopping_
-    returned_.wait(lock, [this] { return busy_.empty(); });
+    returned_.wait(lock, [this] {
+        adoptParkedLocked();
+        return busy_.empty() && fastBusyLocked() == 0;
+    });
     lock.unlock();
     if (maintenance_.joinable())
         maintenance_.join();
@@ -56,8 +68,10 @@ void RpcClientPool::stop() {
     for (auto& w : workers_)
         w->close();
     idle_.clear();
-    workers_.clear();
+    // The workers stay allocated until the destructor: a call racing stop() may still read a
+    // base worker's state on the lock-free path (and then sees stopping_).
     started_ = false;
+    stopped_ = true;
 }
 
 void RpcClientPool::scheduleRetry(Worker& w, const RpcError& error) {
@@ -99,6 +113,66 @@ RpcClientPool::Worker* RpcClientPool::takeIdleLocked(Clock::time_point now) {
     return pick([now](Worker* c) { return c->retryAt <= now; });
 }
 
+void RpcClientPool::adoptParkedLocked() {
+    // seq_cst loads: after a waiter raised waiters_ this look must not be ordered before it.
+    for (Worker* w : base_) {
+        PoolState parked = PoolState::Parked;
+        if (w->poolState == PoolState::Parked &&
+            w->poolState.compare_exchange_strong(parked, PoolState::Managed)) {
+            idle_.push_back(w);
+        }
+    }
+}
+
+size_t RpcClientPool::fastBusyLocked() const {
+    size_t n = 0;
+    for (const Worker* w : base_)
+        n += w->poolState == PoolState::FastBusy ? 1 : 0;
+    return n;
+}
+
+RpcClientPool::Worker* RpcClientPool::checkoutParked() {
+    // fifo promises rotation over the idle list: that needs the list (and the lock).
+    if (options_.strategy != RpcClientOptions::Strategy::Lifo || base_.empty())
+        return nullptr;
+    // This thread's last worker first (lifo per thread: warm caches, one socket per caller),
+    // then the others from a per-thread start so threads do not all race for the same one.
+    static thread_local const RpcClientPool* hintPool = nullptr;
+    static thread_local size_t hintIndex = 0;
+    const size_t n = base_.size();
+    size_t start =
+        hintPool == this ? hintIndex : std::hash<std::thread::id>{}(std::this_thread::get_id()) % n;
+    if (start >= n)
+        start = 0;
+    for (size_t k = 0; k < n; ++k) {
+        const size_t i = start + k < n ? start + k : start + k - n;
+        Worker* w = base_[i];
+        PoolState parked = PoolState::Parked;
+        if (w->poolState.load(std::memory_order_relaxed) != PoolState::Parked ||
+            !w->poolState.compare_exchange_strong(parked, PoolState::FastBusy)) {
+            continue;
+        }
+        if (stopping_) {
+            // stop() may have scanned before our swap: give it back and let the locked path
+            // report `closed`.
+            w->poolState = PoolState::Parked;
+            notifyIfWaited();
+            return nullptr;
+        }
+        hintPool = this;
+        hintIndex = i;
+        return w;
+    }
+    return nullptr;
+}
+
+void RpcClientPool::notifyIfWaited() {
+    if (waiters_ > 0 || stopping_) {
+        std::lock_guard lock(mutex_);
+        returned_.notify_all();
+    }
+}
+
 RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadline deadline) {
     // A failed connect puts a base worker into back-off (an overflow one is dismissed), and after
     // the first failure no new overflow worker is tried: the loop ends with a healthy worker, a
@@ -116,6 +190,7 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                     return nullptr;
                 }
                 const auto now = Clock::now();
+                adoptParkedLocked();
                 w = takeIdleLocked(now);
                 if (w != nullptr)
                     break;
@@ -136,7 +211,7 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                                                      wire::WireError::Ok};
                     return nullptr;
                 }
-                if (busy_.empty()) {
+                if (busy_.empty() && fastBusyLocked() == 0) {
                     // Nobody is healthy: the upstream is unreachable; the caller backs off.
                     error = {RpcErrc::Closed,
                              "worker is waiting to reconnect after: " +
@@ -153,7 +228,14 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
                 auto until = std::min(deadline, now + Millis(1000));
                 for (Worker* c : idle_)
                     until = std::min(until, c->retryAt);
-                returned_.wait_until(lock, until);
+                // Announce the wait before the last look at parked workers: a lock-free
+                // check-in after that look sees waiters_ and notifies (notifyIfWaited).
+                ++waiters_;
+                const size_t before = idle_.size();
+                adoptParkedLocked();
+                if (idle_.size() == before)
+                    returned_.wait_until(lock, until);
+                --waiters_;
             }
             busy_.push_back(w);
         }
@@ -184,6 +266,23 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
 }
 
 void RpcClientPool::checkin(Worker* w) {
+    const bool lifo = options_.strategy == RpcClientOptions::Strategy::Lifo;
+    if (w->poolState.load(std::memory_order_relaxed) == PoolState::FastBusy) {
+        w->idleSince = Clock::now();
+        if (w->connected()) {
+            // The hot path: park it, no lock. Waiters (or stop()) are told.
+            w->poolState = PoolState::Parked;
+            notifyIfWaited();
+            return;
+        }
+        // Broken: back to the idle list for the maintenance thread.
+        std::lock_guard lock(mutex_);
+        w->poolState = PoolState::Managed;
+        idle_.push_back(w);
+        wake_.notify_all();
+        returned_.notify_all();
+        return;
+    }
     std::lock_guard lock(mutex_);
     busy_.erase(std::find(busy_.begin(), busy_.end(), w));
     if (w->overflow) {
@@ -193,9 +292,13 @@ void RpcClientPool::checkin(Worker* w) {
                                     [w](const auto& p) { return p.get() == w; }));
     } else {
         w->idleSince = Clock::now();
-        idle_.push_back(w);
-        if (!w->connected())
-            wake_.notify_all();
+        if (lifo && w->connected() && !stopping_) {
+            w->poolState = PoolState::Parked;  // from now on the lock-free path can take it
+        } else {
+            idle_.push_back(w);
+            if (!w->connected())
+                wake_.notify_all();
+        }
     }
     // Callers may be waiting for a worker (checkout), stop() for all of them.
     returned_.notify_all();
@@ -207,7 +310,9 @@ RpcResult<Payload> RpcClientPool::once(bool cast, std::string_view funName, cons
     for (int resends = 0;;) {
         if (w == nullptr) {
             RpcError error;
-            w = checkout(error, deadline);
+            w = checkoutParked();
+            if (w == nullptr)
+                w = checkout(error, deadline);
             if (w == nullptr)
                 return error;
         }
@@ -269,7 +374,7 @@ RpcResult<Payload> RpcClientPool::withRetries(bool cast, std::string_view funNam
         {
             std::unique_lock lock(mutex_);
             // Sleep, but wake for stop().
-            if (wake_.wait_for(lock, jitter(sleep), [this] { return stopping_; }))
+            if (wake_.wait_for(lock, jitter(sleep), [this] { return stopping_.load(); }))
                 return r;
         }
         sleep *= 2;
@@ -313,6 +418,9 @@ RpcResult<nlohmann::json> RpcClientPool::callJson(std::string_view funName,
 void RpcClientPool::maintain() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        // Parked workers join the idle list for this round's checks (peer gone, idle recycle);
+        // callers park them again after their next call.
+        adoptParkedLocked();
         const auto now = Clock::now();
         auto next = now + Millis(1000);
         Worker* due = nullptr;
@@ -382,6 +490,12 @@ RpcClientPool::Stats RpcClientPool::stats() const {
     s.resendsMaybeExecuted = resendsMaybeExecuted_;
     for (Worker* w : idle_)
         s.connected += w->connected() ? 1 : 0;
+    for (const Worker* w : base_) {
+        if (w->poolState == PoolState::Parked) {
+            ++s.idle;  // parked workers were connected when checked in
+            ++s.connected;
+        }
+    }
     return s;
 }
 

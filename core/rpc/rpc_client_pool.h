@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -42,8 +43,17 @@ struct CallOptions {
 // idle workers (the first attempt at once, then after retry_proxy_fail / retry_hsk_fail) and
 // recycles idle ones after idle_reconnect.
 //
-// call/cast/stats: any thread, concurrently. start/stop: the owning thread. Do not destroy the
-// pool while other threads are inside call().
+// Hand-out without a shared lock (lifo only): a healthy base worker checked in by a call is
+// "parked" (an atomic state on the worker, no list, no mutex) and the next call on the same
+// thread takes it back with one compare-and-swap, trying the others before falling back to the
+// locked path. With 16 callers on one CPU a shared mutex taken twice per call formed convoys
+// (a preempted holder, every other caller asleep on the futex, one context switch per hand-over):
+// docs/rpc-benchmark.md. Everything else (overflow, back-off, reconnects, waiting, stop) runs
+// under the lock as before and first adopts parked workers into the idle list; the maintenance
+// thread adopts them on each round, so idle checks and recycling see them within a second.
+//
+// call/cast/stats: any thread, concurrently. start/stop: the owning thread; a stopped pool cannot
+// be started again. Do not destroy the pool while other threads are inside call().
 class RpcClientPool {
   public:
     explicit RpcClientPool(RpcClientOptions options);
@@ -90,9 +100,17 @@ class RpcClientPool {
     RpcResult<Payload> once(bool cast, std::string_view funName, const Payload& arg,
                             transport::Deadline deadline, bool resendSent);
     Worker* checkout(RpcError& error, transport::Deadline deadline);
+    // Lock-free: a parked worker (this thread's last one first), or nullptr.
+    Worker* checkoutParked();
+    // Under the lock: moves every parked worker into idle_ (they become ordinary idle workers).
+    void adoptParkedLocked();
+    // Under the lock: workers out on the lock-free path (not in busy_).
+    size_t fastBusyLocked() const;
     // Under the lock: an idle connected worker (lifo/fifo order), else one whose back-off is over.
     Worker* takeIdleLocked(transport::Clock::time_point now);
     void checkin(Worker* worker);
+    // Wakes checkout waiters and stop() after a lock-free check-in, if any wait.
+    void notifyIfWaited();
     void maintain();
     void scheduleRetry(Worker& w, const RpcError& error);
 
@@ -102,12 +120,19 @@ class RpcClientPool {
     std::condition_variable wake_;      // maintenance thread
     std::condition_variable returned_;  // a worker came back (stop() and checkout wait on it)
     std::vector<std::unique_ptr<Worker>> workers_;
+    // The base workers, fixed from start() to the destructor: what the lock-free path scans.
+    std::vector<Worker*> base_;
     std::deque<Worker*> idle_;
     std::vector<Worker*> busy_;
     size_t overflowInUse_ = 0;
     Worker* maintaining_ = nullptr;  // the worker the maintenance thread is reconnecting
-    bool stopping_ = false;
+    // Written under the lock; atomic (seq_cst) because the lock-free paths read them: a parked
+    // check-in stores the worker's state, then reads these; a waiter raises waiters_ (stop()
+    // stopping_), then scans the states. One of the two always sees the other.
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> waiters_{0};
     bool started_ = false;
+    bool stopped_ = false;
     uint64_t resends_ = 0;
     uint64_t resendsMaybeExecuted_ = 0;
     std::thread maintenance_;

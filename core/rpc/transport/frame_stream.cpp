@@ -111,6 +111,23 @@ IoResult FrameStream::readFrame(size_t prefixWidth, uint64_t maxPayload, Deadlin
 
 IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadline,
                                    uint64_t& blocks, uint64_t& bytes) {
+    if (encoder.plan().count == 1) {
+        // A one-block message (every small call): its views stay valid until the encoder's next
+        // next(), so send them as they are, without the batch copies below.
+        wire::MessageEncoder::Block b;
+        if (!encoder.next(b))
+            return {};
+        iovec parts[3];
+        int count = 0;
+        parts[count++] = {const_cast<uint8_t*>(b.head.data()), b.head.size()};
+        if (!b.data.empty())
+            parts[count++] = {const_cast<uint8_t*>(b.data.data()), b.data.size()};
+        if (!b.trailer.empty())
+            parts[count++] = {const_cast<uint8_t*>(b.trailer.data()), b.trailer.size()};
+        blocks += 1;
+        bytes += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
+        return writeAll(parts, count, deadline);
+    }
     if (batchHeads_.size() < kWriteBatch) {
         batchHeads_.resize(kWriteBatch);
         batchTrailers_.resize(kWriteBatch);

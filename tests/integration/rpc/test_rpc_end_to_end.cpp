@@ -95,6 +95,9 @@ class TestRpcEndToEnd : public QObject {
     void castIsAcknowledgedAndRuns();
     void poolFullWhenNoWorker();
     void overflowWorkersAreUsedThenDismissed();
+    void callersShareWorkersWithoutTheLock_data();
+    void callersShareWorkersWithoutTheLock();
+    void stopEndsCallsInFlight();
     void callTimeoutDropsConnection();
     void retryAfterServerRestart();
     void quietHandshakeErrorJustCloses();
@@ -365,6 +368,93 @@ void TestRpcEndToEnd::overflowWorkersAreUsedThenDismissed() {
         t.join();
     QCOMPARE(ok.load(), 4);
     QCOMPARE(pool.stats().workers, size_t(1));  // overflow workers went away on check-in
+}
+
+void TestRpcEndToEnd::callersShareWorkersWithoutTheLock_data() {
+    QTest::addColumn<bool>("fifo");
+    QTest::newRow("lifo (parked workers, lock-free)") << false;
+    QTest::newRow("fifo (the locked list)") << true;
+}
+
+void TestRpcEndToEnd::callersShareWorkersWithoutTheLock() {
+    QFETCH(bool, fifo);
+    TestServer s(serverOptions(Address::tcp("127.0.0.1", 0)));
+    QVERIFY(s.start());
+    auto co = clientOptions(s.address());
+    co.size = 4;
+    co.maxOverflow = 0;
+    co.strategy = fifo ? RpcClientOptions::Strategy::Fifo : RpcClientOptions::Strategy::Lifo;
+    RpcClientPool pool(co);
+    QVERIFY(pool.start().ok());
+    // As many callers as workers: a caller always finds one (its own parked worker, or the
+    // list), so no call may fail with `full`, and each gets its own reply back.
+    constexpr int kThreads = 4, kCalls = 300;
+    std::atomic<int> ok{0}, wrong{0};
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kCalls; ++i) {
+                const Payload arg =
+                    bytesOf(16 + static_cast<size_t>(i % 7), uint32_t(t * 1000 + i));
+                auto r = pool.call("echo", arg);
+                if (!r.ok()) {
+                    ++wrong;
+                    qWarning("call failed: %s", r.error().toString().c_str());
+                } else if (r->bytes != arg.bytes) {
+                    ++wrong;
+                } else {
+                    ++ok;
+                }
+            }
+        });
+    }
+    threads.clear();  // joins
+    QCOMPARE(wrong.load(), 0);
+    QCOMPARE(ok.load(), kThreads * kCalls);
+    QCOMPARE(s.executed.load(), kThreads * kCalls);
+    // Parked workers count as idle and connected; no worker was lost or duplicated.
+    const auto st = pool.stats();
+    QCOMPARE(st.workers, size_t(4));
+    QCOMPARE(st.idle, size_t(4));
+    QCOMPARE(st.connected, size_t(4));
+}
+
+void TestRpcEndToEnd::stopEndsCallsInFlight() {
+    TestServer s(serverOptions(Address::tcp("127.0.0.1", 0)));
+    QVERIFY(s.start());
+    auto co = clientOptions(s.address());
+    co.size = 3;
+    co.maxOverflow = 0;
+    co.retries = 0;
+    RpcClientPool pool(co);
+    QVERIFY(pool.start().ok());
+    std::atomic<int> ok{0}, ended{0}, other{0};
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&] {
+            // Bounded: stop() below ends every caller long before this count: `closed` when the
+            // call found the pool stopping, `tcp_closed` when stop() aborted it on the socket.
+            for (int i = 0; i < 200000; ++i) {
+                auto r = pool.call("echo", bytesOf(32));
+                if (r.ok()) {
+                    ++ok;
+                    continue;
+                }
+                const auto code = r.error().code;
+                (code == RpcErrc::Closed || code == RpcErrc::TcpClosed ? ended : other) += 1;
+                return;
+            }
+        });
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(ok.load() >= 300, 20000);
+    pool.stop();  // aborts calls in flight, waits for every worker to come back
+    threads.clear();
+    QCOMPARE(other.load(), 0);
+    QCOMPARE(ended.load(), 3);  // each caller ended, none hung
+    auto after = pool.call("echo", bytesOf(1));
+    QVERIFY(!after.ok());
+    QCOMPARE_RPC(after.error().code, RpcErrc::Closed);
+    QCOMPARE(pool.start().ok(), false);  // a stopped pool stays stopped
 }
 
 void TestRpcEndToEnd::callTimeoutDropsConnection() {
