@@ -29,6 +29,22 @@ namespace {
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
+// Under AddressSanitizer the agent's resident set says nothing about buffering: freed blocks sit
+// in ASan's quarantine (256 MiB by default) instead of going back to the allocator. The sanitizer
+// stage keeps every other assertion (413, answered before the end of the body, bytes sent) and
+// leaves the memory bounds to the dev stage.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryBoundsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMemoryBoundsMeaningful = false;
+#else
+constexpr bool kMemoryBoundsMeaningful = true;
+#endif
+#else
+constexpr bool kMemoryBoundsMeaningful = true;
+#endif
+
 // A TCP client on plain POSIX sockets: the tests need a thousand of them, and writes that stop
 // the moment an answer comes back.
 class PosixClient {
@@ -243,7 +259,7 @@ class TestAgentHttpHostile : public QObject {
             static_cast<unsigned long long>(sent / kMiB),
             static_cast<unsigned long long>(peakBefore / kMiB),
             static_cast<unsigned long long>(peakAfter / kMiB));
-        QVERIFY2(peakAfter < peakBefore + 24 * kMiB,
+        QVERIFY2(!kMemoryBoundsMeaningful || peakAfter < peakBefore + 24 * kMiB,
                  qPrintable(QString("peak grew by %1 MiB").arg((peakAfter - peakBefore) / kMiB)));
         QCOMPARE(call(port_, "GET", "/v1/agent/self").status, 200);
     }
@@ -288,7 +304,7 @@ class TestAgentHttpHostile : public QObject {
             static_cast<unsigned long long>(sent / kMiB),
             static_cast<unsigned long long>(peakBefore / kMiB),
             static_cast<unsigned long long>(peakAfter / kMiB));
-        QVERIFY2(peakAfter < peakBefore + 40 * kMiB,
+        QVERIFY2(!kMemoryBoundsMeaningful || peakAfter < peakBefore + 40 * kMiB,
                  qPrintable(QString("peak grew by %1 MiB").arg((peakAfter - peakBefore) / kMiB)));
         QCOMPARE(call(port_, "GET", "/v1/agent/self").status, 200);
     }
