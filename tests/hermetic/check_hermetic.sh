@@ -9,8 +9,8 @@ cd "$root"
 # What reaches outside the tree: the reference folder beside the clone, the old variable that
 # pointed at it, a source/binary dir stepped out of with "/..", and absolute paths of workstations.
 patterns=(
-    '\.\./shared'
-    'shared/reference'
+    '\.\.[/]shared'
+    'shared[/]reference'
     'MESHX_SHARED_DIR'
     '(CMAKE|PROJECT)_SOURCE_DIR\}/\.\.(/|")'
     '"/(work|home|root|Users)/'
