@@ -33,6 +33,9 @@ find_package(Threads REQUIRED)
 # Intel ISA-L (libisal-dev): CRC-32 at hardware speed for MeshxRpc block checksums.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
+# RE2: the telemetry filter's `matches`, linear-time whatever the pattern (a filter can come from
+# a tap subscriber).
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # erl_interface ships no CMake config: ei.h is linked into /usr/include, libei.a lives in the Erlang tree.
 find_path(EI_INCLUDE_DIR ei.h PATHS /usr/lib/erlang/usr/include)

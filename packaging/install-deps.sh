@@ -10,6 +10,7 @@ PACKAGES=(
     qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libmstch-dev
     nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev erlang-dev
     libisal-dev   # ISA-L: hardware CRC-32 for MeshxRpc block checksums
+    libre2-dev    # RE2: linear-time regexes in the telemetry filter
     libboost-dev  # Boost.Beast (header-only): the dev agent's HTTP/1.1 request parser
     # tests and demos: real X server for screenshots, real Erlang peers, third-party Consul
     # client, reference proxies for benchmarks, packaging checks

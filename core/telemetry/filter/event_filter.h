@@ -35,14 +35,15 @@ struct FilterError {
 //   test    := field                        true when the field is present (non-empty / set)
 //            | field cmp value              cmp: == != < <= > >=  (or eq ne lt le gt ge)
 //            | field "contains" value       substring
-//            | field "matches" value        ECMAScript regex search, case-insensitive
+//            | field "matches" value        RE2 regex search (Go's syntax), case-insensitive
 //            | field "in" "{" value... "}"  equal to one of the values
 //   value   := "quoted \"string\"" | bare-word | number [unit]
 //   unit    := us ms s (times, in microseconds) | B KB MB GB (sizes, powers of 1000)
 //
 // A comparison with an absent field is false (so `not req_ref` selects events without one).
 // Numeric fields need numeric values (`t.exec > fast` is a parse error). Nesting is limited to
-// 64 levels and a regex to 256 characters, so hostile text cannot exhaust the stack.
+// 64 levels and a regex to 256 characters, so hostile text cannot exhaust the stack; regexes are
+// RE2, which matches in time linear in the text (no back-references, no look-around).
 //
 // Immutable after parse; matches() is const and thread-safe.
 class EventFilter {
