@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/erlang_float_text.h"
 #include "node/big_integer.h"
 #include "node/term_bounds.h"
 
@@ -196,7 +197,15 @@ class Printer {
             case ERL_LARGE_BIG_EXT:
                 ok = big();
                 break;
-            case ERL_FLOAT_EXT:
+            case ERL_FLOAT_EXT: {  // not ei_decode_double: it would read past the 31 bytes
+                const auto d = parseFloatExtText(buf_ + index_ + 1);
+                ok = d.has_value();
+                if (ok) {
+                    index_ += 1 + static_cast<int>(kFloatExtTextSize);
+                    out_ += TermPrinter::formatFloat(*d);
+                }
+                break;
+            }
             case NEW_FLOAT_EXT: {
                 double d = 0;
                 ok = ei_decode_double(buf_, &index_, &d) == 0;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/erlang_float_text.h"
 #include "rpc/serialize/etf_validator.h"
 
 namespace meshx::rpc {
@@ -121,8 +122,19 @@ bool validUtf8(const char* s, size_t n) {
     }
 }
 
-// Decodes one term at `index` (already validated, so lengths are trustworthy).
-bool decode(const char* buf, int* index, json& out) {
+// Skips the term at `index` by the validator's walk, not ei_skip_term (see termLength).
+bool skipTerm(const char* buf, int end, int* index) {
+    const auto n = EtfValidator::termLength(wire::ByteView(
+        reinterpret_cast<const uint8_t*>(buf) + *index, static_cast<size_t>(end - *index)));
+    if (n == 0)
+        return false;
+    *index += static_cast<int>(n);
+    return true;
+}
+
+// Decodes one term at `index` (already validated, so lengths are trustworthy); `end` is the
+// buffer's length.
+bool decode(const char* buf, int end, int* index, json& out) {
     int type = 0, size = 0;
     if (ei_get_type(buf, index, &type, &size) != 0)
         return false;
@@ -146,9 +158,16 @@ bool decode(const char* buf, int* index, json& out) {
                 return true;
             }
             out = "#big";
-            return ei_skip_term(buf, index) == 0;
+            return skipTerm(buf, end, index);
         }
-        case ERL_FLOAT_EXT:
+        case ERL_FLOAT_EXT: {  // not ei_decode_double: it would read past the 31 bytes
+            const auto d = parseFloatExtText(buf + *index + 1);
+            if (!d)
+                return false;
+            *index += 1 + static_cast<int>(kFloatExtTextSize);
+            out = *d;
+            return true;
+        }
         case NEW_FLOAT_EXT: {
             double d = 0;
             if (ei_decode_double(buf, index, &d) != 0)
@@ -201,13 +220,13 @@ bool decode(const char* buf, int* index, json& out) {
             out = json::array();
             for (int i = 0; i < arity; ++i) {
                 json e;
-                if (!decode(buf, index, e))
+                if (!decode(buf, end, index, e))
                     return false;
                 out.push_back(std::move(e));
             }
             if (arity > 0) {  // the tail: [] for proper lists
                 json tail;
-                if (!decode(buf, index, tail))
+                if (!decode(buf, end, index, tail))
                     return false;
                 if (!(tail.is_array() && tail.empty()))
                     out.push_back(std::move(tail));
@@ -222,7 +241,7 @@ bool decode(const char* buf, int* index, json& out) {
             out = json::array();
             for (int i = 0; i < arity; ++i) {
                 json e;
-                if (!decode(buf, index, e))
+                if (!decode(buf, end, index, e))
                     return false;
                 out.push_back(std::move(e));
             }
@@ -235,7 +254,7 @@ bool decode(const char* buf, int* index, json& out) {
             out = json::object();
             for (int i = 0; i < arity; ++i) {
                 json k, v;
-                if (!decode(buf, index, k) || !decode(buf, index, v))
+                if (!decode(buf, end, index, k) || !decode(buf, end, index, v))
                     return false;
                 out[k.is_string() ? k.get<std::string>()
                                   : k.dump(-1, ' ', false, json::error_handler_t::replace)] =
@@ -245,7 +264,7 @@ bool decode(const char* buf, int* index, json& out) {
         }
         default: {
             out = "#term<" + std::to_string(type) + ">";
-            return ei_skip_term(buf, index) == 0;
+            return skipTerm(buf, end, index);
         }
     }
 }
@@ -275,7 +294,8 @@ Result<nlohmann::json> EtfSerializer::deserialize(wire::ByteView bytes) const {
     int index = 0;
     int version = 0;
     json out;
-    if (ei_decode_version(buf, &index, &version) != 0 || !decode(buf, &index, out)) {
+    if (ei_decode_version(buf, &index, &version) != 0 ||
+        !decode(buf, static_cast<int>(bytes.size()), &index, out)) {
         return makeError(Code::ParseError, "etf: undecodable term");
     }
     return out;

@@ -148,4 +148,11 @@ bool EtfValidator::validate(wire::ByteView bytes, std::string& why) {
     return true;
 }
 
+std::size_t EtfValidator::termLength(wire::ByteView bytes) {
+    Walker w{ByteReader(bytes), {}};
+    if (!w.term(0))
+        return 0;
+    return bytes.size() - w.r.remaining();
+}
+
 }  // namespace meshx::rpc

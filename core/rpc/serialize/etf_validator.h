@@ -17,6 +17,11 @@ class EtfValidator {
 
     // True when `bytes` is exactly one versioned term (0x83 ...). On false, `why` says what broke.
     static bool validate(wire::ByteView bytes, std::string& why);
+
+    // Length in bytes of the one term that starts `bytes` (a tag, no version byte), walked as
+    // validate() walks it; 0 when it does not fit. Decoders skip terms with this instead of
+    // ei_skip_term, which decodes a fun's insides that validate() only sized.
+    static std::size_t termLength(wire::ByteView bytes);
 };
 
 }  // namespace meshx::rpc

@@ -245,6 +245,33 @@ void TestSerialize::etfHostileInputNeverCrashes() {
     for (size_t len = 0; len < good.size(); ++len) {
         QVERIFY(!etf.deserialize(wire::ByteView(good).first(len)).ok());
     }
+    // FLOAT_EXT, the old float: 31 bytes of text, NUL-padded, or all text (found by
+    // fuzz_rpc_etf: ei_decode_double's sscanf read on past the 31 bytes). Exactly 31 are read.
+    auto padded =
+        etf.deserialize(fromHex("8363"
+                                "312e3530303030303030303030303030303030303030652b3030"
+                                "0000000000"));
+    QVERIFY2(padded.ok(), padded.ok() ? "" : padded.error().message.c_str());
+    QCOMPARE(padded->get<double>(), 1.5);
+    // [2.5e+00000 as 31 bytes of text, 7]: the 7 after the float is not part of its exponent.
+    auto allText =
+        etf.deserialize(fromHex("836c00000002"
+                                "63"
+                                "322e3530303030303030303030303030303030303030652b30303030303030"
+                                "61076a"));
+    QVERIFY2(allText.ok(), allText.ok() ? "" : allText.error().message.c_str());
+    QCOMPARE(allText->dump(), std::string("[2.5,7]"));
+    // A fun whose module atom claims 65535 bytes inside a correctly sized fun: skipped by its
+    // size, never decoded by ei (which would read the claimed atom past the buffer).
+    auto fun =
+        etf.deserialize(fromHex("837000000020"
+                                "00"
+                                "00000000000000000000000000000000"
+                                "00000000"
+                                "00000000"
+                                "64ffff"));
+    QVERIFY2(fun.ok(), fun.ok() ? "" : fun.error().message.c_str());
+    QCOMPARE(fun->get<std::string>(), std::string("#term<112>"));
 #endif
 }
 
