@@ -18,6 +18,7 @@
 #include "models/start_preview.h"
 #include "views/app_palette.h"
 #include "views/catalog_view.h"
+#include "views/first_run_guide.h"
 #include "views/kv_view.h"
 #include "views/main_window.h"
 #include "views/services_view.h"
