@@ -109,11 +109,6 @@ class TestCatalogView : public QObject {
         QVERIFY(!shown().contains(QStringLiteral("node-c/web-c")));
         // Nodes: All, the agent's node, node-b.
         CatalogNodesModel& nodes = view().nodesModel();
-        {  // DEBUG
-            auto r = context().session().api().send(consul::Request::get("/catalog/nodes"));
-            qWarning("DEBUG nodes: %s snapshot nodes %d", r ? r->body.c_str() : "err",
-                     int(view().watch().snapshot().nodes.size()));
-        }
         QTRY_COMPARE_WITH_TIMEOUT(nodes.rowCount(), 3, test::kWaitMs);
         QVERIFY(nodes.rowOf(self) > 0);
         QVERIFY(nodes.rowOf(QStringLiteral("node-b")) > 0);

@@ -1,10 +1,13 @@
 #include <QApplication>
 #include <QDialog>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTimer>
 #include <QToolButton>
@@ -99,6 +102,17 @@ class TestFirstRun : public QObject {
                                               false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->table()->isVisible(), test::kWaitMs);
         QVERIFY(!window_->servicesView()->guide()->isVisible());
+        // The default window (about 1080x690) shows every column, Checks included, without a
+        // horizontal scroll bar.
+        QTableView* table = window_->servicesView()->table();
+        QCoreApplication::processEvents();
+        QVERIFY(!table->horizontalScrollBar()->isVisible());
+        const int checks =
+            table->horizontalHeader()->sectionViewportPosition(ServicesModel::Checks);
+        QVERIFY2(
+            checks >= 0 && checks + 80 <= table->viewport()->width(),
+            qPrintable(
+                QStringLiteral("Checks at %1 of %2").arg(checks).arg(table->viewport()->width())));
         QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->selectService(QStringLiteral("first-1")),
                                  test::kWaitMs);
         window_->servicesView()->stopSelected();

@@ -21,7 +21,7 @@ class CatalogModel : public QAbstractTableModel {
     Q_OBJECT
 
   public:
-    enum Column { Service, Id, Node, Address, Health, Checks, Tags, Control, ColumnCount };
+    enum Column { Service, Id, Node, Address, Health, Control, Tags, Checks, ColumnCount };
     enum Role { IdRole = Qt::UserRole + 1, NodeRole, HealthRole, OwnedRole, ServiceRole };
 
     explicit CatalogModel(QObject* parent = nullptr);

@@ -112,8 +112,8 @@ CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
     header->resizeSection(CatalogModel::Node, 100);
     header->resizeSection(CatalogModel::Address, 130);
     header->resizeSection(CatalogModel::Health, 100);
-    header->resizeSection(CatalogModel::Checks, 200);
-    header->resizeSection(CatalogModel::Tags, 80);
+    header->resizeSection(CatalogModel::Control, 80);
+    header->resizeSection(CatalogModel::Tags, 70);
     table_->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(table_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         QMenu menu(this);

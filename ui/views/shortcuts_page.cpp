@@ -32,6 +32,7 @@ ShortcutsPage::ShortcutsPage(QWidget* parent) : QDialog(parent) {
     table_->setObjectName(QStringLiteral("shortcutsTable"));
     table_->setHorizontalHeaderLabels({tr("Where"), tr("Action"), tr("Keys")});
     table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->horizontalHeader()->setStretchLastSection(true);

@@ -125,7 +125,9 @@ class TestTelemetryScroll : public QObject {
         QVERIFY(calls(one, 300));  // a client and a server event per call, and more
         QTRY_VERIFY_WITH_TIMEOUT(page.received() >= 600, kTimeout);
         page.flush();
-        QCOMPARE(page.model()->historySize(), size_t(100));
+        // Never above the limit; trimmed in batches of a tenth, so never far below it either.
+        QVERIFY2(page.model()->historySize() <= 100 && page.model()->historySize() >= 90,
+                 qPrintable(QString::number(page.model()->historySize())));
         QVERIFY(page.model()->rowCount() <= 100);
         const uint64_t trimmed = page.model()->trimmed();
         QVERIFY(trimmed >= 400);  // 600+ events in, 100 kept
@@ -133,7 +135,9 @@ class TestTelemetryScroll : public QObject {
         QVERIFY(calls(one, 50));
         QTRY_VERIFY_WITH_TIMEOUT(page.received() >= 700, kTimeout);
         page.flush();
-        QCOMPARE(page.model()->historySize(), size_t(100));
+        // Never above the limit; trimmed in batches of a tenth, so never far below it either.
+        QVERIFY2(page.model()->historySize() <= 100 && page.model()->historySize() >= 90,
+                 qPrintable(QString::number(page.model()->historySize())));
         QVERIFY(page.model()->trimmed() >= trimmed + 100);
     }
 };
