@@ -132,13 +132,14 @@ class TestTelemetryScroll : public QObject {
         const uint64_t trimmed = page.model()->trimmed();
         QVERIFY(trimmed >= 400);  // 600+ events in, 100 kept
         // More traffic still never grows it.
-        QVERIFY(calls(one, 50));
-        QTRY_VERIFY_WITH_TIMEOUT(page.received() >= 700, kTimeout);
+        const uint64_t receivedBefore = page.received();
+        QVERIFY(calls(one, 50));  // 100 events at least (a client and a server one per call)
+        QTRY_VERIFY_WITH_TIMEOUT(page.received() >= receivedBefore + 100, kTimeout);
         page.flush();
         // Never above the limit; trimmed in batches of a tenth, so never far below it either.
         QVERIFY2(page.model()->historySize() <= 100 && page.model()->historySize() >= 90,
                  qPrintable(QString::number(page.model()->historySize())));
-        QVERIFY(page.model()->trimmed() >= trimmed + 100);
+        QVERIFY(page.model()->trimmed() >= trimmed + 90);
     }
 };
 
