@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "meshx-console: --palette must be system, dark or light\n");
         return 2;
     }
+    // "system": keep following the desktop's dark/light preference while running.
+    meshx::ui::followSystemPalette(parser.value(palette));
 
     meshx::ui::MainWindow window;
     meshx::ui::installLivePages(window);

@@ -35,10 +35,13 @@ Request healthRequest(const char* prefix, const std::string& name, const HealthQ
 }  // namespace
 
 Call<Indexed<std::map<std::string, std::vector<std::string>>>> catalogServices(
-    const std::string& filter, const Blocking& blocking) {
+    const std::string& filter, const Blocking& blocking, const std::string& dc) {
     auto request = Request::get("/catalog/services");
     if (!filter.empty()) {
         request.param("filter", filter);
+    }
+    if (!dc.empty()) {
+        request.param("dc", dc);
     }
     using Value = std::map<std::string, std::vector<std::string>>;
     return {withBlocking(request, blocking), indexedJsonDecoder<Value>(decodeCatalogServices)};
@@ -67,6 +70,28 @@ Call<Indexed<std::vector<ServiceEntry>>> healthConnect(const std::string& name,
                                                        const Blocking& blocking) {
     return {healthRequest("/health/connect/", name, query, blocking),
             indexedJsonDecoder<std::vector<ServiceEntry>>(decodeServiceEntries)};
+}
+
+Call<std::vector<std::string>> catalogDatacenters() {
+    return {Request::get("/catalog/datacenters"), detail::jsonDecoder(decodeStrings)};
+}
+
+Call<Indexed<std::vector<Node>>> catalogNodes(const std::string& dc, const Blocking& blocking) {
+    auto request = Request::get("/catalog/nodes");
+    if (!dc.empty()) {
+        request.param("dc", dc);
+    }
+    return {withBlocking(request, blocking), indexedJsonDecoder<std::vector<Node>>(decodeNodes)};
+}
+
+Call<Indexed<std::vector<HealthCheck>>> healthState(const std::string& state, const std::string& dc,
+                                                    const Blocking& blocking) {
+    auto request = Request::get("/health/state/" + encodePathSegment(state));
+    if (!dc.empty()) {
+        request.param("dc", dc);
+    }
+    return {withBlocking(request, blocking),
+            indexedJsonDecoder<std::vector<HealthCheck>>(decodeHealthChecks)};
 }
 
 }  // namespace meshx::consul::endpoints

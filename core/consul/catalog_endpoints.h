@@ -20,9 +20,22 @@ struct HealthQuery {
     std::string datacenter;         // ?dc=
 };
 
-// GET /catalog/services: service name -> tags.
+// GET /catalog/services: service name -> tags (of datacenter `dc` when not empty).
 Call<Indexed<std::map<std::string, std::vector<std::string>>>> catalogServices(
-    const std::string& filter = {}, const Blocking& blocking = {});
+    const std::string& filter = {}, const Blocking& blocking = {}, const std::string& dc = {});
+
+// GET /catalog/datacenters: the known datacenters, the agent's own first.
+Call<std::vector<std::string>> catalogDatacenters();
+
+// GET /catalog/nodes[?dc=]: every node of the datacenter's catalog.
+Call<Indexed<std::vector<Node>>> catalogNodes(const std::string& dc = {},
+                                              const Blocking& blocking = {});
+
+// GET /health/state/:state[?dc=] (any, passing, warning, critical): every check in that state,
+// node-level ones (empty ServiceID) included.
+Call<Indexed<std::vector<HealthCheck>>> healthState(const std::string& state,
+                                                    const std::string& dc = {},
+                                                    const Blocking& blocking = {});
 
 // GET /catalog/service/:name
 Call<Indexed<std::vector<CatalogServiceNode>>> catalogService(const std::string& name,

@@ -480,6 +480,43 @@ Result<std::vector<ServiceEntry>> decodeServiceEntries(const json& j) {
     });
 }
 
+Result<std::vector<Node>> decodeNodes(const json& j) {
+    return guarded("catalog nodes", [&] {
+        expectArray(j, "catalog nodes");
+        std::vector<Node> out;
+        for (const auto& e : j) {
+            expectObject(e, "node");
+            Node n;
+            n.id = str(e, "ID");
+            n.node = str(e, "Node");
+            n.address = str(e, "Address");
+            n.datacenter = str(e, "Datacenter");
+            n.taggedAddresses = stringMap(e, "TaggedAddresses");
+            n.meta = stringMap(e, "Meta");
+            out.push_back(std::move(n));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<HealthCheck>> decodeHealthChecks(const json& j) {
+    return guarded("health checks", [&] {
+        expectArray(j, "health checks");
+        std::vector<HealthCheck> out;
+        for (const auto& e : j) {
+            out.push_back(readCheck(e));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<std::string>> decodeStrings(const json& j) {
+    return guarded("string list", [&] {
+        json wrapper = {{"List", j}};
+        return strings(wrapper, "List");
+    });
+}
+
 Result<CaRoots> decodeCaRoots(const json& j) {
     return guarded("CA roots", [&] {
         expectObject(j, "CA roots");

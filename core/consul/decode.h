@@ -32,6 +32,12 @@ Result<std::map<std::string, std::vector<std::string>>> decodeCatalogServices(
     const nlohmann::json& json);
 Result<std::vector<CatalogServiceNode>> decodeCatalogService(const nlohmann::json& json);
 Result<std::vector<ServiceEntry>> decodeServiceEntries(const nlohmann::json& json);
+// /catalog/nodes
+Result<std::vector<Node>> decodeNodes(const nlohmann::json& json);
+// /health/state/:state, /health/node/:node, /health/checks/:name
+Result<std::vector<HealthCheck>> decodeHealthChecks(const nlohmann::json& json);
+// /catalog/datacenters
+Result<std::vector<std::string>> decodeStrings(const nlohmann::json& json);
 
 Result<CaRoots> decodeCaRoots(const nlohmann::json& json);
 Result<LeafCert> decodeLeafCert(const nlohmann::json& json);

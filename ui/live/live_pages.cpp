@@ -1,5 +1,6 @@
 #include "live_pages.h"
 
+#include "demo/demo_panel.h"
 #include "rpc/rpc_pages.h"
 #include "telemetry/telemetry_page.h"
 #include "views/main_window.h"
@@ -9,6 +10,12 @@ namespace meshx::ui {
 void installLivePages(MainWindow& window) {
     installTelemetryPage(window);
     installRpcPages(window);
+    // The first-run guides' "Run demo E4" button (views in meshx_ui do not know the demos).
+    QObject::connect(&window, &MainWindow::demoRequested, &window, [&window](const QString& id) {
+        if (window.context()) {
+            startDemo(window, id, /*autoRun=*/false);
+        }
+    });
 }
 
 }  // namespace meshx::ui

@@ -1,6 +1,7 @@
 #include "views/app_palette.h"
 
 #include <QApplication>
+#include <QEvent>
 #include <QPalette>
 #include <QStyle>
 #include <QStyleFactory>
@@ -9,7 +10,7 @@ namespace meshx::ui {
 
 namespace {
 
-QPalette darkPalette() {
+QPalette darkPaletteOf() {
     QPalette p;
     const QColor window(0x2b, 0x2d, 0x30);
     const QColor base(0x1e, 0x1f, 0x22);
@@ -40,6 +41,63 @@ QPalette darkPalette() {
 
 }  // namespace
 
+QPalette consoleDarkPalette() {
+    return darkPaletteOf();
+}
+
+bool isDarkPalette(const QPalette& palette) {
+    return palette.color(QPalette::Window).lightness() <
+           palette.color(QPalette::WindowText).lightness();
+}
+
+PaletteFollower::PaletteFollower(QObject* parent) : QObject(parent) {}
+
+void PaletteFollower::followSystemPalette(const QPalette& system) {
+    const bool dark = isDarkPalette(system);
+    applying_ = true;
+    if (dark) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(darkPaletteOf());
+    } else {
+        // The desktop's own light palette, as Qt resolves it from the theme.
+        QApplication::setPalette(system);
+    }
+    applying_ = false;
+    if (dark != dark_) {
+        dark_ = dark;
+        emit schemeChanged(dark_);
+    }
+}
+
+void PaletteFollower::reevaluate() {
+    ++reevaluations_;
+    applying_ = true;
+    // An empty resolve mask: the application palette becomes the platform theme's again.
+    QApplication::setPalette(QPalette());
+    const QPalette system = QGuiApplication::palette();
+    applying_ = false;
+    followSystemPalette(system);
+}
+
+bool PaletteFollower::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == qApp && !applying_ &&
+        (event->type() == QEvent::ThemeChange ||
+         event->type() == QEvent::ApplicationPaletteChange)) {
+        reevaluate();
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+PaletteFollower* followSystemPalette(const QString& mode) {
+    if (!mode.isEmpty() && mode != QLatin1String("system")) {
+        return nullptr;
+    }
+    auto* follower = new PaletteFollower(qApp);
+    qApp->installEventFilter(follower);
+    follower->followSystemPalette(QGuiApplication::palette());
+    return follower;
+}
+
 bool applyPalette(const QString& mode) {
     if (mode.isEmpty() || mode == QLatin1String("system")) {
         return true;
@@ -49,7 +107,7 @@ bool applyPalette(const QString& mode) {
     }
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     QApplication::setPalette(
-        mode == QLatin1String("dark") ? darkPalette() : QApplication::style()->standardPalette());
+        mode == QLatin1String("dark") ? darkPaletteOf() : QApplication::style()->standardPalette());
     return true;
 }
 

@@ -18,11 +18,14 @@
 #include "models/console_settings.h"
 #include "models/mesh_runner.h"
 #include "models/service_commands.h"
+#include "views/catalog_view.h"
 #include "views/intentions_view.h"
+#include "views/kv_view.h"
 #include "views/placeholder_page.h"
 #include "views/proxy_view.h"
 #include "views/services_view.h"
 #include "views/settings_page.h"
+#include "views/shortcuts_page.h"
 #include "views/upstreams_view.h"
 
 namespace meshx::ui {
@@ -45,6 +48,9 @@ constexpr TabSpec kTabs[] = {
     {"rpc", "RPC", "Start RPC servers and client pools, call functions, run load."},
     {"nodes", "Nodes", "Erlang distribution nodes connected through the mesh."},
     {"intentions", "Intentions", "Allow and deny rules between services."},
+    {"catalog", "Catalog",
+     "Every node of the catalog with its services and health, in every datacenter."},
+    {"kv", "KV", "Browse, edit and watch the agent's key/value store."},
     {"settings", "Settings", "Agent address, token, TLS files, templates, port range."},
 };
 
@@ -86,6 +92,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     agentStatus_->setObjectName(QStringLiteral("agentStatus"));
     agentStatus_->setTextFormat(Qt::PlainText);
     statusBar()->addPermanentWidget(agentStatus_);
+    changeAgent_ = new QToolButton(this);
+    changeAgent_->setObjectName(QStringLiteral("changeAgent"));
+    changeAgent_->setText(tr("Change agent…"));
+    changeAgent_->setAutoRaise(true);
+    changeAgent_->setToolTip(
+        tr("Settings (Ctrl+,): agent address, token, TLS. CONSUL_HTTP_ADDR in the environment "
+           "wins over the saved address."));
+    connect(changeAgent_, &QToolButton::clicked, this,
+            [this] { showTab(QStringLiteral("settings")); });
+    statusBar()->addPermanentWidget(changeAgent_);
 
     buildMenus();
     resize(1100, 700);
@@ -136,11 +152,20 @@ void MainWindow::buildMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < tabs_->count(); ++i) {
         QAction* a = view->addAction(tabs_->tabText(i));
-        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        if (i < 9) {  // Ctrl+1..Ctrl+9; the rest by Ctrl+Tab or this menu (Alt+V)
+            a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        }
         connect(a, &QAction::triggered, this, [this, i] { tabs_->setCurrentIndex(i); });
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* shortcuts = help->addAction(tr("&Keyboard shortcuts"));
+    shortcuts->setObjectName(QStringLiteral("showShortcuts"));
+    shortcuts->setShortcut(QKeySequence::HelpContents);
+    if (shortcuts->shortcut().isEmpty()) {
+        shortcuts->setShortcut(QKeySequence(Qt::Key_F1));
+    }
+    connect(shortcuts, &QAction::triggered, this, &MainWindow::showShortcuts);
     QAction* about = help->addAction(tr("&About"));
     connect(about, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("Meshx console"),
@@ -171,11 +196,16 @@ void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
     proxy_ = new ProxyView(*context_);
     intentions_ = new IntentionsView(*context_);
     settings_ = new SettingsPage(QString::fromStdString(session_->config().describe()));
+    catalog_ = new CatalogView(*context_);
+    kv_ = new KvView(session_->api());
     replacePage(QStringLiteral("services"), services_);
     replacePage(QStringLiteral("upstreams"), upstreams_);
     replacePage(QStringLiteral("proxy-logs"), proxy_);
     replacePage(QStringLiteral("intentions"), intentions_);
     replacePage(QStringLiteral("settings"), settings_);
+    replacePage(QStringLiteral("catalog"), catalog_);
+    replacePage(QStringLiteral("kv"), kv_);
+    connectGuides();
     connect(settings_, &SettingsPage::reconnectRequested, this, &MainWindow::reconnect);
 
     serviceMenu_->clear();
@@ -210,7 +240,7 @@ void MainWindow::teardownSession() {
         const QString name = QString::fromLatin1(spec.name);
         QWidget* page = tabs_->widget(static_cast<int>(tabNames().indexOf(name)));
         if (page == services_ || page == upstreams_ || page == proxy_ || page == intentions_ ||
-            page == settings_) {
+            page == settings_ || page == catalog_ || page == kv_) {
             replacePage(name, new PlaceholderPage(tr(spec.title), tr(spec.hint), tabs_));
         }
     }
@@ -219,6 +249,8 @@ void MainWindow::teardownSession() {
     proxy_ = nullptr;
     intentions_ = nullptr;
     settings_ = nullptr;
+    catalog_ = nullptr;
+    kv_ = nullptr;
     serviceMenu_->clear();
     serviceMenu_->setEnabled(false);
     delete context_;
@@ -268,6 +300,36 @@ void MainWindow::updateAgentStatus() {
     setAgentStatus(text + QStringLiteral(" · ") + token);
 }
 
+void MainWindow::connectGuides() {
+    auto startService = [this] {
+        showTab(QStringLiteral("services"));
+        if (auto* start = services_->findChild<QAction*>(QStringLiteral("startService"))) {
+            start->trigger();
+        }
+    };
+    auto connectAgent = [this] {
+        showTab(QStringLiteral("settings"));
+        statusBar()->showMessage(tr("Set the agent address (and token), then Save and "
+                                    "reconnect."),
+                                 10000);
+    };
+    connect(catalog_, &CatalogView::startServiceRequested, this, startService);
+    connect(catalog_, &CatalogView::connectRequested, this, connectAgent);
+    connect(catalog_, &CatalogView::demoRequested, this, &MainWindow::demoRequested);
+    connect(services_, &ServicesView::connectRequested, this, connectAgent);
+    connect(services_, &ServicesView::demoRequested, this, &MainWindow::demoRequested);
+}
+
+void MainWindow::showShortcuts() {
+    if (!shortcuts_) {
+        shortcuts_ = new ShortcutsPage(this);
+    }
+    shortcuts_->collect(*this);
+    shortcuts_->show();
+    shortcuts_->raise();
+    shortcuts_->activateWindow();
+}
+
 void MainWindow::onBusy(bool busy, const QString& label) {
     progressLabel_->setText(label + QStringLiteral("…"));
     progressLabel_->setVisible(busy);
@@ -290,6 +352,13 @@ void MainWindow::setAgentStatus(const QString& text) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveLayout();
     event->accept();
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        setAgentStatus(agentStatus_->text());
+    }
 }
 
 void MainWindow::restoreLayout() {

@@ -11,12 +11,15 @@ class QToolButton;
 
 namespace meshx::ui {
 
+class CatalogView;
 class ConsoleContext;
 class ConsoleSession;
 class IntentionsView;
+class KvView;
 class ProxyView;
 class ServicesView;
 class SettingsPage;
+class ShortcutsPage;
 class UpstreamsView;
 struct ConsoleSettings;
 
@@ -50,6 +53,11 @@ class MainWindow : public QMainWindow {
     ProxyView* proxyView() const { return proxy_; }
     IntentionsView* intentionsView() const { return intentions_; }
     SettingsPage* settingsPage() const { return settings_; }
+    CatalogView* catalogView() const { return catalog_; }
+    KvView* kvView() const { return kv_; }
+    // Help → Keyboard shortcuts (F1): every action of the window and its views with its keys.
+    void showShortcuts();
+    ShortcutsPage* shortcutsPage() const { return shortcuts_; }
 
     void setAgentStatus(const QString& text);
 
@@ -61,9 +69,13 @@ class MainWindow : public QMainWindow {
     // After setSession() installed the part-1 views (session non-null) and before a session is
     // torn down (session null): pages holding session state attach or let go here.
     void sessionChanged(meshx::ui::ConsoleSession* session);
+    // A first-run guide's "Run demo" button: the live pages (ui/live) start demo `id`.
+    void demoRequested(const QString& id);
 
   protected:
     void closeEvent(QCloseEvent* event) override;
+    // Palette changes (the desktop turned dark or light): the status colours follow.
+    void changeEvent(QEvent* event) override;
 
   private:
     void buildMenus();
@@ -71,6 +83,7 @@ class MainWindow : public QMainWindow {
     void teardownSession();
     void reconnect(const ConsoleSettings& settings);
     void updateAgentStatus();
+    void connectGuides();
     void onBusy(bool busy, const QString& label);
     void restoreLayout();
     void saveLayout();
@@ -80,6 +93,8 @@ class MainWindow : public QMainWindow {
     QProgressBar* progress_ = nullptr;
     QLabel* progressLabel_ = nullptr;
     QToolButton* cancel_ = nullptr;
+    QToolButton* changeAgent_ = nullptr;
+    ShortcutsPage* shortcuts_ = nullptr;
     QMenu* serviceMenu_ = nullptr;
 
     std::unique_ptr<ConsoleSession> session_;
@@ -89,6 +104,8 @@ class MainWindow : public QMainWindow {
     ProxyView* proxy_ = nullptr;
     IntentionsView* intentions_ = nullptr;
     SettingsPage* settings_ = nullptr;
+    CatalogView* catalog_ = nullptr;
+    KvView* kv_ = nullptr;
 };
 
 }  // namespace meshx::ui

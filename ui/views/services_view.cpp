@@ -12,6 +12,7 @@
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -30,6 +31,7 @@
 #include "models/service_filter_model.h"
 #include "models/services_model.h"
 #include "models/start_preview.h"
+#include "views/first_run_guide.h"
 #include "views/hint_line.h"
 #include "views/start_service_dialog.h"
 
@@ -165,11 +167,13 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     header->setContextMenuPolicy(Qt::CustomContextMenu);
     header->resizeSection(ServicesModel::Owned, 40);
     header->resizeSection(ServicesModel::Name, 140);
-    header->resizeSection(ServicesModel::Id, 180);
-    header->resizeSection(ServicesModel::Address, 130);
-    header->resizeSection(ServicesModel::Tags, 110);
-    header->resizeSection(ServicesModel::Sidecar, 220);
-    header->resizeSection(ServicesModel::Health, 190);
+    // Sized so every column, Checks included, fits the default window (about 1080 px wide)
+    // without a horizontal scroll bar.
+    header->resizeSection(ServicesModel::Id, 150);
+    header->resizeSection(ServicesModel::Address, 120);
+    header->resizeSection(ServicesModel::Tags, 90);
+    header->resizeSection(ServicesModel::Sidecar, 170);
+    header->resizeSection(ServicesModel::Health, 150);
     header->setSectionHidden(ServicesModel::Meta, true);
     connect(header, &QWidget::customContextMenuRequested, this, &ServicesView::showColumnMenu);
     connect(columns, &QToolButton::clicked, this, [this, columns] {
@@ -220,9 +224,26 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     details_->addTab(historyBox, tr("Health history"));
     details_->addTab(info_, tr("Info"));
 
+    guide_ = new FirstRunGuide(
+        tr("No services on this agent yet"),
+        tr("Start a service of your own (it registers with a health check and a sidecar), run "
+           "the guided demo E4 to see a small mesh come up and go, or connect the console to "
+           "another agent."),
+        this);
+    guide_->setObjectName(QStringLiteral("servicesGuide"));
+    guide_->addAction(tr("Start service… (Ctrl+N)"), QStringLiteral("guideStart"),
+                      [this] { start_->trigger(); });
+    guide_->addAction(tr("Run demo E4"), QStringLiteral("guideDemo"),
+                      [this] { emit demoRequested(QStringLiteral("e4")); });
+    guide_->addAction(tr("Connect to an agent…"), QStringLiteral("guideConnect"),
+                      [this] { emit connectRequested(); });
+    tableStack_ = new QStackedWidget(this);
+    tableStack_->addWidget(table_);
+    tableStack_->addWidget(guide_);
+
     auto* split = new QSplitter(Qt::Vertical, this);
     split->setObjectName(QStringLiteral("servicesSplit"));
-    split->addWidget(table_);
+    split->addWidget(tableStack_);
     split->addWidget(details_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -256,10 +277,22 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     });
     connect(&context_.services(), &QAbstractItemModel::rowsRemoved, this,
             &ServicesView::updateWidgets);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+        connect(&context_.services(), signal, this, &ServicesView::updateGuide);
+    }
+    connect(&context_.services(), &QAbstractItemModel::modelReset, this,
+            &ServicesView::updateGuide);
+    connect(&context_.monitor(), &AgentMonitor::servicesChanged, this, &ServicesView::updateGuide);
     connect(&context_, &ConsoleContext::ownedChanged, this, &ServicesView::updateWidgets);
     connect(&context_.monitor(), &AgentMonitor::reachabilityChanged, this,
             &ServicesView::onReachability);
     updateWidgets();
+}
+
+void ServicesView::updateGuide() {
+    // Only once the agent answered: a console still connecting is not an empty one.
+    const bool empty = context_.monitor().reachable() && context_.services().rowCount() == 0;
+    tableStack_->setCurrentWidget(empty ? static_cast<QWidget*>(guide_) : table_);
 }
 
 ServicesView::~ServicesView() {
@@ -514,6 +547,7 @@ void ServicesView::onReachability(bool reachable, const QString& error) {
         banner_->show();
     }
     updateWidgets();
+    updateGuide();
 }
 
 }  // namespace meshx::ui

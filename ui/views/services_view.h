@@ -9,6 +9,7 @@ class QLineEdit;
 class QMenu;
 class QPlainTextEdit;
 class QSortFilterProxyModel;
+class QStackedWidget;
 class QTabWidget;
 class QTableView;
 class QTreeWidget;
@@ -16,6 +17,7 @@ class QTreeWidget;
 namespace meshx::ui {
 
 class ConsoleContext;
+class FirstRunGuide;
 class HintLine;
 class ServiceFilterModel;
 struct StartPreview;
@@ -51,6 +53,13 @@ class ServicesView : public QWidget {
     QSortFilterProxyModel* historyModel() const { return historyFilter_; }
     QPlainTextEdit* infoText() const { return info_; }
     QMenu* actionsMenu() const { return menu_; }
+    // Shown instead of the table while the agent has no service at all.
+    FirstRunGuide* guide() const { return guide_; }
+
+  signals:
+    // The guide's "Run demo E4" and "Connect to an agent…" buttons (the window acts on them).
+    void demoRequested(const QString& id);
+    void connectRequested();
 
   private:
     void openStartDialog(const QString& name = {}, const QString& id = {}, bool force = false);
@@ -58,6 +67,7 @@ class ServicesView : public QWidget {
     void applySearch();
     void updateDetails();
     void updateWidgets();
+    void updateGuide();
     void onReachability(bool reachable, const QString& error);
     void showColumnMenu(const QPoint& pos);
     QAction* makeAction(const QString& text, const QKeySequence& shortcut, const char* name);
@@ -66,6 +76,8 @@ class ServicesView : public QWidget {
     ServiceFilterModel* filter_;
     QSortFilterProxyModel* historyFilter_;
     QTableView* table_;
+    QStackedWidget* tableStack_;
+    FirstRunGuide* guide_;
     QTableView* history_;
     QTreeWidget* checks_;
     QPlainTextEdit* info_;

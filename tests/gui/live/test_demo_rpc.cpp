@@ -2,8 +2,9 @@
 // meshx-proxy sidecars and real `meshx rpc-serve` providers; each must pass every step and
 // leave no process or registration behind.
 
-#include "test_demo_support.h"
+#include "models/services_model.h"
 #include "rpc/instance_count_model.h"
+#include "test_demo_support.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -87,6 +88,15 @@ class TestDemoRpc : public QObject {
                  qPrintable(test::registered(*window_, "service1").join(QLatin1Char(','))));
         QVERIFY2(test::registered(*window_, "upstream-").isEmpty(),
                  qPrintable(test::registered(*window_, "upstream-").join(QLatin1Char(','))));
+        // And the Services view shows it at once, when the demo says it is finished (no
+        // waiting for the next poll): nothing of the demo is listed.
+        ServicesModel& services = window_->context()->services();
+        for (int r = 0; r < services.rowCount(); ++r) {
+            const QString id = services.index(r, 0).data(ServicesModel::IdRole).toString();
+            QVERIFY2(!id.contains(QLatin1String("service1")) &&
+                         !id.startsWith(QLatin1String("upstream-")),
+                     qPrintable(id));
+        }
     }
 };
 

@@ -1,5 +1,7 @@
 #include "demo/demo_controller.h"
 
+#include "models/services_model.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -15,6 +17,7 @@
 #include "mesh/consul_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
+#include "models/services_model.h"
 #include "nodes/node_workbench.h"
 #include "rpc/instance_count_model.h"
 #include "rpc/rpc_workbench.h"
@@ -380,12 +383,31 @@ void DemoController::cleanupAsync(DemoStep::Done done) {
                 offGui<Result<QString>>(
                     [this] { return cleanupRegistrations(true); },
                     [this, done](Result<QString> r) {
-                        if (r) {
-                            cleanedUp_ = true;
-                            done(tr("%1 processes stopped; %2").arg(processes_.size()).arg(*r));
-                        } else {
+                        if (!r) {
                             done(r.error());
+                            return;
                         }
+                        cleanedUp_ = true;
+                        const QString text =
+                            tr("%1 processes stopped; %2").arg(processes_.size()).arg(*r);
+                        if (!context_) {
+                            done(text);
+                            return;
+                        }
+                        // The agent is clean; the Services view must be too before the step
+                        // ends (it polls every second, and a screenshot right after the demo
+                        // showed the old rows with health "none").
+                        context_->refresh();
+                        waitUntil([this] { return !showsDemoServices(); }, 10000,
+                                  [this, done, text](bool clean) {
+                                      if (!clean) {
+                                          done(makeError(Code::Timeout,
+                                                         "the Services view still lists the "
+                                                         "demo's services"));
+                                          return;
+                                      }
+                                      done(text);
+                                  });
                     });
             });
         });
@@ -395,6 +417,25 @@ void DemoController::cleanupAsync(DemoStep::Done done) {
     } else {
         afterNode();
     }
+}
+
+bool DemoController::showsDemoServices() const {
+    if (!context_) {
+        return false;
+    }
+    for (const auto& id : services_) {
+        for (const std::string& each : {id, id + "-sidecar-proxy"}) {
+            if (context_->services().find(QString::fromStdString(each))) {
+                return true;
+            }
+        }
+    }
+    for (const auto& up : upstreams_) {
+        if (up.ownsProxy && context_->services().find(QString::fromStdString(up.proxyId))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // Blocking (a worker thread, or the GUI thread at teardown). Reads only what no step changes

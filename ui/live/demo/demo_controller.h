@@ -88,6 +88,8 @@ class DemoController : public QObject {
 
     // Polls `test` (GUI thread, cheap) every 100 ms until true or `timeoutMs`.
     void waitUntil(std::function<bool()> test, int timeoutMs, std::function<void(bool)> done);
+    // True while the Services view (the context's model) still lists a service of the demo.
+    bool showsDemoServices() const;
     // Waits for a line of `p` for which `match` is true; fails early when `p` exits.
     void waitForLine(DemoProcess* p, std::function<bool(const QString&)> match, int timeoutMs,
                      std::function<void(Result<QString>)> done);

@@ -12,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -179,6 +180,17 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
 
     connect(pause_, &QToolButton::toggled, this, &TelemetryPage::setPaused);
     connect(autoScrollButton_, &QToolButton::toggled, this, &TelemetryPage::setAutoScroll);
+    // The user scrolling up (wheel, scroll bar, drag) means "let me read": stop following.
+    // actionTriggered carries only user actions, never our own scrollToBottom().
+    connect(table_->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this](int) {
+        QScrollBar* bar = table_->verticalScrollBar();
+        if (autoScroll_ && bar->sliderPosition() < bar->maximum()) {
+            setAutoScroll(false);
+            hint_->showInfo(
+                tr("Auto-scroll stopped: you scrolled up. Press Auto-scroll to "
+                   "follow new events again."));
+        }
+    });
     connect(clear, &QToolButton::clicked, this, [this] {
         model_->clear();
         held_.clear();

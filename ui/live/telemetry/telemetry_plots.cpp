@@ -1,6 +1,7 @@
 #include "telemetry/telemetry_plots.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -114,8 +115,15 @@ void TelemetryPlots::refresh() {
     const auto metric = Metric(metric_->currentData().toInt());
     const QString inst = instance_->currentData().toString();
     const int window = window_->currentData().toInt();
-    const int64_t last = series_.lastSecond();
+    // With no events yet the window is the last minutes of wall-clock time (not the epoch's
+    // first second, which a UTC+0 desktop showed as 23:59:00 -> 00:00:00); it keeps sliding
+    // until the first event arrives.
+    const bool noEvents = series_.buckets().empty();
+    const int64_t last = noEvents ? QDateTime::currentSecsSinceEpoch() : series_.lastSecond();
     const int64_t from = last - window;
+    if (noEvents) {
+        dirty_ = true;
+    }
 
     using Cell = CallSeries::Cell;
     struct Line {
