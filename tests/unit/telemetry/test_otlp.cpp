@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "telemetry/in_process_bus.h"
+#include "telemetry/otlp/flow_span.h"
 #include "telemetry/otlp/otlp_config.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "telemetry/otlp/otlp_json.h"
@@ -396,6 +397,41 @@ class TestOtlp : public QObject {
         Event hsk = rpcEvent("rpc.client", kClientRefs, kServerRefs, 1);
         hsk.name = "hsk";
         QVERIFY(!rpcSpan(hsk));
+    }
+
+    void sidecarFlowsBecomeSpansWithTheIntentionDecision() {
+        Event e;
+        e.source = "proxy";
+        e.name = "flow";
+        e.timeUs = 1796553662000000;
+        e.meta = {{"direction", "inbound"},
+                  {"service", "service1"},
+                  {"peer", "spiffe://dc1/svc/web"},
+                  {"decision", "deny"},
+                  {"reason", "intention web => service1 denies"}};
+        e.metrics = {{"bytes", {{"up", 0}, {"down", 0}}}, {"time", {{"total", 250}}}};
+        auto s = flowSpan(e);
+        QVERIFY(s);
+        QCOMPARE(s->name, std::string("proxy inbound service1"));
+        QCOMPARE(s->kind, SpanKind::Server);
+        QCOMPARE(s->status, StatusCode::Error);
+        QCOMPARE(attributeText(*findAttribute(s->attributes, "meshx.proxy.intention.decision")),
+                 std::string("deny"));
+        QCOMPARE(s->endTimeUnixNano - s->startTimeUnixNano, uint64_t{250000});
+        QVERIFY(!isZero(s->traceId) && !isZero(s->spanId));
+        e.meta = {{"direction", "outbound"},
+                  {"upstream", "service1"},
+                  {"decision", "allow"},
+                  {"result", "ok"}};
+        e.metrics = {{"bytes", {{"up", 40}, {"down", 38}}}};
+        s = flowSpan(e);
+        QCOMPARE(s->name, std::string("proxy outbound service1"));
+        QCOMPARE(s->kind, SpanKind::Client);
+        QCOMPARE(s->status, StatusCode::Unset);
+        QCOMPARE(std::get<int64_t>(*findAttribute(s->attributes, "meshx.proxy.bytes.up")),
+                 int64_t{40});
+        e.name = "stdout";
+        QVERIFY(!flowSpan(e));
     }
 
     void queueDropsAreCounted() {

@@ -261,7 +261,7 @@ void TelemetryPage::flush() {
         done += n;
         received_ += n;
         for (const auto& e : events) {
-            if (RpcRecord::isRpc(e))
+            if (RpcRecord::isStreamed(e))
                 batch.push_back(RpcRecord::fromEvent(e));
         }
         if (slice.elapsed() >= kSliceMs)
@@ -287,7 +287,7 @@ void TelemetryPage::flush() {
     const EventFilter& filter = model_->filter();
     bool plotted = false;
     for (const RpcRecord& r : batch) {
-        if (r.isRequest() && filter.matches(r)) {
+        if (r.isPlotted() && filter.matches(r)) {
             plots_->series().add(r);
             plotted = true;
         }
@@ -382,7 +382,7 @@ void TelemetryPage::rebuildPlots() {
     series.clear();
     const EventFilter& filter = model_->filter();
     for (const RpcRecord& r : model_->history()) {
-        if (r.isRequest() && filter.matches(r))
+        if (r.isPlotted() && filter.matches(r))
             series.add(r);
     }
     plots_->markDirty();
@@ -401,7 +401,7 @@ void TelemetryPage::setPaused(bool paused) {
         batch.swap(held_);
         const EventFilter& filter = model_->filter();
         for (const RpcRecord& r : batch) {
-            if (r.isRequest() && filter.matches(r))
+            if (r.isPlotted() && filter.matches(r))
                 plots_->series().add(r);
         }
         plots_->markDirty();
