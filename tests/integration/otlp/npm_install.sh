@@ -24,7 +24,8 @@ if [ -f "$dst/node_modules/.package-lock.json" ] &&
     exit 0
 fi
 if ! timeout 60 npm ping >"$dst/npm-ping.log" 2>&1; then
-    echo "the npm registry is unreachable ($(tail -n 1 "$dst/npm-ping.log"))" >"$dst/UNREACHABLE"
+    why=$(grep -i "err" "$dst/npm-ping.log" | tail -n 1)
+    echo "the npm registry is unreachable (${why:-npm ping failed})" >"$dst/UNREACHABLE"
     echo "SKIP: $(cat "$dst/UNREACHABLE")"
     exit 0
 fi
