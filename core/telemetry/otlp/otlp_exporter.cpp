@@ -67,8 +67,13 @@ struct OtlpExporter::Impl {
     void drainBus() {
         if (!subscription)
             return;
+        // Bounded per pass, so a flood of events cannot keep the thread from sending: once the
+        // queue is full, what is left waits in the bus ring (which drops and counts the oldest).
         std::vector<Event> events;
-        while (subscription->drain(events, 1024) > 0) {
+        size_t taken = 0;
+        while (taken < 4 * options.config.maxQueueSize && queue.size() < queue.capacity() &&
+               subscription->drain(events, 1024) > 0) {
+            taken += events.size();
             for (const Event& e : events) {
                 if (auto s = rpcSpan(e)) {
                     const auto parent =

@@ -25,6 +25,9 @@ OtlpHttpSender::OtlpHttpSender(std::string url,
     : url_(std::move(url)), headers_(std::move(headers)), timeout_(timeout) {
     std::call_once(gCurlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+    // No "Expect: 100-continue" (libcurl adds it to bodies over 1 KiB and then waits up to a
+    // second for a 100 that many receivers never send).
+    list = curl_slist_append(list, "Expect:");
     for (const auto& [k, v] : headers_)
         list = curl_slist_append(list, (k + ": " + v).c_str());
     headerList_ = list;

@@ -16,6 +16,7 @@
 #include "telemetry/in_process_bus.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "telemetry/otlp/otlp_receiver.h"
+#include "telemetry/telemetry_bus.h"
 
 using namespace meshx;
 using namespace meshx::rpc;
@@ -88,6 +89,27 @@ int main() {
                 static_cast<long long>(kSeconds.count()), receiver.tracesUrl().c_str());
     const double off = callsPerSecond(pool);
     std::printf("export off            %9.0f calls/s\n", off);
+    {
+        // What the RPC's telemetry events cost alone: a bus subscriber that drains and discards
+        // (what any tap subscriber or the console adds), no spans.
+        auto sub = telemetry::TelemetryBus::global().subscribe(65536);
+        std::atomic<bool> stop{false};
+        std::thread drainer([&] {
+            std::vector<telemetry::Event> events;
+            while (!stop) {
+                events.clear();
+                if (sub->drain(events, 1024) == 0)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        });
+        const double events = callsPerSecond(pool);
+        stop = true;
+        drainer.join();
+        std::printf(
+            "events only           %9.0f calls/s  ratio to off %.3f  (bus subscriber, "
+            "no export)\n",
+            events, events / off);
+    }
     for (double ratio : {1.0, 0.1}) {
         auto config = telemetry::otlp::OtlpConfig::fromEnvironment(
             [&](const char* name) -> std::string {
@@ -108,8 +130,14 @@ int main() {
         telemetry::otlp::OtlpExporter exporter(eo);
         exporter.start();
         const double on = callsPerSecond(pool);
-        exporter.flush(std::chrono::seconds(30));
+        const auto flushStart = Clock::now();
+        const bool flushed = exporter.flush(std::chrono::seconds(30));
         const auto st = exporter.stats();
+        std::printf("  flush %s in %.2f s, %llu posts, %llu failed\n",
+                    flushed ? "done" : "timed out",
+                    std::chrono::duration<double>(Clock::now() - flushStart).count(),
+                    static_cast<unsigned long long>(st.posts),
+                    static_cast<unsigned long long>(st.failedPosts));
         exporter.stop();
         std::printf(
             "export on, ratio %.1f  %9.0f calls/s  ratio to off %.3f  "
