@@ -50,8 +50,9 @@ struct OtlpExporter::Impl {
     Stats stats;
     bool started = false;
 
-    std::vector<Span> pending;           // a batch waiting for its retry (exporter thread only)
-    std::atomic<size_t> pendingSize{0};  // pending.size(), for flush() on other threads
+    std::vector<Span> pending;            // a batch waiting for its retry (exporter thread only)
+    std::atomic<size_t> pendingSize{0};   // pending.size(), for flush() on other threads
+    std::atomic<bool> busBacklog{false};  // the last bus pass stopped at its bound
     Clock::time_point retryAt;
     Clock::time_point lastExport = Clock::now();
 
@@ -71,8 +72,12 @@ struct OtlpExporter::Impl {
         // queue is full, what is left waits in the bus ring (which drops and counts the oldest).
         std::vector<Event> events;
         size_t taken = 0;
-        while (taken < 4 * options.config.maxQueueSize && queue.size() < queue.capacity() &&
-               subscription->drain(events, 1024) > 0) {
+        bool more = true;
+        while (taken < 4 * options.config.maxQueueSize && queue.size() < queue.capacity()) {
+            if (subscription->drain(events, 1024) == 0) {
+                more = false;
+                break;
+            }
             taken += events.size();
             for (const Event& e : events) {
                 if (auto s = rpcSpan(e)) {
@@ -85,6 +90,7 @@ struct OtlpExporter::Impl {
             }
             events.clear();
         }
+        busBacklog = more;
         const uint64_t drops = subscription->dropped();
         if (drops > busDropsSeen) {
             queue.countDropped(drops - busDropsSeen);
@@ -212,7 +218,24 @@ struct OtlpExporter::Impl {
             queue.take(batch, options.config.maxExportBatchSize);
             if (!send(batch))
                 pending = std::move(batch);
+            drainBus();
         }
+        // What is still here at exit is lost: count it, so exported + dropped + sampled out
+        // account for every span.
+        uint64_t lost = pending.size() + queue.size();
+        pending.clear();
+        if (subscription) {
+            std::vector<Event> events;
+            while (subscription->drain(events, 4096) > 0) {
+                for (const Event& e : events) {
+                    if ((e.source == "rpc.client" || e.source == "rpc.server") &&
+                        (e.name == "call" || e.name == "cast"))
+                        ++lost;
+                }
+                events.clear();
+            }
+        }
+        queue.countDropped(lost);
     }
 };
 
@@ -263,7 +286,7 @@ bool OtlpExporter::flush(std::chrono::milliseconds timeout) {
         impl_->wake.notify_all();
         impl_->idle.wait_until(lock, std::min(deadline, Clock::now() + impl_->options.tick * 2));
         if (impl_->queue.size() == 0 && !impl_->inFlight && impl_->pendingSize == 0 &&
-            !impl_->flushRequested) {
+            !impl_->busBacklog && !impl_->flushRequested) {
             return true;
         }
     }

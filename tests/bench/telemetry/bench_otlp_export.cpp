@@ -132,13 +132,13 @@ int main() {
         const double on = callsPerSecond(pool);
         const auto flushStart = Clock::now();
         const bool flushed = exporter.flush(std::chrono::seconds(30));
+        exporter.stop();  // a last export; what is left then is counted as dropped
         const auto st = exporter.stats();
         std::printf("  flush %s in %.2f s, %llu posts, %llu failed\n",
                     flushed ? "done" : "timed out",
                     std::chrono::duration<double>(Clock::now() - flushStart).count(),
                     static_cast<unsigned long long>(st.posts),
                     static_cast<unsigned long long>(st.failedPosts));
-        exporter.stop();
         std::printf(
             "export on, ratio %.1f  %9.0f calls/s  ratio to off %.3f  "
             "(spans exported %llu, sampled out %llu, dropped %llu)\n",
