@@ -19,6 +19,9 @@ PACKAGES=(
     # the gRPC column of tests/bench/rpc (configuring warns when any is missing)
     libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
     clang-14 libclang-rt-14-dev  # the `fuzz` preset (libFuzzer, ASan, UBSan; docs/fuzzing.md)
+    # the OpenTelemetry round trip (tests/integration/otlp): Node.js runs the OpenTelemetry
+    # JavaScript SDK, which npm installs from the registry at test set-up time
+    nodejs npm
 )
 
 SUDO=""
@@ -28,6 +31,10 @@ fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
+    # A Node.js build that bundles its own npm (e.g. NodeSource's) conflicts with Debian's npm.
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+        continue
+    fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$p")
     fi

@@ -22,6 +22,7 @@
 #include "node/node.h"
 #include "node/node_interpreter.h"
 #include "node/node_name.h"
+#include "telemetry/otlp/otlp_exporter.h"
 #endif
 
 namespace meshx::cli {
@@ -120,6 +121,9 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
         telemetry::TapServer::setProcessServiceId(*erlNode.serviceId());
         std::fprintf(stderr, "==> meshx node: telemetry tap at %s\n", (*tap)->toString().c_str());
     }
+
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
+    telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-node");
 
     node::NodeInterpreter interpreter(erlNode, &mesh);
     runRepl("node> ", json,

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/rpc_cli_options.h"
 #include "rpc/rpc_client_pool.h"
+#include "telemetry/otlp/otlp_exporter.h"
 
 namespace meshx::cli {
 
@@ -81,6 +82,8 @@ int rpcBenchCommand(const std::vector<std::string>& args) {
         return usageError(s.error().message);
     }
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
+    telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-rpc-bench");
     rpc::RpcClientPool pool(options);
     if (Status s = pool.start(); !s) {
         return usageError(s.error().toString());

@@ -25,6 +25,7 @@
 #include "rpc/rpc_client_pool.h"
 #include "rpc/serialize/serializer_registry.h"
 #include "rpc/transport/socket_ops.h"
+#include "telemetry/otlp/otlp_exporter.h"
 
 namespace meshx::cli {
 
@@ -154,6 +155,8 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     char* argv[] = {name, nullptr};
     QCoreApplication app(argc, argv);
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
+    telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-rpc-call");
 
     std::unique_ptr<MeshSession> session;
     mesh::ProxyService proxy = mesh::ProxyService::defaults();

@@ -28,6 +28,7 @@
 #include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
 #include "rpc/rpc_server.h"
+#include "telemetry/otlp/otlp_exporter.h"
 
 namespace meshx::cli {
 
@@ -168,6 +169,8 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     QCoreApplication app(argc, argv);
     UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
+    telemetry::otlp::OtlpExporter::startFromEnvironment(plain ? "meshx-rpc-serve" : v["service"]);
 
     std::unique_ptr<MeshSession> session;
     std::string instanceId;

@@ -15,6 +15,7 @@
 #include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
 #include "mesh/port_allocator.h"
+#include "telemetry/otlp/otlp_exporter.h"
 #include "template/template_renderer.h"
 
 namespace meshx::cli {
@@ -71,6 +72,9 @@ int serveCommand(const std::vector<std::string>& argsIn) {
     char* argv[] = {name, nullptr};
     QCoreApplication app(argc, argv);
     UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md). The program
+    // and its sidecar inherit the same variables and export their own spans.
+    telemetry::otlp::OtlpExporter::startFromEnvironment(service);
 
     auto session = MeshSession::open(args);
     if (!session) {

@@ -29,8 +29,13 @@ ConsoleCommandLine::ConsoleCommandLine()
                           "after the demo's last step and the exit code is 0 only if every step "
                           "passed."),
            QStringLiteral("id")),
-      autoRun(QStringLiteral("auto"),
-              QStringLiteral("Run the demo's steps unattended (no Next).")) {
+      autoRun(QStringLiteral("auto"), QStringLiteral("Run the demo's steps unattended (no Next).")),
+      otlpListen(QStringLiteral("otlp-listen"),
+                 QStringLiteral("Receive OpenTelemetry spans (OTLP/HTTP JSON, POST /v1/traces) on "
+                                "<addr>, e.g. 127.0.0.1:4318, for this run (Settings has the "
+                                "lasting toggle). They appear in Telemetry tagged with their "
+                                "service.name."),
+                 QStringLiteral("addr")) {
     parser.setApplicationDescription(
         QStringLiteral("Meshx console: launch, wire and watch services on a Consul mesh.\n"
                        "The agent is CONSUL_HTTP_ADDR when set, else the address in Settings, "
@@ -40,6 +45,7 @@ ConsoleCommandLine::ConsoleCommandLine()
     parser.addOption(palette);
     parser.addOption(demo);
     parser.addOption(autoRun);
+    parser.addOption(otlpListen);
 }
 
 void setApplicationIdentity() {

@@ -21,6 +21,7 @@ struct ConsoleCommandLine {
     QCommandLineOption palette;
     QCommandLineOption demo;
     QCommandLineOption autoRun;
+    QCommandLineOption otlpListen;
 };
 
 // Sets the organization, application name and version QSettings and --version use. Callable

@@ -15,8 +15,11 @@
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/console_settings.h"
+#include "models/otlp_receiver_control.h"
+#include "telemetry/otlp/otlp_exporter.h"
 #include "views/app_palette.h"
 #include "views/main_window.h"
+#include "views/settings_page.h"
 
 int main(int argc, char** argv) {
     meshx::console::setApplicationIdentity();
@@ -52,7 +55,26 @@ int main(int argc, char** argv) {
         return 2;
     }
     QSettings settings;
-    auto session = meshx::ui::ConsoleSession::open(meshx::ui::ConsoleSettings::load(settings));
+    const meshx::ui::ConsoleSettings consoleSettings = meshx::ui::ConsoleSettings::load(settings);
+
+    // OpenTelemetry: export this process's calls when OTEL_* ask for it; receive applications'
+    // spans when --otlp-listen or the Settings toggle asks for it (docs/opentelemetry.md).
+    meshx::telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-console");
+    meshx::ui::OtlpReceiverControl otlpReceiver;
+    const bool otlpFromFlag = parser.isSet(commandLine.otlpListen);
+    if (otlpFromFlag || consoleSettings.otlpReceive) {
+        const QString listen =
+            otlpFromFlag ? parser.value(commandLine.otlpListen) : consoleSettings.otlpListen;
+        if (!otlpReceiver.apply(true, listen)) {
+            std::fprintf(stderr, "meshx-console: %s\n", qPrintable(otlpReceiver.status()));
+            if (otlpFromFlag)
+                return 2;
+        } else {
+            std::fprintf(stderr, "meshx-console: %s\n", qPrintable(otlpReceiver.status()));
+        }
+    }
+
+    auto session = meshx::ui::ConsoleSession::open(consoleSettings);
     if (session) {
         window.setSession(std::move(*session));
     } else {
@@ -60,6 +82,22 @@ int main(int argc, char** argv) {
         window.setAgentStatus(
             QStringLiteral("No agent: %1").arg(QString::fromStdString(session.error().message)));
     }
+    // The Settings page (a new one per session) shows the receiver's state and switches it.
+    auto wireSettings = [&window, &otlpReceiver] {
+        auto* page = window.findChild<meshx::ui::SettingsPage*>();
+        if (page == nullptr)
+            return;
+        page->setOtlpStatus(otlpReceiver.status());
+        QObject::connect(&otlpReceiver, &meshx::ui::OtlpReceiverControl::statusChanged, page,
+                         &meshx::ui::SettingsPage::setOtlpStatus);
+        QObject::connect(page, &meshx::ui::SettingsPage::otlpReceiverChanged, &otlpReceiver,
+                         [&otlpReceiver](bool enabled, const QString& listen) {
+                             otlpReceiver.apply(enabled, listen);
+                         });
+    };
+    wireSettings();
+    QObject::connect(&window, &meshx::ui::MainWindow::sessionChanged, &otlpReceiver,
+                     [wireSettings] { wireSettings(); });
     window.show();
 
     if (parser.isSet(demo)) {

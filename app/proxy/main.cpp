@@ -11,6 +11,7 @@
 #include "meshx/version.h"
 #include "proxy/command_line.h"
 #include "proxy/proxy_program.h"
+#include "telemetry/otlp/otlp_exporter.h"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
+    // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md); its thread
+    // starts after the mask above, so the stop signals stay with sigwait.
+    meshx::telemetry::otlp::OtlpExporter::startFromEnvironment(
+        cl->sidecarFor.empty() ? "meshx-proxy" : cl->sidecarFor + "-sidecar-proxy");
     meshx::proxy::ProxyProgram program(std::move(*cl));
     std::thread([&stop, &program] {
         int sig = 0;

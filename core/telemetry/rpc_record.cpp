@@ -50,6 +50,10 @@ bool RpcRecord::isRpc(const Event& event) {
     return event.source.rfind("rpc.", 0) == 0;
 }
 
+bool RpcRecord::isStreamed(const Event& event) {
+    return isRpc(event) || event.source == "otlp";
+}
+
 RpcRecord RpcRecord::fromEvent(const Event& e) {
     RpcRecord r;
     r.seq = e.seq;

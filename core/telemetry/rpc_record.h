@@ -32,6 +32,9 @@ struct RpcRecord {
 
     // True for events of the RPC (source rpc.client / rpc.server).
     static bool isRpc(const Event& event);
+    // True for the events the console's telemetry stream keeps: the RPC's and received OTLP
+    // spans (source "otlp").
+    static bool isStreamed(const Event& event);
     // Flattens an event; fields of the wrong JSON type are left empty. Pure; any thread.
     static RpcRecord fromEvent(const Event& event);
     // The event again (the shape fromEvent reads), for printers and JSON export.
@@ -40,6 +43,12 @@ struct RpcRecord {
     nlohmann::json toJson() const;
 
     bool isRequest() const { return event == "call" || event == "cast"; }
+    // True for an OpenTelemetry span received over OTLP (source "otlp": the console's receiver,
+    // core/telemetry/otlp/span_event.h): shown, filtered and plotted beside RPC requests, but
+    // not counted as one (no Prometheus request metrics, no request trip).
+    bool isSpan() const { return source == "otlp"; }
+    // What the console's plots draw: requests and received spans.
+    bool isPlotted() const { return isRequest() || isSpan(); }
     bool ok() const { return result == "ok"; }
     // The request's time as MeshxRpc's logger sums it (t_req): ser+dser+exec+send+recv, in us.
     int64_t requestUs() const { return tSer + tDser + tExec + tSend + tRecv; }

@@ -16,6 +16,8 @@ const QString kPortMin = QStringLiteral("ports/min");
 const QString kPortMax = QStringLiteral("ports/max");
 const QString kRestarts = QStringLiteral("proxy/maxRestarts");
 const QString kProxyTemplate = QStringLiteral("proxy/template");
+const QString kOtlpReceive = QStringLiteral("otlp/receive");
+const QString kOtlpListen = QStringLiteral("otlp/listen");
 const QString kTemplates = QStringLiteral("templates");
 
 }  // namespace
@@ -34,6 +36,8 @@ ConsoleSettings ConsoleSettings::load(QSettings& settings) {
     s.portMax = settings.value(kPortMax, 0).toInt();
     s.maxProxyRestarts = settings.value(kRestarts, -1).toInt();
     s.proxyTemplate = settings.value(kProxyTemplate).toString();
+    s.otlpReceive = settings.value(kOtlpReceive, false).toBool();
+    s.otlpListen = settings.value(kOtlpListen).toString();
     settings.beginGroup(kTemplates);
     for (const QString& name : settings.childKeys()) {
         s.templates.insert(name, settings.value(name).toString());
@@ -57,6 +61,8 @@ void ConsoleSettings::save(QSettings& settings) const {
     settings.setValue(kPortMax, portMax);
     settings.setValue(kRestarts, maxProxyRestarts);
     settings.setValue(kProxyTemplate, proxyTemplate);
+    settings.setValue(kOtlpReceive, otlpReceive);
+    settings.setValue(kOtlpListen, otlpListen);
     settings.remove(kTemplates);
     settings.beginGroup(kTemplates);
     for (auto it = templates.cbegin(); it != templates.cend(); ++it) {

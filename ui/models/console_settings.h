@@ -28,6 +28,8 @@ struct ConsoleSettings {
     int maxProxyRestarts = -1;         // -1: keep
     QString proxyTemplate;             // default proxy command or template name; empty: keep
     QMap<QString, QString> templates;  // name -> JSON template text
+    bool otlpReceive = false;          // accept OTLP/HTTP spans (docs/opentelemetry.md)
+    QString otlpListen;                // empty: 127.0.0.1:4318
 
     static ConsoleSettings load(QSettings& settings);
     // Writes every field; the token only with storeToken (and removes a stored one otherwise).

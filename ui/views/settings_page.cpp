@@ -101,6 +101,24 @@ SettingsPage::SettingsPage(const QString& effective, QWidget* parent) : QWidget(
     portsRow->addWidget(portMax_);
     portsRow->addStretch(1);
 
+    // OpenTelemetry in: off by default; applies on Save, no reconnect needed.
+    otlpReceive_ = new QCheckBox(tr("Receive OpenTelemetry spans (OTLP/HTTP JSON) on"), this);
+    otlpReceive_->setObjectName(QStringLiteral("otlpReceive"));
+    otlpReceive_->setToolTip(
+        tr("Applications' OpenTelemetry SDKs post their traces to http://ADDRESS/v1/traces; the "
+           "spans appear in Telemetry beside the mesh's events, tagged with their service.name."));
+    otlpListen_ = new QLineEdit(this);
+    otlpListen_->setObjectName(QStringLiteral("otlpListen"));
+    otlpListen_->setPlaceholderText(QStringLiteral("127.0.0.1:4318"));
+    otlpStatus_ = new QLabel(tr("Off"), this);
+    otlpStatus_->setObjectName(QStringLiteral("otlpStatus"));
+    auto* otlp = new QWidget(this);
+    auto* otlpRow = new QHBoxLayout(otlp);
+    otlpRow->setContentsMargins(0, 0, 0, 0);
+    otlpRow->addWidget(otlpReceive_);
+    otlpRow->addWidget(otlpListen_, 1);
+    connect(otlpReceive_, &QCheckBox::toggled, otlpListen_, &QLineEdit::setEnabled);
+
     auto* form = new QFormLayout;
     form->addRow(tr("Agent &address"), address_);
     form->addRow(tr("&Token"), withButton(this, token_, showToken));
@@ -114,6 +132,8 @@ SettingsPage::SettingsPage(const QString& effective, QWidget* parent) : QWidget(
     form->addRow(tr("&Port range"), ports);
     form->addRow(tr("Proxy &restart limit"), restarts_);
     form->addRow(tr("Default proxy &command"), proxyTemplate_);
+    form->addRow(tr("OpenTelemetry"), otlp);
+    form->addRow(QString(), otlpStatus_);
 
     templateList_ = new QListWidget(this);
     templateList_->setObjectName(QStringLiteral("templateList"));
@@ -222,6 +242,10 @@ void SettingsPage::setEffective(const QString& effective) {
     effective_->setText(tr("Running now: %1").arg(effective));
 }
 
+void SettingsPage::setOtlpStatus(const QString& status) {
+    otlpStatus_->setText(status);
+}
+
 void SettingsPage::pickFile(QLineEdit* target, const QString& title) {
     const QString file = QFileDialog::getOpenFileName(this, title, target->text());
     if (!file.isEmpty()) {
@@ -240,6 +264,9 @@ void SettingsPage::load(const ConsoleSettings& s) {
     portMax_->setValue(s.portMax);
     restarts_->setValue(s.maxProxyRestarts);
     proxyTemplate_->setCurrentText(s.proxyTemplate);
+    otlpReceive_->setChecked(s.otlpReceive);
+    otlpListen_->setText(s.otlpListen);
+    otlpListen_->setEnabled(s.otlpReceive);
     templates_ = s.templates;
     editing_.clear();
     templateList_->clear();
@@ -285,6 +312,8 @@ ConsoleSettings SettingsPage::current(QString* error) const {
     s.portMax = portMax_->value();
     s.maxProxyRestarts = restarts_->value();
     s.proxyTemplate = proxyTemplate_->currentText().trimmed();
+    s.otlpReceive = otlpReceive_->isChecked();
+    s.otlpListen = otlpListen_->text().trimmed();
     s.templates = templates_;
     if (!editing_.isEmpty() && s.templates.contains(editing_)) {
         s.templates[editing_] = templateEditor_->toPlainText();
@@ -316,6 +345,7 @@ bool SettingsPage::save() {
     QSettings settings;
     s.save(settings);
     settings.sync();
+    emit otlpReceiverChanged(s.otlpReceive, s.otlpListen);
     hint_->showSuccess(s.storeToken || s.token.isEmpty()
                            ? tr("Saved. They apply when you reconnect.")
                            : tr("Saved. The token is kept for this run only (not remembered)."));

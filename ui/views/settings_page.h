@@ -35,11 +35,15 @@ class SettingsPage : public QWidget {
     // Validates, then writes to QSettings. False (and the hint says why) when invalid.
     bool save();
     void setEffective(const QString& effective);
+    // What the OTLP receiver is doing now (OtlpReceiverControl::status()), under its toggle.
+    void setOtlpStatus(const QString& status);
 
     HintLine* hint() const { return hint_; }
 
   signals:
     void reconnectRequested(const ConsoleSettings& settings);
+    // After a successful save: the receiver toggle applies at once (no reconnect needed).
+    void otlpReceiverChanged(bool enabled, const QString& listen);
 
   private:
     void pickFile(QLineEdit* target, const QString& title);
@@ -57,6 +61,9 @@ class SettingsPage : public QWidget {
     QSpinBox* portMax_;
     QSpinBox* restarts_;
     QComboBox* proxyTemplate_;
+    QCheckBox* otlpReceive_;
+    QLineEdit* otlpListen_;
+    QLabel* otlpStatus_;
     QListWidget* templateList_;
     QPlainTextEdit* templateEditor_;
     QLabel* templateError_;

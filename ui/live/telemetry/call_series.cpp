@@ -46,7 +46,7 @@ void CallSeries::Cell::merge(const Cell& o) {
 }
 
 void CallSeries::add(const telemetry::RpcRecord& r) {
-    if (!r.isRequest())
+    if (!r.isPlotted())
         return;
     const int64_t second = r.timeUs / 1000000;
     if (!buckets_.empty() && second < buckets_.rbegin()->first - keep_)

@@ -273,7 +273,7 @@ void TelemetryPage::flush() {
         done += n;
         received_ += n;
         for (const auto& e : events) {
-            if (RpcRecord::isRpc(e))
+            if (RpcRecord::isStreamed(e))
                 batch.push_back(RpcRecord::fromEvent(e));
         }
         if (slice.elapsed() >= kSliceMs)
@@ -299,7 +299,7 @@ void TelemetryPage::flush() {
     const EventFilter& filter = model_->filter();
     bool plotted = false;
     for (const RpcRecord& r : batch) {
-        if (r.isRequest() && filter.matches(r)) {
+        if (r.isPlotted() && filter.matches(r)) {
             plots_->series().add(r);
             plotted = true;
         }
@@ -394,7 +394,7 @@ void TelemetryPage::rebuildPlots() {
     series.clear();
     const EventFilter& filter = model_->filter();
     for (const RpcRecord& r : model_->history()) {
-        if (r.isRequest() && filter.matches(r))
+        if (r.isPlotted() && filter.matches(r))
             series.add(r);
     }
     plots_->markDirty();
@@ -413,7 +413,7 @@ void TelemetryPage::setPaused(bool paused) {
         batch.swap(held_);
         const EventFilter& filter = model_->filter();
         for (const RpcRecord& r : batch) {
-            if (r.isRequest() && filter.matches(r))
+            if (r.isPlotted() && filter.matches(r))
                 plots_->series().add(r);
         }
         plots_->markDirty();

@@ -164,6 +164,10 @@ QString TelemetryStreamModel::cellText(const RpcRecord& r, int column) {
                        .toString(QStringLiteral("HH:mm:ss.zzz")) +
                    QString::number(r.timeUs % 1000).rightJustified(3, QLatin1Char('0'));
         case Source:
+            // A received OpenTelemetry span is tagged with its service.name (filter field
+            // local.svc_ref); the source itself stays "otlp" for the filter.
+            if (r.isSpan() && !r.localSvc.empty())
+                return q(r.source + " · " + r.localSvc);
             return q(r.source);
         case Event:
             return q(r.event);
