@@ -663,17 +663,32 @@ std::vector<Result<Started>> ConsulMesh::startBatch(const std::vector<ServicePar
             }
         }
     });
-    // One hop per proxy, so the runtime thread delivers the TTL answers between launches.
-    for (size_t i = 0; i < n; ++i) {
-        if (live[i] && !prepared[i].argv.empty()) {
-            auto started = runtime_->run([&] { return startProxy(prepared[i]); });
-            if (started) {
-                records[i].proxy = *started;
-            } else {
-                fail(i, started.error());
+    // Every proxy forked first, then each exec waited for: the execs overlap.
+    runtime_->run([&] {
+        std::vector<std::pair<size_t, ProxySupervisor*>> begun;
+        for (size_t i = 0; i < n; ++i) {
+            if (!live[i] || prepared[i].argv.empty()) {
+                continue;
             }
+            auto* s = new ProxySupervisor(prepared[i].serviceId, prepared[i].argv, config_,
+                                          ProxySupervisor::Options::fromConfig(config_),
+                                          runtime_->context());
+            if (auto st = s->beginStart(); !st) {
+                delete s;
+                fail(i, st.error());
+                continue;
+            }
+            begun.emplace_back(i, s);
         }
-    }
+        for (auto [i, s] : begun) {
+            if (auto st = s->finishStart(); !st) {
+                delete s;
+                fail(i, st.error());
+                continue;
+            }
+            records[i].proxy = s;
+        }
+    });
 
     if (timeout.count() > 0) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -19,7 +19,9 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <sys/resource.h>
 #include <algorithm>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -68,6 +70,16 @@ long residentKiB(const std::string& statusPath = "/proc/self/status") {
         }
     }
     return 0;
+}
+
+// CPU seconds (user + system) of this process, or of its reaped children.
+double cpuSeconds(int who) {
+    rusage u{};
+    ::getrusage(who, &u);
+    auto sec = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 std::string loadAverage() {
@@ -343,6 +355,8 @@ int main(int argc, char** argv) {
         params.push_back(ServiceParams::namedWithId("many", "many-" + std::to_string(i)));
     }
     const long rssBefore = residentKiB();
+    const double cpuSelf0 = cpuSeconds(RUSAGE_SELF);
+    const double cpuChildren0 = cpuSeconds(RUSAGE_CHILDREN);
     auto t0 = Clock::now();
     auto results =
         e.mesh->startBatch(params, withProxy(*e.mesh), false, std::chrono::milliseconds(120000));
@@ -369,6 +383,11 @@ int main(int argc, char** argv) {
     const auto stopped = e.mesh->stopBatch(ids);
     const double stopAll = ms(Clock::now() - t0);
     const auto left = leftBehind(e, pids, ports, claimDir.path().toStdString());
+    // Load-independent: the CPU the batch cost (engine + in-process agent; the proxies, counted
+    // once reaped by the stop). On an idle machine the wall time cannot be below the sum over
+    // the cores.
+    const double cpuSelf = cpuSeconds(RUSAGE_SELF) - cpuSelf0;
+    const double cpuChildren = cpuSeconds(RUSAGE_CHILDREN) - cpuChildren0;
     const auto n = static_cast<double>(ids.size());
     std::printf("\n%zu services with meshx-proxy in one startBatch (asked for %d; load %s)\n",
                 ids.size(), o.services, loadAtStart.c_str());
@@ -382,6 +401,11 @@ int main(int argc, char** argv) {
         "  meshx-proxy RSS: %ld KiB in all, %.0f KiB per proxy (%zu proxies)\n", proxyKiB,
         pids.empty() ? 0.0 : static_cast<double>(proxyKiB) / static_cast<double>(pids.size()),
         pids.size());
+    std::printf(
+        "  CPU for start+stop: engine and agent %.2f s (%.2f ms per service), proxies %.2f s "
+        "(%.2f ms per proxy)\n",
+        cpuSelf, n > 0 ? cpuSelf * 1000 / n : 0.0, cpuChildren,
+        pids.empty() ? 0.0 : cpuChildren * 1000 / static_cast<double>(pids.size()));
     std::printf("  left behind after stop: %zu registrations, %d processes, %d port claims\n",
                 left.registrations, left.processes, left.claims);
     devAgent.stop();
