@@ -65,6 +65,17 @@ Call<Indexed<std::vector<ServiceEntry>>> healthService(const std::string& name,
             indexedJsonDecoder<std::vector<ServiceEntry>>(decodeServiceEntries)};
 }
 
+Call<Indexed<std::vector<HealthCheck>>> healthChecks(const std::string& name,
+                                                     const std::string& filter,
+                                                     const Blocking& blocking) {
+    auto request = Request::get("/health/checks/" + encodePathSegment(name));
+    if (!filter.empty()) {
+        request.param("filter", filter);
+    }
+    return {withBlocking(request, blocking),
+            indexedJsonDecoder<std::vector<HealthCheck>>(decodeHealthChecks)};
+}
+
 Call<Indexed<std::vector<ServiceEntry>>> healthConnect(const std::string& name,
                                                        const HealthQuery& query,
                                                        const Blocking& blocking) {

@@ -47,6 +47,12 @@ Call<Indexed<std::vector<ServiceEntry>>> healthService(const std::string& name,
                                                        const HealthQuery& query = {},
                                                        const Blocking& blocking = {});
 
+// GET /health/checks/:name: the checks of every instance of service `name` (filter on
+// ServiceID, Status, ...). Blocks by index; a check's status change wakes it.
+Call<Indexed<std::vector<HealthCheck>>> healthChecks(const std::string& name,
+                                                     const std::string& filter = {},
+                                                     const Blocking& blocking = {});
+
 // GET /health/connect/:name: the proxies (and native instances) that front `name`.
 Call<Indexed<std::vector<ServiceEntry>>> healthConnect(const std::string& name,
                                                        const HealthQuery& query = {},

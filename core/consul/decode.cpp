@@ -375,6 +375,18 @@ Result<HealthCheck> decodeHealthCheck(const json& j) {
     return guarded("health check", [&] { return readCheck(j); });
 }
 
+Result<std::vector<HealthCheck>> decodeHealthChecks(const json& j) {
+    return guarded("health checks", [&] {
+        expectArray(j, "health checks");
+        std::vector<HealthCheck> out;
+        out.reserve(j.size());
+        for (const auto& c : j) {
+            out.push_back(readCheck(c));
+        }
+        return out;
+    });
+}
+
 Result<std::map<std::string, HealthCheck>> decodeAgentChecks(const json& j) {
     return guarded("agent checks", [&] {
         expectObject(j, "agent checks");

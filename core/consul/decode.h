@@ -23,6 +23,8 @@ Result<AgentService> decodeAgentService(const nlohmann::json& json);
 Result<std::map<std::string, AgentService>> decodeAgentServices(const nlohmann::json& json);
 Result<HealthCheck> decodeHealthCheck(const nlohmann::json& json);
 Result<std::map<std::string, HealthCheck>> decodeAgentChecks(const nlohmann::json& json);
+// An array of checks (/health/checks/:service, /health/state/:state).
+Result<std::vector<HealthCheck>> decodeHealthChecks(const nlohmann::json& json);
 // These two read the HTTP status too (it is part of the answer) and accept the plain-text
 // bodies of older agents' 404s.
 Result<AgentServiceHealth> decodeAgentServiceHealth(const Response& response);

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "consul/agent_endpoints.h"
@@ -12,6 +13,7 @@
 #include "consul/consul_api.h"
 #include "mesh/bind_retry.h"
 #include "mesh/dummy_listener.h"
+#include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_supervisor.h"
 #include "mesh/ttl_worker.h"
@@ -25,10 +27,6 @@ using nlohmann::json;
 namespace ep = consul::endpoints;
 
 namespace {
-
-// How often start() asks the agent whether the service passes yet (the original polls about 100
-// times over its timeout).
-constexpr auto kPassingPoll = std::chrono::milliseconds(50);
 
 // Our own sidecar binary: next to the running program when it is there (build tree, installed
 // package), else whatever `meshx-proxy` PATH finds.
@@ -74,6 +72,29 @@ json upstreamHash(const json& upstream) {
         return json{{"name", upstream.get<std::string>()}};
     }
     return upstream.is_object() ? upstream : json::object();
+}
+
+// Agent connections a batch keeps busy at once: enough to overlap the round trips with the
+// agent's work, few enough not to crowd an agent other engines use too.
+constexpr size_t kAgentConnections = 4;
+
+// Runs f(i) for every i in [0, n) on up to `threads` threads, the caller's included.
+template <typename F>
+void forEachParallel(size_t n, size_t threads, F&& f) {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+            f(i);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < std::min(threads, n); ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
 }
 
 }  // namespace
@@ -156,11 +177,8 @@ Result<Started> ConsulMesh::start(const ServiceParams& params, const ServiceTemp
     return startLocked(params, tmpl, forceRegistration, timeout);
 }
 
-Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
-    auto services = api_.call(ep::agentServices());
-    if (!services) {
-        return services.error();
-    }
+std::set<uint16_t> ConsulMesh::portsOf(
+    const std::map<std::string, consul::AgentService>& services) {
     std::set<uint16_t> known;
     auto add = [&known](int port) {
         if (port > 0 && port <= 65535) {
@@ -169,7 +187,7 @@ Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
     };
     // Whatever the address: a port registered on another ip of this host is rare, and skipping
     // it costs one port, while handing it out could put two services behind one port.
-    for (const auto& [id, s] : *services) {
+    for (const auto& [id, s] : services) {
         add(s.port);
         if (s.proxy) {
             add(s.proxy->localServicePort);
@@ -179,6 +197,14 @@ Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
         }
     }
     return known;
+}
+
+Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
+    auto services = api_.call(ep::agentServices());
+    if (!services) {
+        return services.error();
+    }
+    return portsOf(*services);
 }
 
 Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Direction direction) {
@@ -195,31 +221,42 @@ Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Directio
     return std::shared_ptr<PortClaim>(std::move(*claimed));
 }
 
-Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
-                                        bool forceRegistration, std::chrono::milliseconds timeout,
-                                        std::shared_ptr<PortClaim> claim) {
+Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
+                                                 const ServiceTemplate& tmpl,
+                                                 std::shared_ptr<PortClaim> claim,
+                                                 std::set<uint16_t>* known) {
     json hash = params.hash;
     if (hash.contains("name") &&
         (!hash["name"].is_string() || hash["name"].get<std::string>().empty())) {
         return makeError(Code::InvalidArgument, "service name must be a non-empty string");
     }
-    net::Address address;
+    Prepared p;
     if (!claim && validHashAddress(hash)) {
         const auto port = hash["port"].get<long long>();
-        address = net::Address::tcp(hash["address"].get<std::string>(),
-                                    static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
+        p.address = net::Address::tcp(hash["address"].get<std::string>(),
+                                      static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
     } else {
         if (!claim) {
-            auto claimed = claimPort(PortAllocator::Direction::Up);
-            if (!claimed) {
-                return claimed.error();
+            if (known != nullptr) {
+                auto claimed = ports_->claim(PortAllocator::Direction::Up, *known);
+                if (!claimed) {
+                    return claimed.error();
+                }
+                claim = std::shared_ptr<PortClaim>(std::move(*claimed));
+                known->insert(claim->port());
+            } else {
+                auto claimed = claimPort(PortAllocator::Direction::Up);
+                if (!claimed) {
+                    return claimed.error();
+                }
+                claim = std::move(*claimed);
             }
-            claim = std::move(*claimed);
         }
-        address = claim->address();
-        hash["address"] = address.host();
-        hash["port"] = address.port();
+        p.address = claim->address();
+        hash["address"] = p.address.host();
+        hash["port"] = p.address.port();
     }
+    p.claim = std::move(claim);
 
     const tmpl::TemplateRenderer renderer(hash);
     auto registration = renderer.render(tmpl.registration);
@@ -231,18 +268,45 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
         reg["Name"].get<std::string>().empty()) {
         return makeError(Code::InvalidArgument, "the rendered registration has no Name");
     }
-    const std::string serviceId = reg.contains("ID") && reg["ID"].is_string()
-                                      ? reg["ID"].get<std::string>()
-                                      : reg["Name"].get<std::string>();
-    if (auto st = checkServiceText("name", reg["Name"].get<std::string>()); !st) {
+    p.name = reg["Name"].get<std::string>();
+    p.serviceId =
+        reg.contains("ID") && reg["ID"].is_string() ? reg["ID"].get<std::string>() : p.name;
+    if (auto st = checkServiceText("name", p.name); !st) {
         return st.error();
     }
-    if (auto st = checkServiceText("id", serviceId); !st) {
+    if (auto st = checkServiceText("id", p.serviceId); !st) {
         return st.error();
     }
+    p.registration = reg;
 
+    if (tmpl.ttl) {
+        auto rendered = renderer.renderString(tmpl.ttl->checkId);
+        if (!rendered) {
+            return rendered.error();
+        }
+        p.checkId = *rendered;
+        if (!TtlWorker::isValidStatus(tmpl.ttl->status)) {
+            return makeError(Code::InvalidArgument,
+                             "TTL status must be passing, warning or "
+                             "critical, not '" +
+                                 tmpl.ttl->status + "'");
+        }
+        p.ttlStatus = tmpl.ttl->status;
+        p.ttlInterval = std::chrono::milliseconds(tmpl.ttl->intervalMs);
+    }
+    if (tmpl.proxy) {
+        auto rendered = renderer.renderArgv(*tmpl.proxy);
+        if (!rendered) {
+            return rendered.error();
+        }
+        p.argv = std::move(*rendered);
+    }
+    return p;
+}
+
+Status ConsulMesh::checkOwnership(const std::string& serviceId, bool passing,
+                                  bool forceRegistration) {
     const bool owned = owned_.count(serviceId) > 0;
-    const bool passing = isPassing(serviceId);
     if (owned && passing) {
         return makeError(Code::AlreadyStarted, serviceId + " is already started and passing");
     }
@@ -253,108 +317,153 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
         return makeError(Code::ServiceNotOwned,
                          serviceId + " is registered and passing, but not by this engine");
     }
+    return {};
+}
 
-    std::string checkId;
-    if (tmpl.ttl) {
-        auto rendered = renderer.renderString(tmpl.ttl->checkId);
-        if (!rendered) {
-            return rendered.error();
-        }
-        checkId = *rendered;
-        if (!TtlWorker::isValidStatus(tmpl.ttl->status)) {
-            return makeError(Code::InvalidArgument,
-                             "TTL status must be passing, warning or "
-                             "critical, not '" +
-                                 tmpl.ttl->status + "'");
-        }
+Status ConsulMesh::registerPrepared(const Prepared& p) {
+    if (auto r = api_.call(ep::registerService(p.registration, /*replaceExistingChecks=*/true));
+        !r) {
+        return r.error();
     }
-    std::vector<std::string> argv;
-    if (tmpl.proxy) {
-        auto rendered = renderer.renderArgv(*tmpl.proxy);
-        if (!rendered) {
-            return rendered.error();
-        }
-        argv = std::move(*rendered);
+    publish(telemetry::LifecycleEvent::kServiceRegistered, p.serviceId,
+            {{"address", p.address.toString()}});
+    return {};
+}
+
+// Runtime thread.
+TtlWorker* ConsulMesh::startTtl(const Prepared& p) {
+    if (p.checkId.empty()) {
+        return nullptr;
+    }
+    // The first update goes out from start() itself: the wait for passing that follows is one
+    // agent round trip, not a fixed delay.
+    auto* w = new TtlWorker(api_, p.serviceId, p.checkId, p.ttlStatus, p.ttlInterval,
+                            std::chrono::milliseconds(0), runtime_->context());
+    QObject::connect(w, &TtlWorker::checkLost, w, [this](const QString& id) {
+        recovery_.start([this, sid = id.toStdString()] { onCheckLost(sid); });
+    });
+    w->start();
+    return w;
+}
+
+// Runtime thread.
+Result<ProxySupervisor*> ConsulMesh::startProxy(const Prepared& p) {
+    auto* s =
+        new ProxySupervisor(p.serviceId, p.argv, config_,
+                            ProxySupervisor::Options::fromConfig(config_), runtime_->context());
+    if (auto st = s->start(); !st) {
+        delete s;
+        return st.error();
+    }
+    return s;
+}
+
+Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
+                                        bool forceRegistration, std::chrono::milliseconds timeout,
+                                        std::shared_ptr<PortClaim> claim) {
+    auto prepared = prepare(params, tmpl, std::move(claim), nullptr);
+    if (!prepared) {
+        return prepared.error();
+    }
+    const Prepared& p = *prepared;
+    if (auto st = checkOwnership(p.serviceId, isPassing(p.serviceId), forceRegistration); !st) {
+        return st.error();
     }
 
     Owned record;
-    record.registration = reg;
-    record.address = address;
-    if (claim) {
-        record.claims.push_back(claim);
+    record.registration = p.registration;
+    record.address = p.address;
+    if (p.claim) {
+        record.claims.push_back(p.claim);
     }
     auto fail = [&](Error error) -> Result<Started> {
-        teardown(serviceId, record);
+        teardown(p.serviceId, record);
         return error;
     };
 
-    if (auto r = api_.call(ep::registerService(reg, /*replaceExistingChecks=*/true)); !r) {
-        return fail(r.error());
+    if (auto st = registerPrepared(p); !st) {
+        return fail(st.error());
     }
-    publish(telemetry::LifecycleEvent::kServiceRegistered, serviceId,
-            {{"address", address.toString()}});
-    if (tmpl.ttl) {
-        const auto interval = std::chrono::milliseconds(tmpl.ttl->intervalMs);
-        const std::string status = tmpl.ttl->status;
-        record.ttl = runtime_->run([&] {
-            auto* w = new TtlWorker(api_, serviceId, checkId, status, interval,
-                                    std::chrono::milliseconds(100), runtime_->context());
-            QObject::connect(w, &TtlWorker::checkLost, w, [this](const QString& id) {
-                recovery_.start([this, sid = id.toStdString()] { onCheckLost(sid); });
-            });
-            w->start();
-            return w;
-        });
-    }
-    if (!argv.empty()) {
-        auto started = runtime_->run([&]() -> Result<ProxySupervisor*> {
-            auto* s = new ProxySupervisor(serviceId, argv, config_,
-                                          ProxySupervisor::Options::fromConfig(config_),
-                                          runtime_->context());
-            if (auto st = s->start(); !st) {
-                delete s;
-                return st.error();
-            }
-            return s;
-        });
+    record.ttl = runtime_->run([&] { return startTtl(p); });
+    if (!p.argv.empty()) {
+        auto started = runtime_->run([&] { return startProxy(p); });
         if (!started) {
             return fail(started.error());
         }
         record.proxy = *started;
     }
     if (timeout.count() > 0) {
-        if (auto st = waitPassing(serviceId, timeout, record.proxy); !st) {
+        if (auto st = waitPassing(p.name, p.serviceId, timeout, record.proxy); !st) {
             return fail(st.error());
         }
     }
-    owned_[serviceId] = record;
-    return Started{serviceId, address};
+    owned_[p.serviceId] = record;
+    return Started{p.serviceId, p.address};
 }
 
-Status ConsulMesh::waitPassing(const std::string& serviceId, std::chrono::milliseconds timeout,
-                               ProxySupervisor* proxy) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-        if (proxy) {
-            // A proxy that exits while its service starts is a failed start, even if a restart
-            // would follow: the caller hears the exit reason now rather than a flapping sidecar.
-            const auto info = runtime_->run([proxy] { return proxy->info(); });
-            if (info.restarts > 0 || info.state == ProxyState::Restarting ||
-                info.state == ProxyState::GaveUp || info.state == ProxyState::Stopped) {
-                return makeError(Code::ProxyFailed, "the proxy of " + serviceId +
-                                                        " exited during start-up (" +
-                                                        info.lastExitReason + ")");
+Status ConsulMesh::proxyStartFailure(const std::string& serviceId, ProxySupervisor* proxy) {
+    if (proxy == nullptr) {
+        return {};
+    }
+    // A proxy that exits while its service starts is a failed start, even if a restart would
+    // follow: the caller hears the exit reason now rather than a flapping sidecar.
+    const auto info = runtime_->run([proxy] { return proxy->info(); });
+    if (info.restarts > 0 || info.state == ProxyState::Restarting ||
+        info.state == ProxyState::GaveUp || info.state == ProxyState::Stopped) {
+        return makeError(
+            Code::ProxyFailed,
+            "the proxy of " + serviceId + " exited during start-up (" + info.lastExitReason + ")");
+    }
+    return {};
+}
+
+// A proxy's exit interrupts the waits for passing: a start learns of a dying sidecar at once.
+struct ConsulMesh::ExitWatch {
+    ExitWatch(MeshRuntime& runtime, const std::vector<ProxySupervisor*>& proxies,
+              const WaitInterrupt& interrupt) {
+        runtime.run([&] {
+            for (ProxySupervisor* p : proxies) {
+                if (p != nullptr) {
+                    connections.push_back(QObject::connect(p, &ProxySupervisor::exited, p,
+                                                           [interrupt] { interrupt.fire(); }));
+                }
             }
+        });
+    }
+    ~ExitWatch() {
+        for (const auto& c : connections) {
+            QObject::disconnect(c);
         }
-        if (isPassing(serviceId)) {
-            return {};
+    }
+    ExitWatch(const ExitWatch&) = delete;
+    ExitWatch& operator=(const ExitWatch&) = delete;
+    std::vector<QMetaObject::Connection> connections;
+};
+
+Status ConsulMesh::waitPassing(const std::string& name, const std::string& serviceId,
+                               std::chrono::milliseconds timeout, ProxySupervisor* proxy) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    WaitInterrupt interrupt;
+    ExitWatch watch(*runtime_, {proxy}, interrupt);
+    PassingWaiter waiter(api_);
+    uint64_t seen = 0;
+    while (true) {
+        if (auto st = proxyStartFailure(serviceId, proxy); !st) {
+            return st;
+        }
+        auto left = waiter.wait(name, {serviceId}, deadline, interrupt, seen);
+        if (!left) {
+            return left.error();
+        }
+        if (left->empty()) {
+            // One last look: an exit the runtime thread has already seen is a failed start.
+            return proxyStartFailure(serviceId, proxy);
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             return makeError(
                 Code::ServiceAliveTimeout,
                 serviceId + " was not passing after " + std::to_string(timeout.count()) + " ms");
         }
-        std::this_thread::sleep_for(kPassingPoll);  // polling the agent, as the original does
     }
 }
 
@@ -398,13 +507,268 @@ Status ConsulMesh::stop(const std::string& serviceId) {
 
 void ConsulMesh::stopAll() {
     std::lock_guard lock(mutex_);
-    while (!owned_.empty()) {
-        auto it = owned_.begin();
-        std::string id = it->first;
-        Owned record = it->second;
-        owned_.erase(it);
-        teardown(id, record);
+    std::vector<std::pair<std::string, Owned>> records(owned_.begin(), owned_.end());
+    owned_.clear();
+    teardownBatch(records);
+}
+
+std::vector<Status> ConsulMesh::stopBatch(const std::vector<std::string>& serviceIds) {
+    std::lock_guard lock(mutex_);
+    std::vector<Status> out;
+    out.reserve(serviceIds.size());
+    std::vector<std::pair<std::string, Owned>> records;
+    for (const auto& id : serviceIds) {
+        auto owned = findOwned(id);
+        if (!owned) {
+            out.emplace_back(owned.error());
+            continue;
+        }
+        records.emplace_back(id, **owned);
+        owned_.erase(id);
+        out.emplace_back();
     }
+    teardownBatch(records);
+    return out;
+}
+
+void ConsulMesh::teardownBatch(std::vector<std::pair<std::string, Owned>>& records) {
+    if (records.empty()) {
+        return;
+    }
+    runtime_->run([&] {
+        // Every proxy gets its SIGTERM first, so they exit together and the waits below add up
+        // to the slowest exit, not to the sum of them.
+        for (auto& [id, owned] : records) {
+            if (owned.proxy) {
+                owned.proxy->stop();
+            }
+            if (owned.ttl) {
+                owned.ttl->halt();  // its check goes with the service deregistered below
+            }
+        }
+        for (auto& [id, owned] : records) {
+            if (owned.proxy) {
+                owned.proxy->stopAndWait();
+                delete owned.proxy;
+                owned.proxy = nullptr;
+            }
+            delete owned.ttl;
+            owned.ttl = nullptr;
+            delete owned.dummy;
+            owned.dummy = nullptr;
+        }
+    });
+    // One sidecar listing for the whole batch (a findSidecar per service lists them all each
+    // time). Sidecars go first, as in teardown().
+    std::multimap<std::string, std::string> sidecarsOf;
+    if (auto sidecars = api_.call(ep::agentServices(R"(Kind == "connect-proxy")")); sidecars) {
+        for (const auto& [sid, s] : *sidecars) {
+            if (!s.proxy) {
+                continue;
+            }
+            sidecarsOf.emplace(s.proxy->destinationServiceId, sid);
+            if (s.proxy->destinationServiceName != s.proxy->destinationServiceId) {
+                sidecarsOf.emplace(s.proxy->destinationServiceName, sid);
+            }
+        }
+    }
+    forEachParallel(records.size(), kAgentConnections, [&](size_t i) {
+        const std::string& id = records[i].first;
+        auto [from, to] = sidecarsOf.equal_range(id);
+        for (auto it = from; it != to; ++it) {
+            (void)api_.call(ep::deregisterService(it->second));
+        }
+        (void)api_.call(ep::deregisterService(id));
+        publish(telemetry::LifecycleEvent::kServiceDeregistered, id);
+    });
+    records.clear();  // drops the port claims
+}
+
+std::vector<Result<Started>> ConsulMesh::startBatch(const std::vector<ServiceParams>& params,
+                                                    const ServiceTemplate& tmpl,
+                                                    bool forceRegistration,
+                                                    std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
+    const size_t n = params.size();
+    std::vector<Result<Started>> out(n, Result<Started>(makeError(Code::Internal, "not started")));
+    if (n == 0) {
+        return out;
+    }
+    // One look at the agent for the whole batch: what it has registered (ports in use, ids) and
+    // which services pass, where n single starts would ask 2n times, each listing growing.
+    auto services = api_.call(ep::agentServices());
+    auto checks = services ? api_.call(ep::agentChecks())
+                           : Result<std::map<std::string, consul::HealthCheck>>(services.error());
+    if (!checks) {
+        std::fill(out.begin(), out.end(), Result<Started>(checks.error()));
+        return out;
+    }
+    std::set<std::string> notPassing;
+    for (const auto& [cid, c] : *checks) {
+        if (c.status != "passing") {
+            notPassing.insert(c.serviceId);
+        }
+    }
+    std::set<uint16_t> known = portsOf(*services);
+
+    std::vector<Prepared> prepared(n);
+    std::vector<Owned> records(n);
+    std::vector<bool> live(n, false);
+    std::set<std::string> ids;
+    for (size_t i = 0; i < n; ++i) {
+        auto p = prepare(params[i], tmpl, nullptr, &known);
+        if (!p) {
+            out[i] = p.error();
+            continue;
+        }
+        const bool passing = services->count(p->serviceId) > 0 && !notPassing.count(p->serviceId);
+        if (auto st = checkOwnership(p->serviceId, passing, forceRegistration); !st) {
+            out[i] = st.error();
+            continue;
+        }
+        if (!ids.insert(p->serviceId).second) {
+            out[i] = makeError(Code::InvalidArgument, p->serviceId + " is twice in the batch");
+            continue;
+        }
+        prepared[i] = std::move(*p);
+        records[i].registration = prepared[i].registration;
+        records[i].address = prepared[i].address;
+        if (prepared[i].claim) {
+            records[i].claims.push_back(prepared[i].claim);
+        }
+        live[i] = true;
+    }
+
+    std::vector<bool> failed(n, false);
+    auto fail = [&](size_t i, Error e) {
+        out[i] = std::move(e);
+        failed[i] = true;
+        live[i] = false;
+    };
+    std::vector<Status> registered(n);
+    forEachParallel(n, kAgentConnections, [&](size_t i) {
+        if (live[i]) {
+            registered[i] = registerPrepared(prepared[i]);
+        }
+    });
+    for (size_t i = 0; i < n; ++i) {
+        if (live[i] && !registered[i]) {
+            fail(i, registered[i].error());
+        }
+    }
+    runtime_->run([&] {
+        for (size_t i = 0; i < n; ++i) {
+            if (live[i]) {
+                records[i].ttl = startTtl(prepared[i]);
+            }
+        }
+    });
+    // Every proxy forked first, then each exec waited for: the execs overlap.
+    runtime_->run([&] {
+        std::vector<std::pair<size_t, ProxySupervisor*>> begun;
+        for (size_t i = 0; i < n; ++i) {
+            if (!live[i] || prepared[i].argv.empty()) {
+                continue;
+            }
+            auto* s = new ProxySupervisor(prepared[i].serviceId, prepared[i].argv, config_,
+                                          ProxySupervisor::Options::fromConfig(config_),
+                                          runtime_->context());
+            if (auto st = s->beginStart(); !st) {
+                delete s;
+                fail(i, st.error());
+                continue;
+            }
+            begun.emplace_back(i, s);
+        }
+        for (auto [i, s] : begun) {
+            if (auto st = s->finishStart(); !st) {
+                delete s;
+                fail(i, st.error());
+                continue;
+            }
+            records[i].proxy = s;
+        }
+    });
+
+    if (timeout.count() > 0) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::map<std::string, std::vector<size_t>> byName;
+        std::vector<ProxySupervisor*> proxies;
+        for (size_t i = 0; i < n; ++i) {
+            if (live[i]) {
+                byName[prepared[i].name].push_back(i);
+                proxies.push_back(records[i].proxy);
+            }
+        }
+        WaitInterrupt interrupt;
+        ExitWatch watch(*runtime_, proxies, interrupt);
+        PassingWaiter waiter(api_);
+        uint64_t seen = 0;
+        // The proxies that exited so far, in one hop.
+        auto failProxies = [&](const std::vector<size_t>& group) {
+            std::vector<std::pair<size_t, std::string>> exited;
+            runtime_->run([&] {
+                for (size_t i : group) {
+                    ProxySupervisor* p = records[i].proxy;
+                    if (!live[i] || p == nullptr) {
+                        continue;
+                    }
+                    const auto info = p->info();
+                    if (info.restarts > 0 || info.state == ProxyState::Restarting ||
+                        info.state == ProxyState::GaveUp || info.state == ProxyState::Stopped) {
+                        exited.emplace_back(i, info.lastExitReason);
+                    }
+                }
+            });
+            for (const auto& [i, why] : exited) {
+                fail(i, makeError(Code::ProxyFailed, "the proxy of " + prepared[i].serviceId +
+                                                         " exited during start-up (" + why + ")"));
+            }
+        };
+        for (const auto& [name, group] : byName) {
+            while (true) {
+                failProxies(group);
+                std::set<std::string> pending;
+                for (size_t i : group) {
+                    if (live[i]) {
+                        pending.insert(prepared[i].serviceId);
+                    }
+                }
+                if (pending.empty()) {
+                    break;
+                }
+                auto left = waiter.wait(name, pending, deadline, interrupt, seen);
+                if (left && left->empty()) {
+                    failProxies(group);  // one last look, as start() does
+                    break;
+                }
+                if (!left || std::chrono::steady_clock::now() >= deadline) {
+                    for (size_t i : group) {
+                        if (live[i] && (!left || left->count(prepared[i].serviceId))) {
+                            fail(i, left ? makeError(Code::ServiceAliveTimeout,
+                                                     prepared[i].serviceId +
+                                                         " was not passing after " +
+                                                         std::to_string(timeout.count()) + " ms")
+                                         : left.error());
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    std::vector<std::pair<std::string, Owned>> undo;
+    for (size_t i = 0; i < n; ++i) {
+        if (failed[i]) {
+            undo.emplace_back(prepared[i].serviceId, records[i]);
+        } else if (live[i]) {
+            owned_[prepared[i].serviceId] = records[i];
+            out[i] = Started{prepared[i].serviceId, prepared[i].address};
+        }
+    }
+    teardownBatch(undo);
+    return out;
 }
 
 Result<ConsulMesh::SidecarView> ConsulMesh::findSidecar(const std::string& serviceId) {

@@ -69,7 +69,15 @@ class ConsulMesh final : public ServiceMesh {
     Status proxyRestart(const std::string& serviceId) override;
     Result<std::string> ttlStatus(const std::string& serviceId) override;
     Status setTtlStatus(const std::string& serviceId, const std::string& status) override;
+    // Stops every owned service, the proxies together (as stopBatch).
     void stopAll() override;
+    // One look at the agent for the whole batch (its services and checks), registrations and
+    // deregistrations over a few parallel connections, sidecars launched back to back, and one
+    // blocking wait per service name for all of them to pass.
+    std::vector<Result<Started>> startBatch(const std::vector<ServiceParams>& params,
+                                            const ServiceTemplate& tmpl, bool forceRegistration,
+                                            std::chrono::milliseconds timeout) override;
+    std::vector<Status> stopBatch(const std::vector<std::string>& serviceIds) override;
 
     // Times an owned service was registered again after the agent lost it. Any thread.
     int reregistrations(const std::string& serviceId);
@@ -90,6 +98,19 @@ class ConsulMesh final : public ServiceMesh {
         std::vector<std::shared_ptr<PortClaim>> claims;
     };
     struct SidecarView;
+    struct ExitWatch;
+    // One service rendered and checked, ready to register.
+    struct Prepared {
+        std::string name;
+        std::string serviceId;
+        nlohmann::json registration;
+        net::Address address;
+        std::shared_ptr<PortClaim> claim;  // null when the params named the address
+        std::string checkId;               // empty: no TTL check
+        std::string ttlStatus;
+        std::chrono::milliseconds ttlInterval{0};
+        std::vector<std::string> argv;  // empty: no proxy
+    };
 
     ConsulMesh(consul::ConsulApi& api, MeshConfig config, std::unique_ptr<PortAllocator> ports);
 
@@ -98,14 +119,33 @@ class ConsulMesh final : public ServiceMesh {
     Result<Started> startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
                                 bool forceRegistration, std::chrono::milliseconds timeout,
                                 std::shared_ptr<PortClaim> claim = nullptr);
+    // Renders and checks one service; claims its port unless `claim` or the params give one
+    // (`known`: the agent's ports, kept up to date by the caller of a batch; null: ask the
+    // agent). Caller holds mutex_.
+    Result<Prepared> prepare(const ServiceParams& params, const ServiceTemplate& tmpl,
+                             std::shared_ptr<PortClaim> claim, std::set<uint16_t>* known);
+    // AlreadyStarted / InvalidState / ServiceNotOwned as start() answers them. Caller holds mutex_.
+    Status checkOwnership(const std::string& serviceId, bool passing, bool forceRegistration);
+    Status registerPrepared(const Prepared& p);
+    // Runtime thread: the TTL worker (its first update sent at once) and the proxy.
+    TtlWorker* startTtl(const Prepared& p);
+    Result<ProxySupervisor*> startProxy(const Prepared& p);
+    // ProxyFailed when the proxy exited since it was started. Any thread but the runtime's.
+    Status proxyStartFailure(const std::string& serviceId, ProxySupervisor* proxy);
+    // Stops and deregisters every record (already out of owned_): all proxies signalled first,
+    // then waited for; one sidecar listing; deregistrations in parallel.
+    void teardownBatch(std::vector<std::pair<std::string, Owned>>& records);
     // Ports the agent has registered for services of this node: Port, Proxy.LocalServicePort and
     // Proxy.Upstreams[].LocalBindPort. Caller holds mutex_.
     Result<std::set<uint16_t>> portsKnownToAgent();
+    static std::set<uint16_t> portsOf(const std::map<std::string, consul::AgentService>& services);
     // A port no engine on this host has claimed, the agent does not know and nobody listens on.
     // Caller holds mutex_.
     Result<std::shared_ptr<PortClaim>> claimPort(PortAllocator::Direction direction);
-    Status waitPassing(const std::string& serviceId, std::chrono::milliseconds timeout,
-                       ProxySupervisor* proxy);
+    // Blocks until `serviceId` (of service `name`) passes: blocking queries, woken by the TTL
+    // update and by the proxy's exit.
+    Status waitPassing(const std::string& name, const std::string& serviceId,
+                       std::chrono::milliseconds timeout, ProxySupervisor* proxy);
     bool isPassing(const std::string& serviceId);
     // Stops and deregisters everything `owned` holds; the record must already be out of owned_.
     void teardown(const std::string& serviceId, Owned& owned);

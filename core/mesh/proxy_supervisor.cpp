@@ -112,6 +112,20 @@ Status ProxySupervisor::start() {
     return launch();
 }
 
+Status ProxySupervisor::beginStart() {
+    if (state_ == ProxyState::Running || state_ == ProxyState::Stopping ||
+        state_ == ProxyState::Restarting || pending_ != nullptr) {
+        return makeError(Code::InvalidState,
+                         "proxy for " + serviceId_ + " is already " + proxyStateName(state_));
+    }
+    restarts_ = 0;
+    return spawn();
+}
+
+Status ProxySupervisor::finishStart() {
+    return finishLaunch();
+}
+
 Status ProxySupervisor::restart() {
     switch (state_) {
         case ProxyState::Running:
@@ -191,6 +205,13 @@ uint64_t ProxySupervisor::droppedLogLines() const {
 }
 
 Status ProxySupervisor::launch() {
+    if (Status s = spawn(); !s) {
+        return s;
+    }
+    return finishLaunch();
+}
+
+Status ProxySupervisor::spawn() {
     if (argv_.empty() || argv_.front().empty()) {
         return makeError(Code::ProxyFailed, "empty proxy command for service " + serviceId_);
     }
@@ -244,10 +265,20 @@ Status ProxySupervisor::launch() {
             [this, p](int code, QProcess::ExitStatus status) { onFinished(p, code, status); });
 
     p->start();
+    pending_ = p;
+    return {};
+}
+
+Status ProxySupervisor::finishLaunch() {
+    QProcess* p = pending_;
+    pending_ = nullptr;
+    if (p == nullptr) {
+        return makeError(Code::InvalidState, "no proxy launch pending for " + serviceId_);
+    }
     if (!p->waitForStarted(kStartTimeoutMs)) {
         const std::string why = p->errorString().toStdString();
         delete p;
-        return makeError(Code::ProxyFailed, "proxy binary " + binary + " for service " +
+        return makeError(Code::ProxyFailed, "proxy binary " + argv_.front() + " for service " +
                                                 serviceId_ + " failed to start: " + why);
     }
     process_ = p;

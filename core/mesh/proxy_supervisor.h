@@ -72,6 +72,14 @@ class ProxySupervisor : public QObject {
     // Launches the proxy. ProxyFailed naming the binary when it is missing, not executable or
     // fails to exec; InvalidState when already running or restarting.
     Status start();
+    // start() in two halves, for launching many proxies at once: beginStart() forks the
+    // process and returns (errors it can tell before the fork: missing binary, wrong state);
+    // finishStart() waits for its exec and reports the rest of start()'s errors. Call both in
+    // one go on the engine thread, without returning to the event loop in between, and
+    // finishStart() exactly once after a successful beginStart(). The execs of proxies begun
+    // together overlap instead of following one another.
+    Status beginStart();
+    Status finishStart();
     // Stops the running proxy and launches it again with the restart count reset (as the
     // original's restart). When a proxy runs, the relaunch follows its exit: watch started() or
     // gaveUp(). Otherwise it launches now and returns start()'s result.
@@ -105,6 +113,9 @@ class ProxySupervisor : public QObject {
 
   private:
     Status launch();
+    // The fork half of launch(); `pending_` holds the process until finishLaunch().
+    Status spawn();
+    Status finishLaunch();
     void onOutput(QProcess* process, telemetry::LogLine::Stream stream);
     void onFinished(QProcess* process, int exitCode, QProcess::ExitStatus status);
     void onStopTimeout();
@@ -125,6 +136,7 @@ class ProxySupervisor : public QObject {
 
     ProxyState state_ = ProxyState::Idle;
     QProcess* process_ = nullptr;
+    QProcess* pending_ = nullptr;  // forked by spawn(), not yet confirmed by finishLaunch()
     int64_t pid_ = 0;
     int restarts_ = 0;
     std::string lastExitReason_;

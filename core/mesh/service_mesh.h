@@ -82,6 +82,32 @@ class ServiceMesh {
     virtual Status setTtlStatus(const std::string& serviceId, const std::string& status) = 0;
     // Stops every owned service (shutdown).
     virtual void stopAll() = 0;
+
+    // Starts many services of one template together: what start() does for each, one result
+    // per params in order. A service that fails is undone alone; the others stay started.
+    // Implementations overlap the agent round trips and wait for all to pass at once; this
+    // default starts them one after another.
+    virtual std::vector<Result<Started>> startBatch(const std::vector<ServiceParams>& params,
+                                                    const ServiceTemplate& tmpl,
+                                                    bool forceRegistration,
+                                                    std::chrono::milliseconds timeout) {
+        std::vector<Result<Started>> out;
+        out.reserve(params.size());
+        for (const auto& p : params) {
+            out.push_back(start(p, tmpl, forceRegistration, timeout));
+        }
+        return out;
+    }
+    // stop() for each id, one status per id in order. Implementations stop the proxies
+    // together; this default stops them one after another.
+    virtual std::vector<Status> stopBatch(const std::vector<std::string>& serviceIds) {
+        std::vector<Status> out;
+        out.reserve(serviceIds.size());
+        for (const auto& id : serviceIds) {
+            out.push_back(stop(id));
+        }
+        return out;
+    }
 };
 
 }  // namespace meshx::mesh

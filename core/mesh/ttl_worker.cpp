@@ -41,12 +41,20 @@ bool TtlWorker::isValidStatus(const std::string& status) {
 
 void TtlWorker::start() {
     stopped_ = false;
+    if (firstDelay_.count() <= 0) {
+        push();
+        return;
+    }
     timer_.start(firstDelay_);
 }
 
-void TtlWorker::stop() {
+void TtlWorker::halt() {
     stopped_ = true;
     timer_.stop();
+}
+
+void TtlWorker::stop() {
+    halt();
     // The reply is ignored, as the original does: the check may already be gone with its service.
     (void)api_.call(consul::endpoints::deregisterCheck(checkId_));
 }

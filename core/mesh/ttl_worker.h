@@ -14,8 +14,10 @@ class ConsulApi;
 
 namespace meshx::mesh {
 
-// Keeps one TTL check alive, as MeshxConsul's TTL worker does: the first update about 100 ms after
-// start, then one every `interval`, each a PUT /agent/check/update with the current status.
+// Keeps one TTL check alive, as MeshxConsul's TTL worker does: a first update, then one every
+// `interval`, each a PUT /agent/check/update with the current status. The first update goes out
+// from start() itself by default (`firstDelay` 0): a start waits for its service to pass, and
+// MeshxConsul's fixed ~100 ms first delay was most of that wait (issue 20).
 // setStatus() pushes at once. When the agent answers 404 the check is gone (agent restarted or
 // someone deregistered it): checkLost() lets the engine re-register.
 //
@@ -26,12 +28,16 @@ class TtlWorker : public QObject {
   public:
     TtlWorker(consul::ConsulApi& api, std::string serviceId, std::string checkId,
               std::string status, std::chrono::milliseconds interval,
-              std::chrono::milliseconds firstDelay = std::chrono::milliseconds(100),
+              std::chrono::milliseconds firstDelay = std::chrono::milliseconds(0),
               QObject* parent = nullptr);
 
+    // Sends the first update now (firstDelay 0) or arms it.
     void start();
     // Stops the timer and deregisters the check (blocking, bounded by the client's timeout).
     void stop();
+    // Stops the timer and drops late answers, leaving the check to the caller: for a caller
+    // that deregisters the whole service next (the agent removes its checks with it).
+    void halt();
 
     // "passing", "warning" or "critical"; anything else is InvalidArgument.
     Status setStatus(const std::string& status);

@@ -200,7 +200,13 @@ class TestConsulMesh : public QObject {
         QVERIFY(QString::fromStdString(r.error().message).contains("/nonexistent/meshx-proxy"));
         QVERIFY(!registered("svc-np-1"));
 
+        // A proxy that exits before its service passes fails the start, and its exit ends the
+        // wait at once. (The first TTL update goes out at once, so a service with a working
+        // TTL may pass before such a proxy is done exiting: that exit is then the supervisor's
+        // to restart, like any later one. Without the TTL worker the check stays critical and
+        // only the exit can end this wait.)
         ServiceTemplate crashing = mesh->defaultTemplate();
+        crashing.ttl.reset();
         crashing.proxy = std::vector<std::string>{"sh", "-c", "echo dying; exit 3"};
         auto c = mesh->start(ServiceParams::namedWithId("svc-crash", "svc-crash-1"), crashing,
                              false, std::chrono::milliseconds(10000));
