@@ -511,17 +511,6 @@ Result<std::vector<Node>> decodeNodes(const json& j) {
     });
 }
 
-Result<std::vector<HealthCheck>> decodeHealthChecks(const json& j) {
-    return guarded("health checks", [&] {
-        expectArray(j, "health checks");
-        std::vector<HealthCheck> out;
-        for (const auto& e : j) {
-            out.push_back(readCheck(e));
-        }
-        return out;
-    });
-}
-
 Result<std::vector<std::string>> decodeStrings(const json& j) {
     return guarded("string list", [&] {
         json wrapper = {{"List", j}};

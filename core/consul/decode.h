@@ -23,7 +23,7 @@ Result<AgentService> decodeAgentService(const nlohmann::json& json);
 Result<std::map<std::string, AgentService>> decodeAgentServices(const nlohmann::json& json);
 Result<HealthCheck> decodeHealthCheck(const nlohmann::json& json);
 Result<std::map<std::string, HealthCheck>> decodeAgentChecks(const nlohmann::json& json);
-// An array of checks (/health/checks/:service, /health/state/:state).
+// An array of checks (/health/checks/:service, /health/state/:state, /health/node/:node).
 Result<std::vector<HealthCheck>> decodeHealthChecks(const nlohmann::json& json);
 // These two read the HTTP status too (it is part of the answer) and accept the plain-text
 // bodies of older agents' 404s.
@@ -36,8 +36,6 @@ Result<std::vector<CatalogServiceNode>> decodeCatalogService(const nlohmann::jso
 Result<std::vector<ServiceEntry>> decodeServiceEntries(const nlohmann::json& json);
 // /catalog/nodes
 Result<std::vector<Node>> decodeNodes(const nlohmann::json& json);
-// /health/state/:state, /health/node/:node, /health/checks/:name
-Result<std::vector<HealthCheck>> decodeHealthChecks(const nlohmann::json& json);
 // /catalog/datacenters
 Result<std::vector<std::string>> decodeStrings(const nlohmann::json& json);
 
