@@ -251,6 +251,14 @@ void TestTapMesh::rpcEventsOnBothEnds() {
             QVERIFY(j["metrics"]["size"]["recv"].get<int>() > 0);
             QCOMPARE(j["process"]["program"].get<std::string>(),
                      std::string(isServer ? "meshx rpc-serve" : "meshx rpc-call"));
+            // JSON (de)serialization measured on both ends, in nanoseconds: never 0, and the
+            // microsecond figures keep the fraction (a small term takes well under 1 us).
+            for (const char* k : {"ser", "dser"}) {
+                QVERIFY2(j["metrics"]["time_ns"][k].get<int64_t>() > 0, j.dump().c_str());
+                QVERIFY2(j["metrics"]["time"][k].get<double>() > 0, j.dump().c_str());
+                QCOMPARE(j["metrics"]["time"][k].get<double>(),
+                         static_cast<double>(j["metrics"]["time_ns"][k].get<int64_t>()) / 1000.0);
+            }
             if (isServer) {
                 QCOMPARE(j["meta"]["local"]["svc_ref"].get<std::string>(),
                          std::string(kProviderId));
