@@ -84,6 +84,7 @@ int rpcBenchCommand(const std::vector<std::string>& args) {
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
     // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
     telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-rpc-bench");
+    startProcessTap("rpc-bench");
     rpc::RpcClientPool pool(options);
     if (Status s = pool.start(); !s) {
         return usageError(s.error().toString());

@@ -20,12 +20,14 @@
 #include "cli/commands.h"
 #include "cli/mesh_session.h"
 #include "cli/rpc_cli_options.h"
+#include "consul/service_read_check.h"
 #include "mesh/consul_mesh.h"
 #include "mesh/service_template.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/serialize/serializer_registry.h"
 #include "rpc/transport/socket_ops.h"
 #include "telemetry/otlp/otlp_exporter.h"
+#include "telemetry/tap/tap_server.h"
 
 namespace meshx::cli {
 
@@ -157,6 +159,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
     // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
     telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-rpc-call");
+    startProcessTap("rpc-call");
 
     std::unique_ptr<MeshSession> session;
     mesh::ProxyService proxy = mesh::ProxyService::defaults();
@@ -177,6 +180,10 @@ int rpcCallCommand(const std::vector<std::string>& args) {
         if (v.count("proxy")) {
             proxy.name = proxy.id = v["proxy"];
         }
+        telemetry::TapServer::setProcessServiceId(proxy.id);
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on the client's service.
+        telemetry::TapServer::setProcessTokenCheck(
+            consul::serviceReadCheck(session->mesh->config(), proxy.id));
         auto connected =
             session->mesh->connect({json(v["upstream"])}, mesh::defaultUpstreamTemplate(), proxy);
         if (!connected || connected->empty() || !connected->front()) {

@@ -24,11 +24,13 @@
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
 #include "consul/request.h"
+#include "consul/service_read_check.h"
 #include "consul/url_encoding.h"
 #include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/otlp/otlp_exporter.h"
+#include "telemetry/tap/tap_server.h"
 
 namespace meshx::cli {
 
@@ -171,6 +173,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
     // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md).
     telemetry::otlp::OtlpExporter::startFromEnvironment(plain ? "meshx-rpc-serve" : v["service"]);
+    startProcessTap("rpc-serve");
 
     std::unique_ptr<MeshSession> session;
     std::string instanceId;
@@ -248,6 +251,12 @@ int rpcServeCommand(const std::vector<std::string>& args) {
             session->mesh->stopAll();
         }
         return s.error().code == Code::InvalidArgument ? 2 : 1;
+    }
+    telemetry::TapServer::setProcessServiceId(instanceId);
+    if (session) {
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on this service.
+        telemetry::TapServer::setProcessTokenCheck(
+            consul::serviceReadCheck(session->mesh->config(), instanceId));
     }
     nlohmann::json ready = {{"ready", true},
                             {"service_id", instanceId},

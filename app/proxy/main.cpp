@@ -8,10 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/mesh_config.h"
+#include "consul/service_read_check.h"
 #include "meshx/version.h"
 #include "proxy/command_line.h"
 #include "proxy/proxy_program.h"
 #include "telemetry/otlp/otlp_exporter.h"
+#include "telemetry/tap/tap_server.h"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -45,6 +48,30 @@ int main(int argc, char** argv) {
     // starts after the mask above, so the stop signals stay with sigwait.
     meshx::telemetry::otlp::OtlpExporter::startFromEnvironment(
         cl->sidecarFor.empty() ? "meshx-proxy" : cl->sidecarFor + "-sidecar-proxy");
+    // The live telemetry tap (docs/taps.md), before any thread starts so they inherit the
+    // blocked signals. The engine that launches a sidecar sets MESHX_TAP_LISTEN to the address
+    // it advertises in the sidecar's registration; a tap that cannot start never stops the proxy.
+    if (auto tap = meshx::telemetry::TapServer::startFromEnvironment("meshx-proxy"); !tap) {
+        std::fprintf(stderr, "meshx-proxy: no telemetry tap: %s\n", tap.error().toString().c_str());
+    } else if (*tap) {
+        // The proxy's service id as `consul connect proxy` names a sidecar by default.
+        const std::string serviceId =
+            !cl->proxyId.empty() ? cl->proxyId : cl->sidecarFor + "-sidecar-proxy";
+        meshx::telemetry::TapServer::setProcessServiceId(serviceId);
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on this sidecar's
+        // registration, as the agent the proxy uses resolves it.
+        meshx::MeshConfig agent;
+        if (agent.applyEnvironment() && cl->configFile.empty()) {
+            if (auto endpoint = meshx::AgentEndpoint::parse(cl->httpAddr); endpoint) {
+                agent.agent = *endpoint;
+            }
+            meshx::telemetry::TapServer::setProcessTokenCheck(
+                meshx::consul::serviceReadCheck(agent, serviceId));
+        }
+        std::printf("==> meshx-proxy: telemetry tap at %s\n", (*tap)->toString().c_str());
+        std::fflush(stdout);
+    }
+
     meshx::proxy::ProxyProgram program(std::move(*cl));
     std::thread([&stop, &program] {
         int sig = 0;

@@ -16,6 +16,7 @@
 #include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_supervisor.h"
+#include "mesh/tap_advertisement.h"
 #include "mesh/ttl_worker.h"
 #include "telemetry/lifecycle_event.h"
 #include "telemetry/telemetry_bus.h"
@@ -263,7 +264,7 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
     if (!registration) {
         return registration.error();
     }
-    const json& reg = *registration;
+    json& reg = *registration;
     if (!reg.is_object() || !reg.contains("Name") || !reg["Name"].is_string() ||
         reg["Name"].get<std::string>().empty()) {
         return makeError(Code::InvalidArgument, "the rendered registration has no Name");
@@ -301,6 +302,8 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
         }
         p.argv = std::move(*rendered);
     }
+    // The taps of this process and of the sidecar, found through the agent (docs/taps.md).
+    p.proxyEnv = TapAdvertisement::apply(p.registration, p.serviceId, p.argv).proxyEnv;
     return p;
 }
 
@@ -346,11 +349,16 @@ TtlWorker* ConsulMesh::startTtl(const Prepared& p) {
     return w;
 }
 
+ProxySupervisor* ConsulMesh::newProxy(const Prepared& p) {
+    auto options = ProxySupervisor::Options::fromConfig(config_);
+    options.extraEnv.insert(p.proxyEnv.begin(), p.proxyEnv.end());
+    return new ProxySupervisor(p.serviceId, p.argv, config_, std::move(options),
+                               runtime_->context());
+}
+
 // Runtime thread.
 Result<ProxySupervisor*> ConsulMesh::startProxy(const Prepared& p) {
-    auto* s =
-        new ProxySupervisor(p.serviceId, p.argv, config_,
-                            ProxySupervisor::Options::fromConfig(config_), runtime_->context());
+    auto* s = newProxy(p);
     if (auto st = s->start(); !st) {
         delete s;
         return st.error();
@@ -369,7 +377,6 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
     if (auto st = checkOwnership(p.serviceId, isPassing(p.serviceId), forceRegistration); !st) {
         return st.error();
     }
-
     Owned record;
     record.registration = p.registration;
     record.address = p.address;
@@ -670,9 +677,7 @@ std::vector<Result<Started>> ConsulMesh::startBatch(const std::vector<ServicePar
             if (!live[i] || prepared[i].argv.empty()) {
                 continue;
             }
-            auto* s = new ProxySupervisor(prepared[i].serviceId, prepared[i].argv, config_,
-                                          ProxySupervisor::Options::fromConfig(config_),
-                                          runtime_->context());
+            auto* s = newProxy(prepared[i]);
             if (auto st = s->beginStart(); !st) {
                 delete s;
                 fail(i, st.error());

@@ -110,6 +110,8 @@ class ConsulMesh final : public ServiceMesh {
         std::string ttlStatus;
         std::chrono::milliseconds ttlInterval{0};
         std::vector<std::string> argv;  // empty: no proxy
+        // Added to the proxy's environment: where its tap listens (TapAdvertisement).
+        std::map<std::string, std::string> proxyEnv;
     };
 
     ConsulMesh(consul::ConsulApi& api, MeshConfig config, std::unique_ptr<PortAllocator> ports);
@@ -129,6 +131,9 @@ class ConsulMesh final : public ServiceMesh {
     Status registerPrepared(const Prepared& p);
     // Runtime thread: the TTL worker (its first update sent at once) and the proxy.
     TtlWorker* startTtl(const Prepared& p);
+    // A sidecar for `p` with the config's options plus the tap address TapAdvertisement chose;
+    // not started. Runtime thread.
+    ProxySupervisor* newProxy(const Prepared& p);
     Result<ProxySupervisor*> startProxy(const Prepared& p);
     // ProxyFailed when the proxy exited since it was started. Any thread but the runtime's.
     Status proxyStartFailure(const std::string& serviceId, ProxySupervisor* proxy);
