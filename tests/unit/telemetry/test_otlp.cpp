@@ -399,17 +399,24 @@ class TestOtlp : public QObject {
         QVERIFY(!rpcSpan(hsk));
     }
 
+    // Events shaped as core/proxy/flow_event.cpp publishes them (docs/taps.md).
     void sidecarFlowsBecomeSpansWithTheIntentionDecision() {
         Event e;
-        e.source = "proxy";
-        e.name = "flow";
+        e.source = "proxy.flow";
+        e.name = "refused";
         e.timeUs = 1796553662000000;
-        e.meta = {{"direction", "inbound"},
+        e.meta = {{"flow_ref", 7},
+                  {"direction", "inbound"},
                   {"service", "service1"},
-                  {"peer", "spiffe://dc1/svc/web"},
-                  {"decision", "deny"},
-                  {"reason", "intention web => service1 denies"}};
-        e.metrics = {{"bytes", {{"up", 0}, {"down", 0}}}, {"time", {{"total", 250}}}};
+                  {"src", "127.0.0.1:51234"},
+                  {"peer_id", "spiffe://t.consul/ns/default/dc/dc1/svc/web"},
+                  {"intention",
+                   "Matched L4 intention: web => service1 (ID: 1, Precedence: 9, "
+                   "Action: DENY)"},
+                  {"result", "refused"},
+                  {"reason", "denied: Matched L4 intention: web => service1"}};
+        e.metrics = {{"bytes", {{"to_upstream", 0}, {"to_downstream", 0}}},
+                     {"time", {{"setup", 0}, {"duration", 250}}}};
         auto s = flowSpan(e);
         QVERIFY(s);
         QCOMPARE(s->name, std::string("proxy inbound service1"));
@@ -417,20 +424,38 @@ class TestOtlp : public QObject {
         QCOMPARE(s->status, StatusCode::Error);
         QCOMPARE(attributeText(*findAttribute(s->attributes, "meshx.proxy.intention.decision")),
                  std::string("deny"));
+        QCOMPARE(attributeText(*findAttribute(s->attributes, "meshx.proxy.peer_id")),
+                 std::string("spiffe://t.consul/ns/default/dc/dc1/svc/web"));
+        QCOMPARE(std::get<int64_t>(*findAttribute(s->attributes, "meshx.proxy.flow_ref")),
+                 int64_t{7});
         QCOMPARE(s->endTimeUnixNano - s->startTimeUnixNano, uint64_t{250000});
         QVERIFY(!isZero(s->traceId) && !isZero(s->spanId));
-        e.meta = {{"direction", "outbound"},
-                  {"upstream", "service1"},
-                  {"decision", "allow"},
-                  {"result", "ok"}};
-        e.metrics = {{"bytes", {{"up", 40}, {"down", 38}}}};
+
+        e.name = "closed";
+        e.meta = {{"flow_ref", 8},
+                  {"direction", "outbound"},
+                  {"service", "service1"},
+                  {"instance", "vm/service1-a-sidecar-proxy"},
+                  {"intention",
+                   "Matched L4 intention: web => service1 (ID: 2, Precedence: 9, "
+                   "Action: ALLOW)"},
+                  {"result", "ok"},
+                  {"reason", "completed"}};
+        e.metrics = {{"bytes", {{"to_upstream", 40}, {"to_downstream", 38}}},
+                     {"time", {{"duration", 1000}}}};
         s = flowSpan(e);
+        QVERIFY(s);
         QCOMPARE(s->name, std::string("proxy outbound service1"));
         QCOMPARE(s->kind, SpanKind::Client);
         QCOMPARE(s->status, StatusCode::Unset);
-        QCOMPARE(std::get<int64_t>(*findAttribute(s->attributes, "meshx.proxy.bytes.up")),
+        QCOMPARE(attributeText(*findAttribute(s->attributes, "meshx.proxy.intention.decision")),
+                 std::string("allow"));
+        QCOMPARE(std::get<int64_t>(*findAttribute(s->attributes, "meshx.proxy.bytes.to_upstream")),
                  int64_t{40});
-        e.name = "stdout";
+        e.name = "accepted";  // the start of a flow: its span comes with `closed`
+        QVERIFY(!flowSpan(e));
+        e.name = "closed";
+        e.source = "proxy";  // a proxy's log line
         QVERIFY(!flowSpan(e));
     }
 
