@@ -21,7 +21,7 @@ class TestMainWindow : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("viewTabs"));
         QVERIFY(tabs);
-        const QStringList expected = {"services", "upstreams", "proxy-logs", "telemetry",
+        const QStringList expected = {"services", "upstreams", "proxy-logs", "telemetry", "graph",
                                       "rpc",      "nodes",     "intentions", "settings"};
         QCOMPARE(meshx::ui::MainWindow::tabNames(), expected);
         QCOMPARE(tabs->count(), expected.size());

@@ -1,5 +1,6 @@
 #include "live_pages.h"
 
+#include "graph/graph_page.h"
 #include "rpc/rpc_pages.h"
 #include "telemetry/telemetry_page.h"
 #include "views/main_window.h"
@@ -7,7 +8,8 @@
 namespace meshx::ui {
 
 void installLivePages(MainWindow& window) {
-    installTelemetryPage(window);
+    TelemetryPage* telemetry = installTelemetryPage(window);
+    installGraphPage(window, *telemetry);
     installRpcPages(window);
 }
 

@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace meshx::ui {
 
@@ -24,13 +25,41 @@ bool sameRequest(const RpcRecord& client, const RpcRecord& server) {
            client.localConn == server.remoteConn && client.event == server.event;
 }
 
+// "tcp://127.0.0.1:5000" and "127.0.0.1:5000" name the same listener.
+std::string bare(const std::string& address) {
+    return address.rfind("tcp://", 0) == 0 ? address.substr(6) : address;
+}
+
+// The flow through `address` (as `field` of the flow) nearest in time to `timeUs`: a pooled
+// connection carries many requests, so its flow may have opened long before.
+const telemetry::FlowRecord* nearestFlow(const std::deque<telemetry::FlowRecord>& flows,
+                                         std::string telemetry::FlowRecord::*field,
+                                         const std::string& address, int64_t timeUs) {
+    if (address.empty())
+        return nullptr;
+    const std::string want = bare(address);
+    const telemetry::FlowRecord* best = nullptr;
+    int64_t bestGap = 0;
+    for (const auto& f : flows) {
+        if (f.denied || bare(f.*field) != want)
+            continue;
+        const int64_t gap = std::abs(f.timeUs - timeUs);
+        if (best == nullptr || gap < bestGap) {
+            best = &f;
+            bestGap = gap;
+        }
+    }
+    return best;
+}
+
 QString ms(int64_t us) {
     return QStringLiteral("%1 ms").arg(double(us) / 1000.0, 0, 'f', 3);
 }
 
 }  // namespace
 
-RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecord>& history) {
+RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecord>& history,
+                              const std::deque<telemetry::FlowRecord>& flows) {
     RequestTrip trip;
     if (!picked.isRequest() || !picked.reqRef) {
         trip.note =
@@ -68,10 +97,58 @@ RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecor
         // The provider reads while the client writes: its recv overlaps the client's send.
         trip.steps.push_back({kProvider, QStringLiteral("recv"), s->tRecv, ss, c != nullptr});
     }
-    if (c != nullptr && s != nullptr) {
-        const int64_t provider = s->tDser + s->tExec + s->tSer + s->tSend;
-        const int64_t transit = std::max<int64_t>(0, c->tRecv - provider);
-        trip.steps.push_back({kTransit, QStringLiteral("transit"), transit / 2, derived});
+    // The sidecars, measured by their own flow events when their taps are read.
+    using telemetry::FlowRecord;
+    if (c != nullptr) {
+        if (const FlowRecord* f = nearestFlow(flows, &FlowRecord::listener, c->address, c->timeUs))
+            trip.clientSidecar = *f;
+    }
+    if (s != nullptr) {
+        if (const FlowRecord* f = nearestFlow(flows, &FlowRecord::upstream, s->address, s->timeUs))
+            trip.providerSidecar = *f;
+    }
+    if (!trip.providerSidecar && trip.clientSidecar) {
+        if (const FlowRecord* f =
+                nearestFlow(flows, &FlowRecord::listener, trip.clientSidecar->upstream,
+                            trip.clientSidecar->timeUs))
+            trip.providerSidecar = *f;
+    }
+    // Each measured time of a sidecar's flow is a step of its own ("from" names the sidecar
+    // process); they are subtracted from the client's wait, and only what is left is derived.
+    int64_t measuredUs = 0;
+    auto sidecarSteps = [&](const std::optional<FlowRecord>& f, const QString& where,
+                            bool forward) {
+        if (!f)
+            return;
+        const QString from = QStringLiteral("flow %1").arg(QString::fromStdString(f->process));
+        for (const auto& [name, us] : f->times) {
+            if (name.find(forward ? "back" : "forth") != std::string::npos)
+                continue;
+            const bool perRequest = name.find("relay") != std::string::npos ||
+                                    name.find("hop") != std::string::npos ||
+                                    name.find("transit") != std::string::npos;
+            // Per-connection times (connect, handshake) are not part of this request's wait.
+            trip.steps.push_back({where, QString::fromStdString(name), us, from, !perRequest});
+            if (perRequest)
+                measuredUs += us;
+        }
+    };
+    const int64_t providerWork = s != nullptr ? s->tDser + s->tExec + s->tSer + s->tSend : 0;
+    const int64_t wait =
+        c != nullptr && s != nullptr ? std::max<int64_t>(0, c->tRecv - providerWork) : 0;
+    if (trip.clientSidecar)
+        sidecarSteps(trip.clientSidecar,
+                     QStringLiteral("client sidecar %1 (upstream listener)")
+                         .arg(QString::fromStdString(trip.clientSidecar->process)),
+                     true);
+    if (trip.providerSidecar)
+        sidecarSteps(trip.providerSidecar,
+                     QStringLiteral("provider sidecar %1 (public listener)")
+                         .arg(QString::fromStdString(trip.providerSidecar->process)),
+                     true);
+    const bool measured = measuredUs > 0;
+    if (c != nullptr && s != nullptr && !measured) {
+        trip.steps.push_back({kTransit, QStringLiteral("transit"), wait / 2, derived});
     }
     if (s != nullptr) {
         trip.steps.push_back({kProvider, QStringLiteral("dser"), s->tDser, ss});
@@ -80,10 +157,14 @@ RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecor
         trip.steps.push_back({kProvider, QStringLiteral("send"), s->tSend, ss});
     }
     if (c != nullptr && s != nullptr) {
-        const int64_t provider = s->tDser + s->tExec + s->tSer + s->tSend;
-        const int64_t transit = std::max<int64_t>(0, c->tRecv - provider);
-        trip.steps.push_back(
-            {kTransitBack, QStringLiteral("transit"), transit - transit / 2, derived});
+        if (!measured) {
+            trip.steps.push_back(
+                {kTransitBack, QStringLiteral("transit"), wait - wait / 2, derived});
+        } else if (wait > measuredUs) {
+            // What the sidecars' own measurements do not cover: sockets and the kernel.
+            trip.steps.push_back({QStringLiteral("loopback / kernel"),
+                                  QStringLiteral("rest of the wait"), wait - measuredUs, derived});
+        }
     }
     if (c != nullptr && s == nullptr) {
         trip.steps.push_back({QStringLiteral("upstream → provider → back"),
@@ -189,6 +270,20 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
                              QString::fromStdString(trip_.server ? trip_.server->instance()
                                                                  : trip_.client->instance()),
                              ms(trip_.totalUs));
+    if (trip_.clientSidecar || trip_.providerSidecar) {
+        auto side = [](const std::optional<telemetry::FlowRecord>& f) {
+            if (!f)
+                return QStringLiteral("?");
+            QString t = QString::fromStdString(f->process);
+            if (!f->peerIdentity.empty())
+                t += QStringLiteral(" peer ") + QString::fromStdString(f->peerIdentity);
+            if (!f->intention.empty())
+                t += QStringLiteral(" intention ") + QString::fromStdString(f->intention);
+            return t;
+        };
+        title += tr("\nvia sidecars (their flow events): %1 → %2")
+                     .arg(side(trip_.clientSidecar), side(trip_.providerSidecar));
+    }
     if (!trip_.note.isEmpty())
         title += QStringLiteral("\n") + trip_.note;
     title_->setText(title);
@@ -202,7 +297,8 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
         item->setText(2, ms(s.us));
         item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(
-            3, s.overlaps ? tr("overlaps send")
+            3, s.overlaps ? (s.from.startsWith(QLatin1String("flow")) ? tr("per connection")
+                                                                      : tr("overlaps send"))
                : sum > 0 ? QStringLiteral("%1 %").arg(100.0 * double(s.us) / double(sum), 0, 'f', 1)
                          : QString());
         item->setText(4, s.from);
