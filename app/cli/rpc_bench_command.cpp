@@ -81,6 +81,7 @@ int rpcBenchCommand(const std::vector<std::string>& args) {
         return usageError(s.error().message);
     }
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    startProcessTap("rpc-bench");
     rpc::RpcClientPool pool(options);
     if (Status s = pool.start(); !s) {
         return usageError(s.error().toString());

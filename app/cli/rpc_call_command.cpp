@@ -25,6 +25,7 @@
 #include "rpc/rpc_client_pool.h"
 #include "rpc/serialize/serializer_registry.h"
 #include "rpc/transport/socket_ops.h"
+#include "telemetry/tap/tap_server.h"
 
 namespace meshx::cli {
 
@@ -154,6 +155,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     char* argv[] = {name, nullptr};
     QCoreApplication app(argc, argv);
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    startProcessTap("rpc-call");
 
     std::unique_ptr<MeshSession> session;
     mesh::ProxyService proxy = mesh::ProxyService::defaults();
@@ -174,6 +176,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
         if (v.count("proxy")) {
             proxy.name = proxy.id = v["proxy"];
         }
+        telemetry::TapServer::setProcessServiceId(proxy.id);
         auto connected =
             session->mesh->connect({json(v["upstream"])}, mesh::defaultUpstreamTemplate(), proxy);
         if (!connected || connected->empty() || !connected->front()) {

@@ -9,6 +9,7 @@
 #include "rpc/serialize/serializer_registry.h"
 #include "rpc/telemetry_printer.h"
 #include "rpc/wire/crc32_checksum.h"
+#include "telemetry/tap/tap_server.h"
 #include "telemetry/telemetry_bus.h"
 
 namespace meshx::cli {
@@ -346,6 +347,17 @@ Status applyClient(const CliValues& values, rpc::RpcClientOptions& o) {
         }
     }
     return {};
+}
+
+void startProcessTap(const std::string& program) {
+    const std::string name = "meshx " + program;
+    if (auto tap = telemetry::TapServer::startFromEnvironment(name); !tap) {
+        std::fprintf(stderr, "%s: no telemetry tap: %s\n", name.c_str(),
+                     tap.error().toString().c_str());
+    } else if (*tap) {
+        std::fprintf(stderr, "==> %s: telemetry tap at %s\n", name.c_str(),
+                     (*tap)->toString().c_str());
+    }
 }
 
 TelemetryTap::TelemetryTap(const std::string& mode) {

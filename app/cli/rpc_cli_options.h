@@ -70,6 +70,12 @@ Status applyClient(const CliValues& values, rpc::RpcClientOptions& options);
 Result<uint64_t> cliNumber(const CliValues& values, const std::string& name, uint64_t fallback,
                            uint64_t min = 0, uint64_t max = UINT64_MAX);
 
+// Starts this process's live telemetry tap from the environment (docs/taps.md: MESHX_TAP_LISTEN,
+// loopback by default) and prints `==> meshx PROGRAM: telemetry tap at ADDR` on stderr. A tap
+// that cannot start is reported and never stops the command. Call before the mesh registers the
+// service, so the registration advertises it. Main thread.
+void startProcessTap(const std::string& program);
+
 // With --telemetry pretty|json, prints every RPC event of the process-wide bus on stderr (pretty:
 // the dev-logger format; json: one object per line) from a thread of its own until stopped.
 class TelemetryTap {

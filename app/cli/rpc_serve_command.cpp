@@ -28,6 +28,7 @@
 #include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
 #include "rpc/rpc_server.h"
+#include "telemetry/tap/tap_server.h"
 
 namespace meshx::cli {
 
@@ -168,6 +169,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     QCoreApplication app(argc, argv);
     UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
     TelemetryTap tap(v.count("telemetry") ? v["telemetry"] : std::string());
+    startProcessTap("rpc-serve");
 
     std::unique_ptr<MeshSession> session;
     std::string instanceId;
@@ -246,6 +248,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
         }
         return s.error().code == Code::InvalidArgument ? 2 : 1;
     }
+    telemetry::TapServer::setProcessServiceId(instanceId);
     nlohmann::json ready = {{"ready", true},
                             {"service_id", instanceId},
                             {"address", server->address().toString()},

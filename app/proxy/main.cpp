@@ -11,6 +11,7 @@
 #include "meshx/version.h"
 #include "proxy/command_line.h"
 #include "proxy/proxy_program.h"
+#include "telemetry/tap/tap_server.h"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -39,6 +40,19 @@ int main(int argc, char** argv) {
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+    // The live telemetry tap (docs/taps.md), before any thread starts so they inherit the
+    // blocked signals. The engine that launches a sidecar sets MESHX_TAP_LISTEN to the address
+    // it advertises in the sidecar's registration; a tap that cannot start never stops the proxy.
+    if (auto tap = meshx::telemetry::TapServer::startFromEnvironment("meshx-proxy"); !tap) {
+        std::fprintf(stderr, "meshx-proxy: no telemetry tap: %s\n", tap.error().toString().c_str());
+    } else if (*tap) {
+        // The proxy's service id as `consul connect proxy` names a sidecar by default.
+        meshx::telemetry::TapServer::setProcessServiceId(
+            !cl->proxyId.empty() ? cl->proxyId : cl->sidecarFor + "-sidecar-proxy");
+        std::printf("==> meshx-proxy: telemetry tap at %s\n", (*tap)->toString().c_str());
+        std::fflush(stdout);
+    }
 
     meshx::proxy::ProxyProgram program(std::move(*cl));
     std::thread([&stop, &program] {

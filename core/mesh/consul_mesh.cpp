@@ -14,6 +14,7 @@
 #include "mesh/dummy_listener.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_supervisor.h"
+#include "mesh/tap_advertisement.h"
 #include "mesh/ttl_worker.h"
 #include "telemetry/lifecycle_event.h"
 #include "telemetry/telemetry_bus.h"
@@ -226,7 +227,7 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
     if (!registration) {
         return registration.error();
     }
-    const json& reg = *registration;
+    json& reg = *registration;
     if (!reg.is_object() || !reg.contains("Name") || !reg["Name"].is_string() ||
         reg["Name"].get<std::string>().empty()) {
         return makeError(Code::InvalidArgument, "the rendered registration has no Name");
@@ -276,6 +277,8 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
         }
         argv = std::move(*rendered);
     }
+    // The taps of this process and of the sidecar, found through the agent (docs/taps.md).
+    const TapAdvertisement taps = TapAdvertisement::apply(reg, serviceId, argv);
 
     Owned record;
     record.registration = reg;
@@ -308,8 +311,9 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
     }
     if (!argv.empty()) {
         auto started = runtime_->run([&]() -> Result<ProxySupervisor*> {
-            auto* s = new ProxySupervisor(serviceId, argv, config_,
-                                          ProxySupervisor::Options::fromConfig(config_),
+            auto options = ProxySupervisor::Options::fromConfig(config_);
+            options.extraEnv.insert(taps.proxyEnv.begin(), taps.proxyEnv.end());
+            auto* s = new ProxySupervisor(serviceId, argv, config_, std::move(options),
                                           runtime_->context());
             if (auto st = s->start(); !st) {
                 delete s;
