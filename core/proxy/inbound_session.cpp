@@ -18,7 +18,12 @@ InboundSession::InboundSession(ProxyContext& ctx, std::shared_ptr<const InboundS
       appHealth_(std::move(appHealth)),
       peer_(peer),
       tls_(std::make_unique<TlsConnection>(ctx.tls, TlsConnection::Role::Server,
-                                           std::move(client))) {}
+                                           std::move(client))) {
+    flow_.direction = "inbound";
+    flow_.service = settings_->service;
+    flow_.src = peer_.toString();
+    flow_.dst = settings_->localApp.toString();
+}
 
 void InboundSession::start() {
     ctx_.loop.watch(tls_->fd(), kConnEvents, &clientWatch_);
@@ -39,7 +44,7 @@ void InboundSession::armHandshakeTimer() {
                         {"src", peer_.toString()},
                         {"error", "handshake and authorization timed out"}});
         ProxyStats::add(ctx_.stats.inboundHandshakeFailures);
-        close();
+        refuse("handshake and authorization timed out");
     });
 }
 
@@ -97,11 +102,12 @@ void InboundSession::continueHandshake() {
                        {{"service", settings_->service},
                         {"src", peer_.toString()},
                         {"error", tls_->errorText()}});
-        close();
+        refuse("TLS handshake failed: " + tls_->errorText());
         return;
     }
 
     std::string uri = tls_->peerUri();
+    flow_.peerId = uri;
     auto identity = ServiceIdentity::parse(uri);
     std::string denial;
     if (!identity) {
@@ -116,7 +122,7 @@ void InboundSession::continueHandshake() {
         ProxyStats::add(ctx_.stats.inboundDenied);
         ctx_.log.error("proxy.connect", "authz call denied",
                        {{"service", settings_->service}, {"reason", denial}, {"client_uri", uri}});
-        close();
+        refuse(denial);
         return;
     }
 
@@ -139,16 +145,17 @@ void InboundSession::onDecision(const Result<AuthorizeDecision>& decision) {
         ProxyStats::add(ctx_.stats.inboundDenied);
         ctx_.log.error("proxy.connect", "authz call failed",
                        {{"service", settings_->service}, {"error", decision.error().message}});
-        close();
+        refuse("no authorization decision: " + decision.error().message);
         return;
     }
+    flow_.intention = decision->reason;
     if (!decision->authorized) {
         ProxyStats::add(ctx_.stats.inboundDenied);
         ctx_.log.error("proxy.connect", "authz call denied",
                        {{"service", settings_->service},
                         {"reason", decision->reason},
                         {"client_uri", tls_->peerUri()}});
-        close();
+        refuse("denied: " + decision->reason);
         return;
     }
     if (appConnected_) {
@@ -221,7 +228,7 @@ void InboundSession::appDialFailed(const std::string& error) {
     // A reset, not an end of stream: nothing was or will be delivered, and the caller's sidecar
     // must not mistake this for a service that answered and hung up.
     Socket::resetOnClose(tls_->fd());
-    close();
+    refuse("local service unreachable: " + error);
 }
 
 void InboundSession::onPumpProgress(const BytePump& pump) {

@@ -16,7 +16,10 @@ OutboundSession::OutboundSession(ProxyContext& ctx, std::shared_ptr<UpstreamTarg
     : ProxiedSession(ctx, kLogger, "upstream", target->config.toString()),
       target_(std::move(target)),
       tlsContext_(ctx.tls),
-      clientSocket_(std::move(client)) {}
+      clientSocket_(std::move(client)) {
+    flow_.direction = "outbound";
+    flow_.service = target_->config.destinationName;
+}
 
 void OutboundSession::start() {
     ctx_.loop.watch(clientSocket_.fd(), kConnEvents, &clientWatch_);
@@ -90,11 +93,14 @@ void OutboundSession::tryNext() {
                                 {"suppressed_since_last", count}});
             }
         }
-        close();
+        refuse(lastError_);
         return;
     }
     instance_ = *next;
     tried_.push_back(instance_.id);
+    flow_.instance = instance_.id;
+    flow_.dst = instance_.address.toString();
+    flow_.attempts = static_cast<unsigned>(tried_.size());
     auto sock = Socket::connect(instance_.address);
     if (!sock) {
         attemptFailed(sock.error().message);
@@ -185,6 +191,7 @@ void OutboundSession::instanceFailed(const std::string& error) {
 
 void OutboundSession::startPumping() {
     ProxyStats::add(ctx_.stats.upstreamForwarded);
+    flow_.peerId = tls_->peerUri();
     client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
     state_ = State::Pumping;
     pumpStarted_ = ctx_.loop.now();

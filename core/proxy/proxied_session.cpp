@@ -7,7 +7,9 @@ ProxiedSession::ProxiedSession(ProxyContext& ctx, const char* logger, std::strin
     : ctx_(ctx),
       logger_(logger),
       contextKey_(std::move(contextKey)),
-      contextValue_(std::move(contextValue)) {}
+      contextValue_(std::move(contextValue)) {
+    flow_.ref = FlowRecord::nextRef();
+}
 
 ProxiedSession::~ProxiedSession() {
     cancelTimer();
@@ -31,6 +33,7 @@ void ProxiedSession::cancelTimer() {
 void ProxiedSession::startPump(Transport& downstream, Transport& upstream) {
     cancelTimer();
     pump_ = std::make_unique<BytePump>(ctx_.loop, downstream, upstream);
+    FlowEvents::accepted(flow_);
     pump_->noteEvents(0, early_[0]);
     pump_->noteEvents(1, early_[1]);
     pump_->run();
@@ -64,6 +67,14 @@ void ProxiedSession::close() {
     if (pump_) {
         ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
         ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
+        if (FlowEvents::enabled()) {
+            const std::string reason = pump_->failed()     ? "error: " + pump_->error()
+                                       : pump_->finished() ? std::string("completed")
+                                                           : std::string("aborted");
+            FlowEvents::closed(flow_, pump_->bytesDelivered(0), pump_->bytesDelivered(1), reason);
+        }
+    } else if (!refusal_.empty()) {
+        FlowEvents::refused(flow_, refusal_);
     }
     ctx_.sessions.finish(id());
 }

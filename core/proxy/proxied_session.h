@@ -6,6 +6,7 @@
 #include <string>
 
 #include "proxy/byte_pump.h"
+#include "proxy/flow_event.h"
 #include "proxy/proxy_context.h"
 #include "proxy/session.h"
 
@@ -50,8 +51,15 @@ class ProxiedSession : public Session {
     // Loop thread. Ends the session (sockets close after the current batch of events).
     void close();
     bool closed() const { return closed_; }
+    // Loop thread. Ends a session that never pumped as refused: the flow event says `reason`.
+    void refuse(const std::string& reason) {
+        refusal_ = reason;
+        close();
+    }
 
     ProxyContext& ctx_;
+    // The flow as subclasses learn it (peer, intention, instance); published as flow events.
+    FlowRecord flow_;
 
   private:
     void checkPump();
@@ -63,6 +71,7 @@ class ProxiedSession : public Session {
     uint32_t early_[2] = {0, 0};
     EventLoop::TimerId timer_ = 0;
     bool closed_ = false;
+    std::string refusal_;
 };
 
 }  // namespace meshx::proxy

@@ -590,7 +590,14 @@ void TapServer::Impl::flush(Connection& c) {
 }
 
 void TapServer::Impl::closeAll() {
+    const auto now = Clock::now();
     for (auto& c : connections) {
+        if (c.streaming && !c.dead) {
+            // What producers published up to the stop still goes out (a sidecar's last flows
+            // close as it shuts down), as far as the socket takes it without waiting.
+            pump(c, now);
+            flush(c);
+        }
         if (c.streaming && c.chunked && !c.dead) {
             c.out += "0\r\n\r\n";  // the end of the stream, if the socket takes it now
             flush(c);

@@ -70,6 +70,49 @@ std::vector<json> measuredCalls(const std::vector<json>& lines, const std::strin
     return out;
 }
 
+// Flow events (source proxy.flow) named `name`, optionally of one direction.
+std::vector<json> flows(const std::vector<json>& lines, const std::string& name,
+                        const std::string& direction = {}) {
+    std::vector<json> out;
+    for (const auto& j : lines) {
+        if (isEvent(j, "proxy.flow", name) &&
+            (direction.empty() || j["meta"].value("direction", "") == direction)) {
+            out.push_back(j);
+        }
+    }
+    return out;
+}
+
+// A closed flow of `direction` that carried bytes both ways.
+bool carriedBytes(const std::vector<json>& lines, const std::string& direction) {
+    for (const auto& c : flows(lines, "closed", direction)) {
+        if (c["metrics"]["bytes"]["to_upstream"].get<uint64_t>() > 0 &&
+            c["metrics"]["bytes"]["to_downstream"].get<uint64_t>() > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Runs `meshx ARGS` to its end (bounded); its exit code, -1 when it had to be killed.
+int runMeshx(const QStringList& args, const QProcessEnvironment& env, QString* errors,
+             int timeoutMs = 120000) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.setStandardOutputFile(QProcess::nullDevice());
+    p.start(meshxBinary(QStringLiteral("meshx")), args);
+    if (!p.waitForStarted(10000)) {
+        return -1;
+    }
+    const bool finished = p.waitForFinished(timeoutMs);
+    if (!finished) {
+        p.kill();
+        p.waitForFinished(5000);
+    }
+    *errors = QString::fromUtf8(p.readAllStandardError());
+    return finished && p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
 }  // namespace
 
 class TestTapMesh : public QObject {
@@ -93,6 +136,8 @@ class TestTapMesh : public QObject {
     void cleanupTestCase();
     void registrationsAdvertiseEveryTap();
     void rpcEventsOnBothEnds();
+    void sidecarFlowEventsBothWays();
+    void refusedConnectionNamesTheIntention();
 };
 
 void TestTapMesh::initTestCase() {
@@ -218,6 +263,128 @@ void TestTapMesh::rpcEventsOnBothEnds() {
             }
         }
     }
+}
+
+// A consumer run subscribed on both sidecars: the provider's sidecar reports the inbound
+// connection (accepted with the client's SPIFFE id and the intention that allowed it, closed with
+// bytes each way and duration), the consumer's sidecar the outbound one (the instance chosen,
+// the server's SPIFFE id, bytes).
+void TestTapMesh::sidecarFlowEventsBothWays() {
+    const std::string providerSidecar = std::string(kProviderId) + "-sidecar-proxy";
+    TapCurl inbound;
+    QVERIFY(inbound.start(taps_[providerSidecar], "/v1/tap?source=proxy.flow"));
+    QVERIFY(inbound.waitFor([](const auto& lines) { return !lines.empty(); }, 30000));
+
+    // The probe's sidecar tap: advertised at registration, served once its proxy runs; the
+    // subscription is retried until the socket answers.
+    QProcess probe;
+    probe.setProcessEnvironment(env_);
+    probe.setStandardOutputFile(QProcess::nullDevice());
+    probe.setStandardErrorFile(file(QStringLiteral("probe.err")));
+    probe.start(meshxBinary(QStringLiteral("meshx")),
+                {"rpc-call", "--upstream", kService, "--proxy", "tap-probe", "--fn", "do_work",
+                 "--count", "40"});
+    QVERIFY(probe.waitForStarted(10000));
+    std::unique_ptr<TapCurl> outbound;
+    QDeadlineTimer deadline(90000);
+    while (!deadline.hasExpired() && !outbound) {
+        const auto taps = advertisedTaps(agent_->address());
+        auto it = taps.find("tap-probe-sidecar-proxy");
+        if (it != taps.end()) {
+            auto curl = std::make_unique<TapCurl>();
+            QVERIFY(curl->start(it->second, "/v1/tap?source=proxy.flow"));
+            if (curl->waitFor([](const auto& lines) { return !lines.empty(); }, 2000)) {
+                outbound = std::move(curl);
+                break;
+            }
+        }
+        QTest::qWait(20);
+    }
+    QVERIFY2(outbound, "the probe's sidecar tap never answered");
+    QVERIFY(probe.waitForFinished(120000));
+    QCOMPARE(probe.exitCode(), 0);
+
+    // Inbound, at the provider's sidecar: accepted then closed, the same flow_ref.
+    QVERIFY2(inbound.waitFor(
+                 [](const auto& lines) { return !flows(lines, "closed", "inbound").empty(); }),
+             qPrintable(inbound.text().left(4000)));
+    const auto accepted = flows(inbound.lines(), "accepted", "inbound");
+    QVERIFY2(!accepted.empty(), qPrintable(inbound.text().left(4000)));
+    bool paired = false;
+    for (const auto& a : accepted) {
+        QCOMPARE(a["meta"]["service"].get<std::string>(), std::string(kService));
+        QVERIFY2(a["meta"].value("peer_id", "").find("/svc/tap-probe") != std::string::npos,
+                 a.dump().c_str());
+        QVERIFY2(!a["meta"].value("intention", "").empty(), a.dump().c_str());
+        QVERIFY(a["meta"].value("src", "").rfind("127.0.0.1:", 0) == 0);
+        QCOMPARE(a["meta"]["dst"].get<std::string>(), provider_.address().substr(6));
+        for (const auto& c : flows(inbound.lines(), "closed", "inbound")) {
+            if (c["meta"]["flow_ref"] != a["meta"]["flow_ref"]) {
+                continue;
+            }
+            // Connections that carried nothing (the consumer's probe of its upstream port) end
+            // too; the pool's connections carry the calls.
+            QVERIFY(c["metrics"]["time"]["duration"].get<int64_t>() > 0);
+            QVERIFY(!c["meta"].value("reason", "").empty());
+            QCOMPARE(c["meta"]["peer_id"], a["meta"]["peer_id"]);
+            paired = paired || (c["metrics"]["bytes"]["to_upstream"].get<uint64_t>() > 0 &&
+                                c["metrics"]["bytes"]["to_downstream"].get<uint64_t>() > 0);
+        }
+    }
+    QVERIFY2(paired, qPrintable(inbound.text().left(4000)));
+
+    // Outbound, at the probe's sidecar (its last events are sent as it stops).
+    QVERIFY2(outbound->waitFor([](const auto& lines) { return carriedBytes(lines, "outbound"); }),
+             qPrintable(outbound->text().left(4000)));
+    bool carried = false;
+    for (const auto& c : flows(outbound->lines(), "closed", "outbound")) {
+        QCOMPARE(c["meta"]["service"].get<std::string>(), std::string(kService));
+        const std::string instance = c["meta"].value("instance", "");  // NODE/ID
+        QVERIFY2(instance.size() > providerSidecar.size() &&
+                     instance.substr(instance.size() - providerSidecar.size() - 1) ==
+                         "/" + providerSidecar,
+                 c.dump().c_str());
+        QVERIFY2(c["meta"].value("peer_id", "").find("/svc/tapsvc") != std::string::npos,
+                 c.dump().c_str());
+        QCOMPARE(c["process"]["program"].get<std::string>(), std::string("meshx-proxy"));
+        carried = carried || (c["metrics"]["bytes"]["to_upstream"].get<uint64_t>() > 0 &&
+                              c["metrics"]["bytes"]["to_downstream"].get<uint64_t>() > 0);
+    }
+    QVERIFY2(carried, qPrintable(outbound->text().left(4000)));
+}
+
+// An intention denies a consumer: the provider's sidecar reports the refused connection with
+// the client's identity and the intention that decided.
+void TestTapMesh::refusedConnectionNamesTheIntention() {
+    QProcess put;
+    put.start(
+        QStringLiteral("/usr/bin/curl"),
+        {"-sf", "-X", "PUT", "--data", R"({"Action":"deny"})",
+         agent_->address() + "/v1/connect/intentions/exact?source=tap-denied&destination=tapsvc"});
+    QVERIFY(put.waitForFinished(30000));
+    QCOMPARE(put.exitCode(), 0);
+
+    const std::string providerSidecar = std::string(kProviderId) + "-sidecar-proxy";
+    TapCurl inbound;
+    QVERIFY(inbound.start(taps_[providerSidecar], "/v1/tap?source=proxy.flow"));
+    QVERIFY(inbound.waitFor([](const auto& lines) { return !lines.empty(); }, 30000));
+    QString errors;
+    const int code = runMeshx({"rpc-call", "--upstream", kService, "--proxy", "tap-denied", "--fn",
+                               "ping", "--retries", "0"},
+                              env_, &errors);
+    QVERIFY2(code != 0, qPrintable(errors));
+    QVERIFY2(inbound.waitFor(
+                 [](const auto& lines) { return !flows(lines, "refused", "inbound").empty(); }),
+             qPrintable(inbound.text().left(4000)));
+    const json r = flows(inbound.lines(), "refused", "inbound").front();
+    QVERIFY2(r["meta"].value("peer_id", "").find("/svc/tap-denied") != std::string::npos,
+             r.dump().c_str());
+    const std::string intention = r["meta"].value("intention", "");
+    QVERIFY2(intention.find("DENY") != std::string::npos, r.dump().c_str());
+    QVERIFY2(intention.find("tap-denied") != std::string::npos, r.dump().c_str());
+    QCOMPARE(r["meta"]["result"].get<std::string>(), std::string("refused"));
+    QVERIFY(r["meta"].value("reason", "").rfind("denied", 0) == 0);
+    QVERIFY(flows(inbound.lines(), "accepted", "inbound").empty());
 }
 
 QTEST_GUILESS_MAIN(TestTapMesh)
