@@ -81,31 +81,32 @@ void ServiceGraph::addCall(const RpcRecord& r) {
 }
 
 void ServiceGraph::addFlow(const FlowRecord& f) {
-    std::string from = name(f.source);
-    std::string to = name(f.destination);
-    const std::string own = name(f.proxyService);
-    // A sidecar knows one end from its own registration: outbound flows leave its service,
-    // inbound ones arrive at it.
-    const bool inbound = f.direction == "inbound" || f.direction == "public";
-    if (from.empty() && !inbound)
-        from = own;
-    if (to.empty() && inbound)
-        to = own;
-    if (from.empty() || to.empty())
+    // A connection is seen by both sidecars; the provider's (inbound) one decides and knows the
+    // caller's identity, so only inbound flows make flow edges.
+    if (!f.inbound())
+        return;
+    std::string from = name(f.caller());
+    if (from.empty())
+        from = "(unidentified)";  // no TLS identity: the handshake failed
+    const std::string to = name(f.service.empty() ? f.proxyService : f.service);
+    if (to.empty())
         return;
     EdgeState& e = edge(from, to);
-    ++e.totals.flows;
-    if (f.denied) {
-        ++e.totals.denied;
-        e.totals.lastDenial = f.intention.empty() ? f.closeReason : f.intention;
-    }
-    e.totals.bytes += f.bytesIn + f.bytesOut;
     e.totals.lastUs = std::max(e.totals.lastUs, f.timeUs);
+    nodes_[from] = std::max(nodes_[from], f.timeUs);
+    nodes_[to] = std::max(nodes_[to], f.timeUs);
+    if (f.event == "closed") {
+        e.totals.bytes += f.bytesToUpstream + f.bytesToDownstream;
+        return;
+    }
+    ++e.totals.flows;
+    if (f.denied()) {
+        ++e.totals.denied;
+        e.totals.lastDenial = f.intention.empty() ? f.reason : f.intention;
+    }
     e.flowTimes.push_back(f.timeUs);
     while (e.flowTimes.size() > kMaxSamples)
         e.flowTimes.pop_front();
-    nodes_[from] = std::max(nodes_[from], f.timeUs);
-    nodes_[to] = std::max(nodes_[to], f.timeUs);
 }
 
 void ServiceGraph::clear() {

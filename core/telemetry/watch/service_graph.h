@@ -18,7 +18,8 @@ namespace meshx::telemetry {
 //   rpc.client call/cast  -> edge  caller -> callee     caller: the client process's service
 //                                                       (or program), callee: remote.svc_ref
 //   rpc.server call/cast  -> node  its service           (the client end counts the call)
-//   proxy flow            -> edge  source -> destination (flows, denials, bytes)
+//   inbound proxy.flow    -> edge  caller (peer SPIFFE id) -> fronted service: flows accepted
+//                                  or refused, intention denials, bytes (closed)
 //
 // Service ids are mapped to names with setServiceNames() (several instances, one node; a
 // sidecar's id to the service it fronts). Not thread-safe: one owner (the GUI thread).

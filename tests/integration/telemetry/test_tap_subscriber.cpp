@@ -247,27 +247,39 @@ void TestTapSubscriber::discoveryReadsMeta() {
 }
 
 void TestTapSubscriber::flowAndGraph() {
-    // A flow line as a sidecar's tap sends it, through the subscriber's own parser.
+    // A refused flow as a sidecar's tap sends it (docs/taps.md), through the subscriber's parser.
     const std::string line =
-        R"({"type":"event","seq":9,"time_us":1000000,"source":"proxy","name":"flow",)"
-        R"("metrics":{"bytes":{"in":40,"out":38},"time":{"duration":1500,"connect":80}},)"
-        R"("meta":{"direction":"inbound","peer_identity":"spiffe://t/ns/default/dc/dc1/svc/web",)"
-        R"("intention":"deny","listener":"127.0.0.1:21000","close_reason":"denied"},)"
+        R"({"type":"event","seq":9,"time_us":1000000,"source":"proxy.flow","name":"refused",)"
+        R"("metrics":{"time":{"duration":1500}},)"
+        R"("meta":{"flow_ref":4,"direction":"inbound","service":"echo","src":"127.0.0.1:5123",)"
+        R"("dst":"127.0.0.1:21000","peer_id":"spiffe://t/ns/default/dc/dc1/svc/web",)"
+        R"x("intention":"Matched L4 intention: web => echo (ID: 5f, Precedence: 9, Action: DENY)",)x"
+        R"("result":"refused","reason":"denied: Matched L4 intention"},)"
         R"("process":{"pid":77,"program":"meshx-proxy","service_id":"echo-1-sidecar-proxy"}})";
     Event e;
     QVERIFY(TapSubscriber::eventFromLine(line, "unix:///s", e));
     QVERIFY(FlowRecord::isFlow(e));
     const FlowRecord f = FlowRecord::fromEvent(e);
     QCOMPARE(f.process, std::string("meshx-proxy[77]"));
-    QCOMPARE(f.source, std::string("web"));
-    QVERIFY(f.denied);
-    QCOMPARE(f.bytesIn + f.bytesOut, int64_t(78));
+    QCOMPARE(f.proxyService, std::string("echo-1-sidecar-proxy"));
+    QCOMPARE(f.caller(), std::string("web"));
+    QCOMPARE(f.flowRef, uint64_t(4));
+    QVERIFY(f.inbound());
+    QVERIFY(f.denied());
     QCOMPARE(f.durationUs, int64_t(1500));
-    QCOMPARE(f.times.size(), size_t(1));
+    Event closed = e;
+    closed.name = "closed";
+    closed.meta["result"] = "ok";
+    closed.meta["reason"] = "completed";
+    closed.metrics = {{"bytes", {{"to_upstream", 40}, {"to_downstream", 38}}}};
+    const FlowRecord c = FlowRecord::fromEvent(closed);
+    QVERIFY(!c.denied());
+    QCOMPARE(c.bytesToUpstream + c.bytesToDownstream, int64_t(78));
 
     ServiceGraph g;
     g.setServiceNames({{"echo-1", "echo"}, {"echo-2", "echo"}, {"echo-1-sidecar-proxy", "echo"}});
     g.addFlow(f);
+    g.addFlow(c);  // bytes, not another flow
     // 20 calls in 2 s from web's client to two echo instances, one failing.
     for (int i = 0; i < 20; ++i) {
         RpcRecord r;
@@ -313,7 +325,8 @@ void TestTapSubscriber::flowAndGraph() {
     QCOMPARE(web->denied, uint64_t(1));
     QCOMPARE(web->flows, uint64_t(1));
     QCOMPARE(web->calls, uint64_t(1));
-    QCOMPARE(web->lastDenial, std::string("deny"));
+    QVERIFY(web->lastDenial.find("Action: DENY") != std::string::npos);
+    QCOMPARE(web->bytes, int64_t(78));
     // The edge filter parses in the console's language.
     QVERIFY(EventFilter::parse(web->filter).ok());
     QVERIFY(EventFilter::parse(web->filter)->matches(late));

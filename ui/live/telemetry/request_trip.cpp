@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 namespace meshx::ui {
 
+using telemetry::FlowRecord;
 using telemetry::RpcRecord;
 
 namespace {
@@ -25,31 +27,33 @@ bool sameRequest(const RpcRecord& client, const RpcRecord& server) {
            client.localConn == server.remoteConn && client.event == server.event;
 }
 
-// "tcp://127.0.0.1:5000" and "127.0.0.1:5000" name the same listener.
+// "tcp://127.0.0.1:5000" and "127.0.0.1:5000" name the same address.
 std::string bare(const std::string& address) {
     return address.rfind("tcp://", 0) == 0 ? address.substr(6) : address;
 }
 
-// The flow through `address` (as `field` of the flow) nearest in time to `timeUs`: a pooled
-// connection carries many requests, so its flow may have opened long before.
-const telemetry::FlowRecord* nearestFlow(const std::deque<telemetry::FlowRecord>& flows,
-                                         std::string telemetry::FlowRecord::*field,
-                                         const std::string& address, int64_t timeUs) {
-    if (address.empty())
-        return nullptr;
-    const std::string want = bare(address);
-    const telemetry::FlowRecord* best = nullptr;
-    int64_t bestGap = 0;
+// The accepted flow of a sidecar that carried the request: `fits` says it is the right path;
+// among those, the latest accepted at or before the request (a pooled connection opens before
+// the requests it carries), else the nearest in time.
+const telemetry::FlowRecord* carryingFlow(
+    const std::deque<telemetry::FlowRecord>& flows, int64_t timeUs,
+    const std::function<bool(const telemetry::FlowRecord&)>& fits) {
+    const telemetry::FlowRecord* before = nullptr;
+    const telemetry::FlowRecord* nearest = nullptr;
     for (const auto& f : flows) {
-        if (f.denied || bare(f.*field) != want)
+        if (f.event != "accepted" || !fits(f))
             continue;
-        const int64_t gap = std::abs(f.timeUs - timeUs);
-        if (best == nullptr || gap < bestGap) {
-            best = &f;
-            bestGap = gap;
-        }
+        if (f.timeUs <= timeUs && (before == nullptr || f.timeUs > before->timeUs))
+            before = &f;
+        if (nearest == nullptr || std::abs(f.timeUs - timeUs) < std::abs(nearest->timeUs - timeUs))
+            nearest = &f;
     }
-    return best;
+    return before != nullptr ? before : nearest;
+}
+
+// "watch-consumer-sidecar-proxy" is the sidecar of "watch-consumer".
+bool sidecarOf(const std::string& proxyService, const std::string& service) {
+    return service.empty() || proxyService.rfind(service, 0) == 0;
 }
 
 QString ms(int64_t us) {
@@ -97,75 +101,63 @@ RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecor
         // The provider reads while the client writes: its recv overlaps the client's send.
         trip.steps.push_back({kProvider, QStringLiteral("recv"), s->tRecv, ss, c != nullptr});
     }
-    // The sidecars, measured by their own flow events when their taps are read.
-    using telemetry::FlowRecord;
+    // The two sidecars on the way, from their own flow events when their taps are read: the
+    // client's (outbound, towards the provider's sidecar) and the provider's (inbound, to the
+    // provider's address).
     if (c != nullptr) {
-        if (const FlowRecord* f = nearestFlow(flows, &FlowRecord::listener, c->address, c->timeUs))
+        const std::string target = s != nullptr ? s->localSvc : c->remoteSvc;
+        if (const FlowRecord* f = carryingFlow(flows, c->timeUs, [&](const FlowRecord& x) {
+                return !x.inbound() && sidecarOf(x.proxyService, c->service) && !target.empty() &&
+                       x.instance.find("/" + target) != std::string::npos;
+            }))
             trip.clientSidecar = *f;
     }
     if (s != nullptr) {
-        if (const FlowRecord* f = nearestFlow(flows, &FlowRecord::upstream, s->address, s->timeUs))
+        if (const FlowRecord* f = carryingFlow(flows, s->timeUs, [&](const FlowRecord& x) {
+                return x.inbound() && sidecarOf(x.proxyService, s->service) &&
+                       bare(x.dst) == bare(s->address);
+            }))
             trip.providerSidecar = *f;
     }
-    if (!trip.providerSidecar && trip.clientSidecar) {
-        if (const FlowRecord* f =
-                nearestFlow(flows, &FlowRecord::listener, trip.clientSidecar->upstream,
-                            trip.clientSidecar->timeUs))
-            trip.providerSidecar = *f;
+    // Each sidecar's own measurement of the connection the request travelled on: set up once
+    // per connection (mTLS handshake, intention check, dialling), so listed but not added to
+    // this request's total.
+    const QString measured = QStringLiteral("flow %1");
+    if (trip.clientSidecar) {
+        const FlowRecord& f = *trip.clientSidecar;
+        trip.steps.push_back(
+            {QStringLiteral("client sidecar %1 → %2")
+                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.instance)),
+             QStringLiteral("connection setup (mTLS to the provider sidecar)"), f.setupUs,
+             measured.arg(QString::fromStdString(f.process)), true});
     }
-    // Each measured time of a sidecar's flow is a step of its own ("from" names the sidecar
-    // process); they are subtracted from the client's wait, and only what is left is derived.
-    int64_t measuredUs = 0;
-    auto sidecarSteps = [&](const std::optional<FlowRecord>& f, const QString& where,
-                            bool forward) {
-        if (!f)
-            return;
-        const QString from = QStringLiteral("flow %1").arg(QString::fromStdString(f->process));
-        for (const auto& [name, us] : f->times) {
-            if (name.find(forward ? "back" : "forth") != std::string::npos)
-                continue;
-            const bool perRequest = name.find("relay") != std::string::npos ||
-                                    name.find("hop") != std::string::npos ||
-                                    name.find("transit") != std::string::npos;
-            // Per-connection times (connect, handshake) are not part of this request's wait.
-            trip.steps.push_back({where, QString::fromStdString(name), us, from, !perRequest});
-            if (perRequest)
-                measuredUs += us;
-        }
-    };
+    if (trip.providerSidecar) {
+        const FlowRecord& f = *trip.providerSidecar;
+        trip.steps.push_back(
+            {QStringLiteral("provider sidecar %1 → %2")
+                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.dst)),
+             QStringLiteral("connection setup (intention, local app)"), f.setupUs,
+             measured.arg(QString::fromStdString(f.process)), true});
+    }
     const int64_t providerWork = s != nullptr ? s->tDser + s->tExec + s->tSer + s->tSend : 0;
     const int64_t wait =
         c != nullptr && s != nullptr ? std::max<int64_t>(0, c->tRecv - providerWork) : 0;
-    if (trip.clientSidecar)
-        sidecarSteps(trip.clientSidecar,
-                     QStringLiteral("client sidecar %1 (upstream listener)")
-                         .arg(QString::fromStdString(trip.clientSidecar->process)),
-                     true);
-    if (trip.providerSidecar)
-        sidecarSteps(trip.providerSidecar,
-                     QStringLiteral("provider sidecar %1 (public listener)")
-                         .arg(QString::fromStdString(trip.providerSidecar->process)),
-                     true);
-    const bool measured = measuredUs > 0;
-    if (c != nullptr && s != nullptr && !measured) {
-        trip.steps.push_back({kTransit, QStringLiteral("transit"), wait / 2, derived});
-    }
+    const QString forth = trip.clientSidecar && trip.providerSidecar
+                              ? QStringLiteral("client sidecar → provider sidecar")
+                              : kTransit;
+    const QString back = trip.clientSidecar && trip.providerSidecar
+                             ? QStringLiteral("provider sidecar → client sidecar")
+                             : kTransitBack;
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({forth, QStringLiteral("transit"), wait / 2, derived});
     if (s != nullptr) {
         trip.steps.push_back({kProvider, QStringLiteral("dser"), s->tDser, ss});
         trip.steps.push_back({kProvider, QStringLiteral("exec"), s->tExec, ss});
         trip.steps.push_back({kProvider, QStringLiteral("ser"), s->tSer, ss});
         trip.steps.push_back({kProvider, QStringLiteral("send"), s->tSend, ss});
     }
-    if (c != nullptr && s != nullptr) {
-        if (!measured) {
-            trip.steps.push_back(
-                {kTransitBack, QStringLiteral("transit"), wait - wait / 2, derived});
-        } else if (wait > measuredUs) {
-            // What the sidecars' own measurements do not cover: sockets and the kernel.
-            trip.steps.push_back({QStringLiteral("loopback / kernel"),
-                                  QStringLiteral("rest of the wait"), wait - measuredUs, derived});
-        }
-    }
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({back, QStringLiteral("transit"), wait - wait / 2, derived});
     if (c != nullptr && s == nullptr) {
         trip.steps.push_back({QStringLiteral("upstream → provider → back"),
                               QStringLiteral("recv (wait)"), c->tRecv, cs});
@@ -275,10 +267,12 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
             if (!f)
                 return QStringLiteral("?");
             QString t = QString::fromStdString(f->process);
-            if (!f->peerIdentity.empty())
-                t += QStringLiteral(" peer ") + QString::fromStdString(f->peerIdentity);
+            t += QStringLiteral(" flow %1").arg(f->flowRef);
+            if (!f->peerId.empty())
+                t += QStringLiteral(", peer ") +
+                     QString::fromStdString(FlowRecord::serviceOfIdentity(f->peerId));
             if (!f->intention.empty())
-                t += QStringLiteral(" intention ") + QString::fromStdString(f->intention);
+                t += QStringLiteral(", ") + QString::fromStdString(f->intention);
             return t;
         };
         title += tr("\nvia sidecars (their flow events): %1 → %2")
