@@ -16,6 +16,7 @@
 #include "cli/repl_loop.h"
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
+#include "consul/service_read_check.h"
 #include "mesh/consul_mesh.h"
 #include "telemetry/tap/tap_server.h"
 #ifdef MESHX_HAVE_EI_NODE
@@ -118,6 +119,8 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
         std::fprintf(stderr, "meshx node: no telemetry tap: %s\n", tap.error().toString().c_str());
     } else if (*tap) {
         telemetry::TapServer::setProcessServiceId(*erlNode.serviceId());
+        telemetry::TapServer::setProcessTokenCheck(
+            consul::serviceReadCheck(mesh.config(), *erlNode.serviceId()));
         std::fprintf(stderr, "==> meshx node: telemetry tap at %s\n", (*tap)->toString().c_str());
     }
 

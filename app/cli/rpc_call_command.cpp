@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/mesh_session.h"
 #include "cli/rpc_cli_options.h"
+#include "consul/service_read_check.h"
 #include "mesh/consul_mesh.h"
 #include "mesh/service_template.h"
 #include "rpc/rpc_client_pool.h"
@@ -177,6 +178,9 @@ int rpcCallCommand(const std::vector<std::string>& args) {
             proxy.name = proxy.id = v["proxy"];
         }
         telemetry::TapServer::setProcessServiceId(proxy.id);
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on the client's service.
+        telemetry::TapServer::setProcessTokenCheck(
+            consul::serviceReadCheck(session->mesh->config(), proxy.id));
         auto connected =
             session->mesh->connect({json(v["upstream"])}, mesh::defaultUpstreamTemplate(), proxy);
         if (!connected || connected->empty() || !connected->front()) {

@@ -24,6 +24,7 @@
 #include "common/unix_signals.h"
 #include "consul/consul_client.h"
 #include "consul/request.h"
+#include "consul/service_read_check.h"
 #include "consul/url_encoding.h"
 #include "mesh/bind_retry.h"
 #include "mesh/consul_mesh.h"
@@ -249,6 +250,11 @@ int rpcServeCommand(const std::vector<std::string>& args) {
         return s.error().code == Code::InvalidArgument ? 2 : 1;
     }
     telemetry::TapServer::setProcessServiceId(instanceId);
+    if (session) {
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on this service.
+        telemetry::TapServer::setProcessTokenCheck(
+            consul::serviceReadCheck(session->mesh->config(), instanceId));
+    }
     nlohmann::json ready = {{"ready", true},
                             {"service_id", instanceId},
                             {"address", server->address().toString()},

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/mesh_config.h"
+#include "consul/service_read_check.h"
 #include "meshx/version.h"
 #include "proxy/command_line.h"
 #include "proxy/proxy_program.h"
@@ -48,8 +50,19 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "meshx-proxy: no telemetry tap: %s\n", tap.error().toString().c_str());
     } else if (*tap) {
         // The proxy's service id as `consul connect proxy` names a sidecar by default.
-        meshx::telemetry::TapServer::setProcessServiceId(
-            !cl->proxyId.empty() ? cl->proxyId : cl->sidecarFor + "-sidecar-proxy");
+        const std::string serviceId =
+            !cl->proxyId.empty() ? cl->proxyId : cl->sidecarFor + "-sidecar-proxy";
+        meshx::telemetry::TapServer::setProcessServiceId(serviceId);
+        // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on this sidecar's
+        // registration, as the agent the proxy uses resolves it.
+        meshx::MeshConfig agent;
+        if (agent.applyEnvironment() && cl->configFile.empty()) {
+            if (auto endpoint = meshx::AgentEndpoint::parse(cl->httpAddr); endpoint) {
+                agent.agent = *endpoint;
+            }
+            meshx::telemetry::TapServer::setProcessTokenCheck(
+                meshx::consul::serviceReadCheck(agent, serviceId));
+        }
         std::printf("==> meshx-proxy: telemetry tap at %s\n", (*tap)->toString().c_str());
         std::fflush(stdout);
     }

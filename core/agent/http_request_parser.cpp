@@ -12,6 +12,8 @@
 #include <cctype>
 #include <limits>
 
+#include "net/percent_encoding.h"
+
 namespace meshx::agent {
 
 namespace http = boost::beast::http;
@@ -42,19 +44,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bool containsToken(const std::string& value, std::string_view token) {
     const std::string v = lower(value);
     size_t start = 0;
@@ -80,7 +69,7 @@ bool parseTarget(HttpRequest& req) {
         target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
     }
     const size_t q = target.find('?');
-    auto path = percentDecode(target.substr(0, q), false);
+    auto path = net::percentDecode(target.substr(0, q), false);
     if (!path || path->empty() || (*path)[0] != '/') {
         return false;
     }
@@ -98,9 +87,9 @@ bool parseTarget(HttpRequest& req) {
         const std::string_view pair = std::string_view(req.rawQuery).substr(start, amp - start);
         if (!pair.empty()) {
             const size_t eq = pair.find('=');
-            auto k = percentDecode(pair.substr(0, eq), true);
+            auto k = net::percentDecode(pair.substr(0, eq), true);
             auto v = eq == std::string_view::npos ? std::optional<std::string>("")
-                                                  : percentDecode(pair.substr(eq + 1), true);
+                                                  : net::percentDecode(pair.substr(eq + 1), true);
             if (k && v) {
                 req.query.emplace_back(std::move(*k), std::move(*v));
             }
@@ -198,31 +187,6 @@ class BeastRequestSink final : public http::basic_parser<true> {
     uint64_t discarded_ = 0;
     uint64_t refusedLength_ = 0;
 };
-
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size()) {
-                return std::nullopt;
-            }
-            const int hi = hexValue(text[i + 1]);
-            const int lo = hexValue(text[i + 2]);
-            if (hi < 0 || lo < 0) {
-                return std::nullopt;
-            }
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else if (c == '+' && plusIsSpace) {
-            out += ' ';
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 HttpRequestParser::HttpRequestParser(Limits limits) : limits_(std::move(limits)) {}
 HttpRequestParser::HttpRequestParser(HttpRequestParser&&) noexcept = default;

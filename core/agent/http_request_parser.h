@@ -74,7 +74,4 @@ class HttpRequestParser {
     bool failed_ = false;
 };
 
-// Percent-decoding; `plusIsSpace` for query strings. nullopt on a malformed escape.
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
-
 }  // namespace meshx::agent

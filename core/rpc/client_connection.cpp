@@ -189,7 +189,7 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
     }
     const bool measure = telemetry_.enabled();
     metrics_ = RpcMetrics{};
-    metrics_.ser = arg.serUs;
+    metrics_.serNs = arg.serNs;
     const auto sendStart = measure ? Clock::now() : Clock::time_point{};
     if (encoder_.begin(cast ? wire::flag::kCastFirst : wire::flag::kCallFirst, options_.blkMaxSize,
                        reqRef, options_.connRef, arg.serFlag, funName,
@@ -248,6 +248,12 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
         return fail(RpcErrc::InvalidState, "reply kind does not match the request", "recv");
     }
     ++completed_;
+    if (arg.decodeReply != nullptr) {
+        // Decoded before the call event is published, so it carries the client's time.dser.
+        const auto decodeStart = Clock::now();
+        (*arg.decodeReply)(out);
+        metrics_.dserNs = RpcTelemetry::nanos(decodeStart, Clock::now());
+    }
     report(event, "recv", "ok");
     return out;
 }

@@ -404,15 +404,23 @@ RpcResult<nlohmann::json> RpcClientPool::callJson(std::string_view funName,
     if (!flag)
         return RpcError{RpcErrc::Serialization, flag.error().message, nullptr, wire::WireError::Ok};
     p.serFlag = *flag;
-    p.serUs = RpcTelemetry::micros(serStart, Clock::now());  // the call event's time.ser
+    p.serNs = RpcTelemetry::nanos(serStart, Clock::now());  // the call event's time.ser
+    // The reply is decoded by the connection, before it publishes the call event (time.dser).
+    std::optional<Result<nlohmann::json>> value;
+    const Payload::ReplyDecoder decode = [&reg, &value](const Payload& reply) {
+        value = reg.deserialize(reply.serFlag, reply.bytes);
+    };
+    p.decodeReply = &decode;
     RpcResult<Payload> r = withRetries(false, funName, p, call);
     if (!r)
         return r.error();
-    auto value = reg.deserialize(r->serFlag, r->bytes);
-    if (!value)
-        return RpcError{RpcErrc::Serialization, value.error().message, nullptr,
+    if (!value) {
+        value = reg.deserialize(r->serFlag, r->bytes);  // a reply that came another way
+    }
+    if (!*value)
+        return RpcError{RpcErrc::Serialization, value->error().message, nullptr,
                         wire::WireError::Ok};
-    return std::move(*value);
+    return std::move(**value);
 }
 
 void RpcClientPool::maintain() {

@@ -46,8 +46,8 @@ Status RpcServer::addJson(std::string name, RpcJsonHandler handler) {
                        return RpcError{RpcErrc::Serialization, flag.error().message};
                    p.serFlag = *flag;
                    // Reported by the connection as time.dser/time.ser (and taken out of exec).
-                   p.dserUs = RpcTelemetry::micros(t0, t1);
-                   p.serUs = RpcTelemetry::micros(t2, Clock::now());
+                   p.dserNs = RpcTelemetry::nanos(t0, t1);
+                   p.serNs = RpcTelemetry::nanos(t2, Clock::now());
                    return p;
                });
 }

@@ -14,6 +14,14 @@ std::string base64(const std::string& bytes) {
         .toStdString();
 }
 
+// Microseconds from nanoseconds, fractional when not whole: 412 ns is 0.412, never 0.
+nlohmann::json microsOf(int64_t ns) {
+    if (ns % 1000 == 0) {
+        return ns / 1000;
+    }
+    return static_cast<double>(ns) / 1000.0;
+}
+
 nlohmann::json refsJson(const RpcRefs& refs) {
     return {
         {"conn_ref", base64(refs.connRef)}, {"node_ref", refs.nodeRef}, {"svc_ref", refs.svcRef}};
@@ -42,13 +50,14 @@ void RpcTelemetry::publish(const RpcEventInfo& info, const RpcMetrics& m) const 
         {"blocks", {{"send", m.blocksSend}, {"recv", m.blocksRecv}}},
         {"size", {{"send", m.sizeSend}, {"recv", m.sizeRecv}}},
         {"time",
-         {{"ser", m.ser},
-          {"dser", m.dser},
+         {{"ser", microsOf(m.serNs)},
+          {"dser", microsOf(m.dserNs)},
           {"exec", m.exec},
           {"hsk", m.hsk},
           {"idle", m.idle},
           {"recv", m.recv},
           {"send", m.send}}},
+        {"time_ns", {{"ser", m.serNs}, {"dser", m.dserNs}}},
     };
     e.meta = {{"address", address_},   {"prefix", prefix_},   {"hsk_ref", info.hskRef},
               {"result", info.result}, {"state", info.state}, {"local", refsJson(local_)}};

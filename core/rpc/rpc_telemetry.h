@@ -19,7 +19,10 @@ namespace meshx::rpc {
 struct RpcMetrics {
     uint64_t blocksSend = 0, blocksRecv = 0;
     uint64_t sizeSend = 0, sizeRecv = 0;
-    int64_t ser = 0, dser = 0, exec = 0, hsk = 0, idle = 0, recv = 0, send = 0;
+    int64_t exec = 0, hsk = 0, idle = 0, recv = 0, send = 0;  // microseconds
+    // Nanoseconds: (de)serializing a small term takes well under a microsecond, and the
+    // telemetry shows it as a fraction of one rather than 0 (time.ser, time.dser, time_ns).
+    int64_t serNs = 0, dserNs = 0;
 };
 
 struct RpcRefs {
@@ -54,6 +57,11 @@ class RpcTelemetry {
     static int64_t micros(std::chrono::steady_clock::time_point from,
                           std::chrono::steady_clock::time_point to) {
         return std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+    }
+    // Nanoseconds between two steady-clock points (ser/dser).
+    static int64_t nanos(std::chrono::steady_clock::time_point from,
+                         std::chrono::steady_clock::time_point to) {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
     }
 
   private:

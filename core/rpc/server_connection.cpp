@@ -294,9 +294,10 @@ bool ServerConnection::serveOne() {
         return false;
     }
     if (measure) {
-        metrics_.ser = (*result)->serUs;
-        metrics_.dser = (*result)->dserUs;
-        metrics_.exec = std::max<int64_t>(0, metrics_.exec - metrics_.ser - metrics_.dser);
+        metrics_.serNs = (*result)->serNs;
+        metrics_.dserNs = (*result)->dserNs;
+        metrics_.exec =
+            std::max<int64_t>(0, metrics_.exec - (metrics_.serNs + metrics_.dserNs) / 1000);
     }
     const bool sent = sendReply(reqRef, **result);
     if (measure)

@@ -38,6 +38,22 @@ int64_t num(const nlohmann::json& obj, const char* group, const char* key) {
                                     : it->get<int64_t>();
 }
 
+// A time in nanoseconds: metrics time_ns.KEY, else time.KEY (microseconds, maybe fractional).
+int64_t nanos(const nlohmann::json& metrics, const char* key) {
+    if (const int64_t ns = num(metrics, "time_ns", key); ns != 0) {
+        return ns;
+    }
+    if (!metrics.is_object() || !metrics.contains("time") || !metrics["time"].is_object()) {
+        return 0;
+    }
+    const auto& t = metrics["time"];
+    auto it = t.find(key);
+    if (it == t.end() || !it->is_number()) {
+        return 0;
+    }
+    return static_cast<int64_t>(it->get<double>() * 1000.0 + 0.5);
+}
+
 const nlohmann::json& sub(const nlohmann::json& obj, const char* key) {
     static const nlohmann::json kEmpty = nlohmann::json::object();
     if (!obj.is_object())
@@ -88,6 +104,8 @@ RpcRecord RpcRecord::fromEvent(const Event& e) {
     r.sizeRecv = num(x, "size", "recv");
     r.tSer = num(x, "time", "ser");
     r.tDser = num(x, "time", "dser");
+    r.tSerNs = nanos(x, "ser");
+    r.tDserNs = nanos(x, "dser");
     r.tExec = num(x, "time", "exec");
     r.tHsk = num(x, "time", "hsk");
     r.tIdle = num(x, "time", "idle");
@@ -114,6 +132,9 @@ Event RpcRecord::toEvent() const {
           {"recv", tRecv},
           {"send", tSend}}},
     };
+    if (tSerNs != 0 || tDserNs != 0) {
+        e.metrics["time_ns"] = {{"ser", tSerNs}, {"dser", tDserNs}};
+    }
     e.meta = {{"address", address},
               {"result", result},
               {"state", state},

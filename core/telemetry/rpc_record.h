@@ -33,6 +33,9 @@ struct RpcRecord {
     std::string process, service;
     int64_t blocksSend = 0, blocksRecv = 0, sizeSend = 0, sizeRecv = 0;
     int64_t tSer = 0, tDser = 0, tExec = 0, tHsk = 0, tIdle = 0, tRecv = 0, tSend = 0;
+    // ser/dser in nanoseconds (metrics time_ns, else time.ser/dser x 1000): a small term
+    // (de)serializes in well under a microsecond, which tSer/tDser round down to 0.
+    int64_t tSerNs = 0, tDserNs = 0;
 
     // True for events of the RPC (source rpc.client / rpc.server).
     static bool isRpc(const Event& event);

@@ -35,6 +35,39 @@ int64_t number(const nlohmann::json& j, const char* group, const char* key) {
     return v != g->end() && v->is_number() ? v->get<int64_t>() : -1;
 }
 
+// metrics GROUP.KEY as integer nanoseconds, or -1 when absent.
+int64_t nanos(const nlohmann::json& j, const char* group, const char* key) {
+    return number(j, group, key);
+}
+
+// metrics time.KEY in microseconds (maybe fractional), or -1 when absent.
+double micros(const nlohmann::json& j, const char* key) {
+    auto g = j.find("time");
+    if (g == j.end() || !g->is_object()) {
+        return -1;
+    }
+    auto v = g->find(key);
+    return v != g->end() && v->is_number() ? v->get<double>() : -1;
+}
+
+// 412 ns -> "0.412us", 15000 ns -> "15us", 15500 ns -> "15.5us", 2500000000 ns -> "2.5s".
+std::string formatMicros(int64_t ns) {
+    char buf[40];
+    if (ns >= 1000000000) {
+        std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e9);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1000.0);
+    }
+    std::string out = buf;
+    while (!out.empty() && out.back() == '0') {
+        out.pop_back();
+    }
+    if (!out.empty() && out.back() == '.') {
+        out.pop_back();
+    }
+    return out + (ns >= 1000000000 ? "s" : "us");
+}
+
 }  // namespace
 
 std::string formatTapLine(const nlohmann::json& line) {
@@ -58,31 +91,60 @@ std::string formatTapLine(const nlohmann::json& line) {
         if (const std::string result = text(meta, "result"); !result.empty()) {
             out += "  " + result;
         }
-        // MeshxRpc's t_req: ser+dser+exec+send+recv.
-        int64_t req = 0;
+        // MeshxRpc's t_req: ser+dser+exec+send+recv, in nanoseconds so that a sub-microsecond
+        // ser/dser (metrics time_ns) shows as such.
+        int64_t reqNs = 0;
         bool any = false;
         std::string times;
         for (const char* k : {"ser", "dser", "exec", "send", "recv", "hsk", "idle"}) {
-            const int64_t v = number(metrics, "time", k);
-            if (v < 0) {
+            int64_t ns = nanos(metrics, "time_ns", k);
+            if (ns < 0) {
+                const double us = micros(metrics, k);
+                ns = us < 0 ? -1 : static_cast<int64_t>(us * 1000.0 + 0.5);
+            }
+            if (ns < 0) {
                 continue;
             }
             any = true;
             if (std::string(k) != "hsk" && std::string(k) != "idle") {
-                req += v;
+                reqNs += ns;
             }
-            if (v > 0) {
-                times += " t." + std::string(k) + "=" + std::to_string(v) + "us";
+            if (ns > 0) {
+                times += " t." + std::string(k) + "=" + formatMicros(ns);
             }
         }
         if (any) {
-            out += "  t.req=" + std::to_string(req) + "us" + times;
+            out += "  t.req=" + formatMicros(reqNs) + times;
         }
         const int64_t sizeSend = number(metrics, "size", "send");
         const int64_t sizeRecv = number(metrics, "size", "recv");
         if (sizeSend >= 0 || sizeRecv >= 0) {
             out += "  size=" + std::to_string(std::max<int64_t>(sizeSend, 0)) + "/" +
                    std::to_string(std::max<int64_t>(sizeRecv, 0));
+        }
+    } else if (source == "proxy.flow") {
+        // direction  peer -> service (where)  then what the event adds.
+        out += "  " + text(meta, "direction") + "  ";
+        const std::string peer = text(meta, "peer_id");
+        out += (peer.empty() ? text(meta, "src") : peer) + " -> " + text(meta, "service");
+        if (const std::string instance = text(meta, "instance"); !instance.empty()) {
+            out += " [" + instance + "]";
+        }
+        if (const std::string dst = text(meta, "dst"); !dst.empty()) {
+            out += " (" + dst + ")";
+        }
+        if (const int64_t up = number(metrics, "bytes", "to_upstream"); up >= 0) {
+            out += "  bytes=" + std::to_string(up) + "/" +
+                   std::to_string(std::max<int64_t>(number(metrics, "bytes", "to_downstream"), 0));
+        }
+        if (const int64_t d = number(metrics, "time", "duration"); d >= 0) {
+            out += "  dur=" + formatMicros(d * 1000);
+        }
+        if (const std::string reason = text(meta, "reason"); !reason.empty()) {
+            out += "  reason=\"" + reason + "\"";
+        }
+        if (const std::string intention = text(meta, "intention"); !intention.empty()) {
+            out += "  intention=\"" + intention + "\"";
         }
     } else if (meta.contains("line")) {
         out += "  " + text(meta, "line");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "net/percent_encoding.h"
+
 namespace meshx::telemetry {
 
 namespace {
@@ -17,46 +19,11 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 Error parseError(std::string message) {
     return Error{Code::ParseError, std::move(message)};
 }
 
 }  // namespace
-
-std::optional<std::string> tapPercentDecode(std::string_view text, bool plusIsSpace) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size()) {
-                return std::nullopt;
-            }
-            const int hi = hexValue(text[i + 1]);
-            const int lo = hexValue(text[i + 2]);
-            if (hi < 0 || lo < 0) {
-                return std::nullopt;
-            }
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else if (c == '+' && plusIsSpace) {
-            out += ' ';
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::optional<size_t> TapRequest::headLength(std::string_view buffer) {
     // The head ends at the first empty line: "\n\r\n" or "\n\n".
@@ -98,7 +65,7 @@ Result<TapRequest> TapRequest::parse(std::string_view head) {
         return parseError("request target must be an absolute path");
     }
     const size_t q = target.find('?');
-    auto path = tapPercentDecode(target.substr(0, q), false);
+    auto path = net::percentDecode(target.substr(0, q), false);
     if (!path) {
         return parseError("malformed escape in path");
     }
@@ -113,8 +80,8 @@ Result<TapRequest> TapRequest::parse(std::string_view head) {
                 continue;
             }
             const size_t eq = pair.find('=');
-            auto key = tapPercentDecode(pair.substr(0, eq), true);
-            auto value = tapPercentDecode(
+            auto key = net::percentDecode(pair.substr(0, eq), true);
+            auto value = net::percentDecode(
                 eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
             if (!key || !value) {
                 return parseError("malformed escape in query");

@@ -36,8 +36,4 @@ struct TapRequest {
     std::string header(const std::string& name) const;
 };
 
-// Percent-decoding of a URL component; `plusIsSpace` for query strings. nullopt on a malformed
-// escape. Pure.
-std::optional<std::string> tapPercentDecode(std::string_view text, bool plusIsSpace);
-
 }  // namespace meshx::telemetry

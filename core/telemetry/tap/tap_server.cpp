@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -131,6 +132,9 @@ struct TapServer::Impl {
         std::string processJson;
         uint64_t sent = 0;
         Clock::time_point nextHeartbeat;
+        // While the token check decides: the request it waits for, and the verdict to come.
+        std::optional<TapRequest> pending;
+        std::future<Result<bool>> verdict;
     };
 
     explicit Impl(Options o) : options(std::move(o)) {
@@ -151,6 +155,8 @@ struct TapServer::Impl {
     mutable std::mutex mutex;  // guards `bound` and `process`
     TapProcess process;
     std::atomic<uint64_t> processGeneration{1};
+    TokenCheck tokenCheck;  // guarded by `mutex`
+    std::atomic<size_t> pendingChecks{0};
     std::list<Connection> connections;  // tap thread only
 
     Result<net::Address> bindListener();
@@ -158,6 +164,8 @@ struct TapServer::Impl {
     void acceptAll();
     void readFrom(Connection& c);
     void handleRequest(Connection& c, const TapRequest& req);
+    void route(Connection& c, const TapRequest& req);
+    void collectVerdict(Connection& c);
     void startStream(Connection& c, const TapRequest& req);
     std::string infoJson() const;
     void pump(Connection& c, Clock::time_point now);
@@ -310,6 +318,11 @@ size_t TapServer::subscriberCount() const {
     return impl_->streamingCount.load();
 }
 
+void TapServer::setTokenCheck(TokenCheck check) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->tokenCheck = std::move(check);
+}
+
 void TapServer::Impl::run() {
     std::vector<pollfd> fds;
     std::vector<Connection*> polled;
@@ -328,9 +341,10 @@ void TapServer::Impl::run() {
         }
         // Drain every tick only while someone streams; an idle tap sleeps until a connection
         // arrives (waking once a second to expire request heads that never complete).
-        const int timeout = streamingCount.load() > 0 ? static_cast<int>(options.tick.count())
-                            : connections.empty()     ? -1
-                                                      : 1000;
+        const int timeout = streamingCount.load() > 0 || pendingChecks.load() > 0
+                                ? static_cast<int>(options.tick.count())
+                            : connections.empty() ? -1
+                                                  : 1000;
         if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
             break;
         }
@@ -357,6 +371,9 @@ void TapServer::Impl::run() {
             if (c.dead) {
                 continue;
             }
+            if (c.pending) {
+                collectVerdict(c);
+            }
             if (c.streaming) {
                 pump(c, now);
             } else if (!c.closeAfterFlush && now - c.acceptedAt > kHeadDeadline) {
@@ -369,6 +386,9 @@ void TapServer::Impl::run() {
             if (it->dead) {
                 if (it->streaming) {
                     streamingCount.fetch_sub(1);
+                }
+                if (it->pending) {
+                    pendingChecks.fetch_sub(1);  // its check runs out on its own thread
                 }
                 ::close(it->fd);
                 it = connections.erase(it);  // releases the bus subscription
@@ -414,7 +434,7 @@ void TapServer::Impl::readFrom(Connection& c) {
             }
             break;
         }
-        if (c.streaming || c.closeAfterFlush) {
+        if (c.streaming || c.closeAfterFlush || c.pending) {
             continue;  // nothing more is expected from a subscriber: ignore it
         }
         c.in.append(buf, static_cast<size_t>(n));
@@ -424,7 +444,7 @@ void TapServer::Impl::readFrom(Connection& c) {
             return;
         }
     }
-    if (c.streaming || c.closeAfterFlush || c.dead) {
+    if (c.streaming || c.closeAfterFlush || c.dead || c.pending) {
         return;
     }
     if (auto len = TapRequest::headLength(c.in)) {
@@ -445,11 +465,48 @@ void TapServer::Impl::handleRequest(Connection& c, const TapRequest& req) {
         c.out = errorResponse(405, "only GET is served");
         return;
     }
-    if (!options.requiredToken.empty() &&
-        !sameSecret(req.header("x-consul-token"), options.requiredToken)) {
-        c.out = errorResponse(403, "permission denied: a valid X-Consul-Token is required");
+    if (!options.requiredToken.empty()) {
+        const std::string token = req.header("x-consul-token");
+        TokenCheck check;
+        {
+            std::lock_guard lock(mutex);
+            check = tokenCheck;
+        }
+        if (token.empty() || (!check && !sameSecret(token, options.requiredToken))) {
+            c.out = errorResponse(403, "permission denied: a valid X-Consul-Token is required");
+            return;
+        }
+        if (check) {
+            // The agent decides; the answer is collected by the loop (collectVerdict).
+            c.closeAfterFlush = false;
+            c.pending = req;
+            c.verdict = std::async(std::launch::async, std::move(check), token);
+            pendingChecks.fetch_add(1);
+            return;
+        }
+    }
+    route(c, req);
+}
+
+void TapServer::Impl::collectVerdict(Connection& c) {
+    if (c.verdict.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
         return;
     }
+    pendingChecks.fetch_sub(1);
+    const Result<bool> verdict = c.verdict.get();
+    const TapRequest req = std::move(*c.pending);
+    c.pending.reset();
+    c.closeAfterFlush = true;
+    if (!verdict) {
+        c.out = errorResponse(503, "cannot verify the token: " + verdict.error().message);
+    } else if (!*verdict) {
+        c.out = errorResponse(403, "permission denied: the token may not read this service");
+    } else {
+        route(c, req);
+    }
+}
+
+void TapServer::Impl::route(Connection& c, const TapRequest& req) {
     if (req.path == kTapInfoPath) {
         c.out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ";
         const std::string body = infoJson();
@@ -617,6 +674,7 @@ struct ProcessTap {
     std::unique_ptr<TapServer> server;
     std::optional<net::Address> address;
     bool configured = false;
+    bool tokenRequired = false;
 };
 
 ProcessTap& processTap() {
@@ -667,11 +725,13 @@ Result<std::optional<net::Address>> TapServer::startFromEnvironment(const std::s
         }
         o.requiredToken = token;
     }
+    const bool tokenRequired = !o.requiredToken.empty();
     auto server = std::make_unique<TapServer>(std::move(o));
     auto bound = server->start();
     if (!bound) {
         return bound.error();
     }
+    tap.tokenRequired = tokenRequired;
     tap.server = std::move(server);
     tap.address = *bound;
     tap.configured = true;
@@ -682,6 +742,16 @@ std::optional<net::Address> TapServer::processAddress() {
     ProcessTap& tap = processTap();
     std::lock_guard lock(tap.mutex);
     return tap.address;
+}
+
+bool TapServer::setProcessTokenCheck(TokenCheck check) {
+    ProcessTap& tap = processTap();
+    std::lock_guard lock(tap.mutex);
+    if (!tap.server || !tap.tokenRequired) {
+        return false;
+    }
+    tap.server->setTokenCheck(std::move(check));
+    return true;
 }
 
 void TapServer::setProcessServiceId(std::string serviceId) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +33,17 @@ class TelemetryBus;
 // costs the data path nothing.
 //
 // Secrets: the stream carries events only, and events never hold keys, cookies or tokens. When
-// `requiredToken` is set, every request must send it in X-Consul-Token (403 otherwise); the
-// token is never logged nor echoed. (A check of the token against the agent's ACLs is a later
-// step: today the tap compares with the process's own token.)
+// `requiredToken` is set, every request must send a token in X-Consul-Token (403 otherwise); the
+// token is never logged nor echoed. Without a token check it must equal `requiredToken` (the
+// process's own); with a token check (setTokenCheck: the agent's ACLs, see
+// consul/service_read_check.h) the check alone decides, on a thread of its own so the tap thread
+// never waits on the agent.
 class TapServer {
   public:
+    // Whether a subscriber's token may read this tap: true allowed, false denied (403), an Error
+    // when no decision could be had (503). Runs on a short-lived thread; must bound its time.
+    using TokenCheck = std::function<Result<bool>(const std::string& token)>;
+
     struct Options {
         net::Address listen = net::Address::tcp("127.0.0.1", 0);
         TelemetryBus* bus = nullptr;  // null: TelemetryBus::global()
@@ -68,6 +75,9 @@ class TapServer {
     void setServiceId(std::string serviceId);
     // Streaming subscribers connected now. Any thread.
     size_t subscriberCount() const;
+    // Installs the token check used while a token is required (see the class comment). Requests
+    // already decided keep their verdict. Any thread.
+    void setTokenCheck(TokenCheck check);
 
     // The process-wide tap, configured from the environment: MESHX_TAP_LISTEN (unset:
     // tcp://127.0.0.1:0; `off`: no tap, returns nullopt; else an address) and
@@ -79,6 +89,9 @@ class TapServer {
     static std::optional<net::Address> processAddress();
     // setServiceId on the process-wide tap, if started. Any thread.
     static void setProcessServiceId(std::string serviceId);
+    // setTokenCheck on the process-wide tap, if started and a token is required
+    // (MESHX_TAP_TOKEN_REQUIRED); false when it was not installed. Any thread.
+    static bool setProcessTokenCheck(TokenCheck check);
 
   private:
     struct Impl;

@@ -251,6 +251,14 @@ void TestTapMesh::rpcEventsOnBothEnds() {
             QVERIFY(j["metrics"]["size"]["recv"].get<int>() > 0);
             QCOMPARE(j["process"]["program"].get<std::string>(),
                      std::string(isServer ? "meshx rpc-serve" : "meshx rpc-call"));
+            // JSON (de)serialization measured on both ends, in nanoseconds: never 0, and the
+            // microsecond figures keep the fraction (a small term takes well under 1 us).
+            for (const char* k : {"ser", "dser"}) {
+                QVERIFY2(j["metrics"]["time_ns"][k].get<int64_t>() > 0, j.dump().c_str());
+                QVERIFY2(j["metrics"]["time"][k].get<double>() > 0, j.dump().c_str());
+                QCOMPARE(j["metrics"]["time"][k].get<double>(),
+                         static_cast<double>(j["metrics"]["time_ns"][k].get<int64_t>()) / 1000.0);
+            }
             if (isServer) {
                 QCOMPARE(j["meta"]["local"]["svc_ref"].get<std::string>(),
                          std::string(kProviderId));
@@ -368,6 +376,16 @@ void TestTapMesh::refusedConnectionNamesTheIntention() {
     TapCurl inbound;
     QVERIFY(inbound.start(taps_[providerSidecar], "/v1/tap?source=proxy.flow"));
     QVERIFY(inbound.waitFor([](const auto& lines) { return !lines.empty(); }, 30000));
+    // `meshx tap` as an operator would run it: human form, the filter pushed down to the tap.
+    QProcess watch;
+    watch.setProcessEnvironment(env_);
+    watch.start(meshxBinary(QStringLiteral("meshx")),
+                {"tap", "--address", QString::fromStdString(taps_[providerSidecar]), "--filter",
+                 R"(source == "proxy.flow" and event == "refused")", "--count", "1"});
+    QVERIFY(watch.waitForStarted(10000));
+    QString watchErr;  // "==> meshx tap: ADDR: meshx-proxy[PID] schema 1" once subscribed
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (watchErr += QString::fromUtf8(watch.readAllStandardError())).contains("schema"), 30000);
     QString errors;
     const int code = runMeshx({"rpc-call", "--upstream", kService, "--proxy", "tap-denied", "--fn",
                                "ping", "--retries", "0"},
@@ -385,6 +403,15 @@ void TestTapMesh::refusedConnectionNamesTheIntention() {
     QCOMPARE(r["meta"]["result"].get<std::string>(), std::string("refused"));
     QVERIFY(r["meta"].value("reason", "").rfind("denied", 0) == 0);
     QVERIFY(flows(inbound.lines(), "accepted", "inbound").empty());
+
+    QVERIFY(watch.waitForFinished(60000));
+    QCOMPARE(watch.exitCode(), 0);
+    const QString line = QString::fromUtf8(watch.readAllStandardOutput()).trimmed();
+    QCOMPARE(line.count(QLatin1Char('\n')), 0);  // exactly the one refused flow
+    for (const char* part : {"meshx-proxy[", "proxy.flow  refused  inbound  spiffe://",
+                             "/svc/tap-denied -> tapsvc", "intention=\"Matched L4 intention: "}) {
+        QVERIFY2(line.contains(QLatin1String(part)), qPrintable(line));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTapMesh)
