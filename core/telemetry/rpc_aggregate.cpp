@@ -41,7 +41,7 @@ void RpcAggregate::add(const RpcRecord& r) {
     if (!r.isRequest())
         return;
     ++requests_;
-    Series& s = series_[Key{r.source, r.fun, r.instance()}];
+    Series& s = series_[Key{r.source, r.fun, r.instance(), r.process, r.service}];
     s.count += 1;
     if (!r.ok())
         s.errors += 1;
@@ -72,8 +72,14 @@ void RpcAggregate::clear() {
 std::string RpcAggregate::renderPrometheus() const {
     std::string out;
     auto labels = [](const Key& k) {
-        return "source=\"" + escapeLabel(std::get<0>(k)) + "\",fun=\"" +
-               escapeLabel(std::get<1>(k)) + "\",instance=\"" + escapeLabel(std::get<2>(k)) + "\"";
+        std::string l = "source=\"" + escapeLabel(std::get<0>(k)) + "\",fun=\"" +
+                        escapeLabel(std::get<1>(k)) + "\",instance=\"" +
+                        escapeLabel(std::get<2>(k)) + "\"";
+        if (!std::get<3>(k).empty())
+            l += ",process=\"" + escapeLabel(std::get<3>(k)) + "\"";
+        if (!std::get<4>(k).empty())
+            l += ",service=\"" + escapeLabel(std::get<4>(k)) + "\"";
+        return l;
     };
     out += "# HELP meshx_rpc_events_total RPC telemetry events seen, by source and event.\n";
     out += "# TYPE meshx_rpc_events_total counter\n";

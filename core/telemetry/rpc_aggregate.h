@@ -20,6 +20,8 @@ namespace meshx::telemetry {
 //   meshx_rpc_blocks_total{source=...,direction="recv"} 3
 //
 // Other events (hsk, idle, recv...) count only in meshx_rpc_events_total{source,event}.
+// Events from another process's tap carry two more labels on every series, process="prog[pid]"
+// and service="<service id>" (each only when known), so merged processes stay apart.
 // Label values are escaped as the format requires. Not thread-safe: one owner (the GUI thread).
 class RpcAggregate {
   public:
@@ -40,8 +42,8 @@ class RpcAggregate {
         int64_t bytesSend = 0, bytesRecv = 0, blocksSend = 0, blocksRecv = 0;
         std::array<uint64_t, kBuckets.size()> buckets{};
     };
-    // source, fun, instance
-    using Key = std::tuple<std::string, std::string, std::string>;
+    // source, fun, instance, process, service
+    using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
     std::map<Key, Series> series_;
     std::map<std::pair<std::string, std::string>, uint64_t> events_;
     uint64_t requests_ = 0;

@@ -1,5 +1,7 @@
 #include "telemetry/rpc_record.h"
 
+#include <cstdlib>
+
 namespace meshx::telemetry {
 
 namespace {
@@ -92,6 +94,13 @@ RpcRecord RpcRecord::fromEvent(const Event& e) {
     r.remoteConn = str(remote, "conn_ref");
     r.remoteNode = str(remote, "node_ref");
     r.remoteSvc = str(remote, "svc_ref");
+    const nlohmann::json& process = sub(m, "process");
+    if (!process.empty()) {
+        auto pid = process.find("pid");
+        r.process = str(process, "program") + "[" +
+                    (pid != process.end() && pid->is_number_integer() ? pid->dump() : "") + "]";
+        r.service = str(process, "service_id");
+    }
     const nlohmann::json& x = e.metrics;
     r.blocksSend = num(x, "blocks", "send");
     r.blocksRecv = num(x, "blocks", "recv");
@@ -147,6 +156,16 @@ Event RpcRecord::toEvent() const {
         e.meta["fun_req"] = kind;
     if (reqRef)
         e.meta["req_ref"] = *reqRef;
+    if (!process.empty() || !service.empty()) {
+        // "program[pid]" back into the tap's shape.
+        const auto open = process.rfind('[');
+        nlohmann::json p = {{"program", process.substr(0, open)}};
+        if (open != std::string::npos && process.size() > open + 2)
+            p["pid"] = std::strtol(process.c_str() + open + 1, nullptr, 10);
+        if (!service.empty())
+            p["service_id"] = service;
+        e.meta["process"] = std::move(p);
+    }
     return e;
 }
 

@@ -27,6 +27,10 @@ struct RpcRecord {
     std::optional<uint64_t> hskRef, reqRef;
     std::string localConn, localNode, localSvc;
     std::string remoteConn, remoteNode, remoteSvc;
+    // Where the event came from when it arrived through a tap (meta.process, set by the
+    // console's TapSubscriber): "program[pid]" and the process's mesh service id. Empty for
+    // events of this process.
+    std::string process, service;
     int64_t blocksSend = 0, blocksRecv = 0, sizeSend = 0, sizeRecv = 0;
     int64_t tSer = 0, tDser = 0, tExec = 0, tHsk = 0, tIdle = 0, tRecv = 0, tSend = 0;
     // ser/dser in nanoseconds (metrics time_ns, else time.ser/dser x 1000): a small term

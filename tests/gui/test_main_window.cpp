@@ -22,8 +22,8 @@ class TestMainWindow : public QObject {
         auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("viewTabs"));
         QVERIFY(tabs);
         const QStringList expected = {"services", "upstreams", "proxy-logs", "telemetry",
-                                      "rpc",      "nodes",     "intentions", "catalog",
-                                      "kv",       "settings"};
+                                      "graph",    "rpc",       "nodes",      "intentions",
+                                      "catalog",  "kv",        "settings"};
         QCOMPARE(meshx::ui::MainWindow::tabNames(), expected);
         QCOMPARE(tabs->count(), expected.size());
         for (int i = 0; i < tabs->count(); ++i) {

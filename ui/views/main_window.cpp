@@ -45,6 +45,8 @@ constexpr TabSpec kTabs[] = {
      "Upstreams of each proxy service with their local bind address and destination health."},
     {"proxy-logs", "Proxy logs", "Live stdout and stderr of each sidecar proxy, with restarts."},
     {"telemetry", "Telemetry", "The live stream of RPC events, filters, plots and request trips."},
+    {"graph", "Service graph",
+     "Services as nodes, observed calls and sidecar flows as edges, live from every tap."},
     {"rpc", "RPC", "Start RPC servers and client pools, call functions, run load."},
     {"nodes", "Nodes", "Erlang distribution nodes connected through the mesh."},
     {"intentions", "Intentions", "Allow and deny rules between services."},

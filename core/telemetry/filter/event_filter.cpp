@@ -20,6 +20,8 @@ enum class FieldId {
     State,
     Address,
     Instance,
+    Process,
+    Service,
     LocalConn,
     LocalNode,
     LocalSvc,
@@ -63,6 +65,9 @@ const std::vector<FieldDef>& fieldDefs() {
         {"state", FieldId::State, FT::String, "worker state when emitted"},
         {"address", FieldId::Address, FT::String, "tcp://host:port or unix:///path"},
         {"instance", FieldId::Instance, FT::String, "serving instance: svc_ref/conn_ref"},
+        {"process", FieldId::Process, FT::String,
+         "the tapped process, program[pid] (empty for this process's own events)"},
+        {"service", FieldId::Service, FT::String, "the tapped process's mesh service id"},
         {"local.conn_ref", FieldId::LocalConn, FT::String, "this side's connection ref"},
         {"local.node_ref", FieldId::LocalNode, FT::String, "this side's node ref"},
         {"local.svc_ref", FieldId::LocalSvc, FT::String, "this side's service ref"},
@@ -149,6 +154,10 @@ Value fieldValue(FieldId id, const RpcRecord& r) {
             v.present = !v.owned.empty();
             return v;
         }
+        case FieldId::Process:
+            return stringValue(r.process);
+        case FieldId::Service:
+            return stringValue(r.service);
         case FieldId::LocalConn:
             return stringValue(r.localConn);
         case FieldId::LocalNode:

@@ -19,11 +19,13 @@
 
 #include "common/hostname.h"
 #include "mesh/consul_mesh.h"
+#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
 #include "models/service_commands.h"
 #include "rpc/rpc_workbench.h"
+#include "telemetry/tap/tap_protocol.h"
 #include "views/hint_line.h"
 
 namespace meshx::ui {
@@ -70,6 +72,8 @@ struct RpcPage::Widgets {
     QPushButton* startServer;
     QPushButton* stopServer;
     QLineEdit* upstreamName;
+    QComboBox* agentServices;  // running services on the agent: attach to one directly
+    QPushButton* attach;
     QSpinBox* poolSize;
     QLabel* poolState;
     QPushButton* openPool;
@@ -134,8 +138,23 @@ RpcPage::RpcPage(QWidget* parent)
     poolRow->addWidget(w.poolSize);
     poolRow->addWidget(w.openPool);
     poolRow->addWidget(w.closePool);
+    // Any running service the agent lists (not only the ones started here): pick it to use its
+    // name as the upstream, or attach a pool straight to that instance's address.
+    w.agentServices = new QComboBox(poolBox);
+    w.agentServices->setObjectName(QStringLiteral("rpcAgentServices"));
+    w.agentServices->setToolTip(
+        tr("Services running on the agent (MeshxRpc ones advertise a telemetry tap). Picking one "
+           "fills the upstream name; Attach opens the pool on that instance's own address, "
+           "without the sidecars."));
+    w.agentServices->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    w.attach = button(tr("Attach to instance"), "rpcAttach", poolBox);
+    auto* attachRow = new QHBoxLayout;
+    attachRow->addWidget(new QLabel(tr("Running on the agent"), poolBox));
+    attachRow->addWidget(w.agentServices, 1);
+    attachRow->addWidget(w.attach);
     auto* poolLayout = new QVBoxLayout(poolBox);
     poolLayout->addLayout(poolRow);
+    poolLayout->addLayout(attachRow);
     poolLayout->addWidget(w.poolState);
 
     // Call
@@ -223,6 +242,12 @@ RpcPage::RpcPage(QWidget* parent)
     connect(w.stopServer, &QPushButton::clicked, this, &RpcPage::stopServer);
     connect(w.openPool, &QPushButton::clicked, this, &RpcPage::openPool);
     connect(w.closePool, &QPushButton::clicked, this, &RpcPage::closePool);
+    connect(w.attach, &QPushButton::clicked, this, &RpcPage::attachToInstance);
+    connect(w.agentServices, &QComboBox::activated, this, [this](int index) {
+        const QString name = w_->agentServices->itemData(index, kNameRole).toString();
+        if (!name.isEmpty() && !workbench_->poolOpen())
+            w_->upstreamName->setText(name);
+    });
     connect(w.call, &QPushButton::clicked, this, [this] { callFunction(false); });
     connect(w.cast, &QPushButton::clicked, this, [this] { callFunction(true); });
     connect(w.args, &QLineEdit::returnPressed, this, [this] { callFunction(false); });
@@ -275,7 +300,87 @@ void RpcPage::setContext(ConsoleContext* context) {
         }
         serverServiceId_.clear();
     }
+    if (context_)
+        disconnect(&context_->monitor(), nullptr, this, nullptr);
     context_ = context;
+    if (context_) {
+        connect(&context_->monitor(), &AgentMonitor::servicesChanged, this,
+                &RpcPage::refreshAgentServices);
+    }
+    refreshAgentServices();
+    updateWidgets();
+}
+
+void RpcPage::refreshAgentServices() {
+    QComboBox* box = w_->agentServices;
+    const QString current = box->currentData(kAddressRole).toString();
+    box->clear();
+    if (!context_)
+        return;
+    const AgentMonitor& monitor = context_->monitor();
+    const std::string nodeAddress = monitor.nodeAddress();
+    for (const auto& [id, svc] : monitor.snapshot().services) {
+        if (!svc.kind.empty())
+            continue;  // sidecars and gateways are not RPC servers
+        std::string address;
+        if (!svc.socketPath.empty())
+            address = "unix://" + svc.socketPath;
+        else if (svc.port > 0)
+            address = "tcp://" + (svc.address.empty() ? nodeAddress : svc.address) + ":" +
+                      std::to_string(svc.port);
+        if (address.empty())
+            continue;
+        const bool tapped = svc.meta.count(telemetry::kTapMetaKey) > 0 &&
+                            !svc.meta.at(telemetry::kTapMetaKey).empty();
+        box->addItem(QStringLiteral("%1 — %2 @ %3%4")
+                         .arg(QString::fromStdString(svc.service), QString::fromStdString(id),
+                              QString::fromStdString(address), tapped ? tr(" · tap") : QString()));
+        box->setItemData(box->count() - 1, QString::fromStdString(address), kAddressRole);
+        box->setItemData(box->count() - 1, QString::fromStdString(svc.service), kNameRole);
+        box->setItemData(box->count() - 1, QString::fromStdString(id), kIdRole);
+    }
+    const int again = box->findData(current, kAddressRole);
+    if (again >= 0)
+        box->setCurrentIndex(again);
+    updateWidgets();
+}
+
+bool RpcPage::selectAgentService(const QString& serviceId) {
+    const int i = w_->agentServices->findData(serviceId, kIdRole);
+    if (i >= 0)
+        w_->agentServices->setCurrentIndex(i);
+    return i >= 0;
+}
+
+void RpcPage::attachToInstance() {
+    const QString text = w_->agentServices->currentData(kAddressRole).toString();
+    const QString id = w_->agentServices->currentData(kIdRole).toString();
+    auto at = net::Address::parse(text.toStdString());
+    if (!at) {
+        hint_->showError(tr("Pick a running service to attach to."));
+        return;
+    }
+    const int size = w_->poolSize->value();
+    if (Status s = workbench_->openPool(*at, size); !s) {
+        hint_->showError(tr("Could not open a pool on %1 at %2: %3")
+                             .arg(id, text, QString::fromStdString(s.error().message)));
+        updateWidgets();
+        return;
+    }
+    busy_ = true;
+    hint_->showInfo(tr("Pool open on %1 at %2; waiting for a first answer…").arg(id, text));
+    workbench_->waitForAnswer(
+        QStringLiteral("ping"), std::chrono::seconds(30), this,
+        [this, id, text](Result<int> tries) {
+            busy_ = false;
+            if (!tries)
+                hint_->showError(tr("Attached to %1 at %2, but it does not answer: %3")
+                                     .arg(id, text, QString::fromStdString(tries.error().message)));
+            else
+                hint_->showSuccess(tr("Attached a pool to the running %1 at %2.").arg(id, text));
+            emit poolReady(tries.ok());
+            updateWidgets();
+        });
     updateWidgets();
 }
 
@@ -485,6 +590,8 @@ void RpcPage::updateWidgets() {
     w.openPool->setEnabled(session && !pool && !busy_);
     w.closePool->setEnabled(pool);
     w.upstreamName->setEnabled(!pool);
+    w.agentServices->setEnabled(!pool);
+    w.attach->setEnabled(session && !pool && !busy_ && w.agentServices->count() > 0);
     w.poolSize->setEnabled(!pool);
     w.poolState->setText(
         pool ? tr("%1 workers on %2").arg(workbench_->poolSize()).arg(workbench_->poolAddress())

@@ -29,12 +29,23 @@ class RpcPage : public QWidget {
     // (the session stops its services itself).
     void setContext(ConsoleContext* context);
     RpcWorkbench& workbench() { return *workbench_; }
+    // Makes the running service `serviceId` (as the agent lists it) the one "Attach" uses;
+    // false when the agent does not list it (yet).
+    bool selectAgentService(const QString& serviceId);
+    // Opens the pool directly on the chosen running instance's address (any MeshxRpc server the
+    // agent lists, started by this console or not) and waits for a first ping.
+    void attachToInstance();
 
   signals:
     // After "Connect + open pool": true once a first ping came back through the upstream.
     void poolReady(bool ok);
 
   private:
+    static constexpr int kAddressRole = Qt::UserRole;
+    static constexpr int kNameRole = Qt::UserRole + 1;
+    static constexpr int kIdRole = Qt::UserRole + 2;
+
+    void refreshAgentServices();
     void startServer();
     void stopServer();
     void openPool();

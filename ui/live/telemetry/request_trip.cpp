@@ -7,9 +7,12 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cstdlib>
+#include <functional>
 
 namespace meshx::ui {
 
+using telemetry::FlowRecord;
 using telemetry::RpcRecord;
 
 namespace {
@@ -24,13 +27,43 @@ bool sameRequest(const RpcRecord& client, const RpcRecord& server) {
            client.localConn == server.remoteConn && client.event == server.event;
 }
 
+// "tcp://127.0.0.1:5000" and "127.0.0.1:5000" name the same address.
+std::string bare(const std::string& address) {
+    return address.rfind("tcp://", 0) == 0 ? address.substr(6) : address;
+}
+
+// The accepted flow of a sidecar that carried the request: `fits` says it is the right path;
+// among those, the latest accepted at or before the request (a pooled connection opens before
+// the requests it carries), else the nearest in time.
+const telemetry::FlowRecord* carryingFlow(
+    const std::deque<telemetry::FlowRecord>& flows, int64_t timeUs,
+    const std::function<bool(const telemetry::FlowRecord&)>& fits) {
+    const telemetry::FlowRecord* before = nullptr;
+    const telemetry::FlowRecord* nearest = nullptr;
+    for (const auto& f : flows) {
+        if (f.event != "accepted" || !fits(f))
+            continue;
+        if (f.timeUs <= timeUs && (before == nullptr || f.timeUs > before->timeUs))
+            before = &f;
+        if (nearest == nullptr || std::abs(f.timeUs - timeUs) < std::abs(nearest->timeUs - timeUs))
+            nearest = &f;
+    }
+    return before != nullptr ? before : nearest;
+}
+
+// "watch-consumer-sidecar-proxy" is the sidecar of "watch-consumer".
+bool sidecarOf(const std::string& proxyService, const std::string& service) {
+    return service.empty() || proxyService.rfind(service, 0) == 0;
+}
+
 QString ms(int64_t us) {
     return QStringLiteral("%1 ms").arg(double(us) / 1000.0, 0, 'f', 3);
 }
 
 }  // namespace
 
-RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecord>& history) {
+RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecord>& history,
+                              const std::deque<telemetry::FlowRecord>& flows) {
     RequestTrip trip;
     if (!picked.isRequest() || !picked.reqRef) {
         trip.note =
@@ -68,23 +101,63 @@ RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecor
         // The provider reads while the client writes: its recv overlaps the client's send.
         trip.steps.push_back({kProvider, QStringLiteral("recv"), s->tRecv, ss, c != nullptr});
     }
-    if (c != nullptr && s != nullptr) {
-        const int64_t provider = s->tDser + s->tExec + s->tSer + s->tSend;
-        const int64_t transit = std::max<int64_t>(0, c->tRecv - provider);
-        trip.steps.push_back({kTransit, QStringLiteral("transit"), transit / 2, derived});
+    // The two sidecars on the way, from their own flow events when their taps are read: the
+    // client's (outbound, towards the provider's sidecar) and the provider's (inbound, to the
+    // provider's address).
+    if (c != nullptr) {
+        const std::string target = s != nullptr ? s->localSvc : c->remoteSvc;
+        if (const FlowRecord* f = carryingFlow(flows, c->timeUs, [&](const FlowRecord& x) {
+                return !x.inbound() && sidecarOf(x.proxyService, c->service) && !target.empty() &&
+                       x.instance.find("/" + target) != std::string::npos;
+            }))
+            trip.clientSidecar = *f;
     }
+    if (s != nullptr) {
+        if (const FlowRecord* f = carryingFlow(flows, s->timeUs, [&](const FlowRecord& x) {
+                return x.inbound() && sidecarOf(x.proxyService, s->service) &&
+                       bare(x.dst) == bare(s->address);
+            }))
+            trip.providerSidecar = *f;
+    }
+    // Each sidecar's own measurement of the connection the request travelled on: set up once
+    // per connection (mTLS handshake, intention check, dialling), so listed but not added to
+    // this request's total.
+    const QString measured = QStringLiteral("flow %1");
+    if (trip.clientSidecar) {
+        const FlowRecord& f = *trip.clientSidecar;
+        trip.steps.push_back(
+            {QStringLiteral("client sidecar %1 → %2")
+                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.instance)),
+             QStringLiteral("connection setup (mTLS to the provider sidecar)"), f.setupUs,
+             measured.arg(QString::fromStdString(f.process)), true});
+    }
+    if (trip.providerSidecar) {
+        const FlowRecord& f = *trip.providerSidecar;
+        trip.steps.push_back(
+            {QStringLiteral("provider sidecar %1 → %2")
+                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.dst)),
+             QStringLiteral("connection setup (intention, local app)"), f.setupUs,
+             measured.arg(QString::fromStdString(f.process)), true});
+    }
+    const int64_t providerWork = s != nullptr ? s->tDser + s->tExec + s->tSer + s->tSend : 0;
+    const int64_t wait =
+        c != nullptr && s != nullptr ? std::max<int64_t>(0, c->tRecv - providerWork) : 0;
+    const QString forth = trip.clientSidecar && trip.providerSidecar
+                              ? QStringLiteral("client sidecar → provider sidecar")
+                              : kTransit;
+    const QString back = trip.clientSidecar && trip.providerSidecar
+                             ? QStringLiteral("provider sidecar → client sidecar")
+                             : kTransitBack;
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({forth, QStringLiteral("transit"), wait / 2, derived});
     if (s != nullptr) {
         trip.steps.push_back({kProvider, QStringLiteral("dser"), s->tDser, ss});
         trip.steps.push_back({kProvider, QStringLiteral("exec"), s->tExec, ss});
         trip.steps.push_back({kProvider, QStringLiteral("ser"), s->tSer, ss});
         trip.steps.push_back({kProvider, QStringLiteral("send"), s->tSend, ss});
     }
-    if (c != nullptr && s != nullptr) {
-        const int64_t provider = s->tDser + s->tExec + s->tSer + s->tSend;
-        const int64_t transit = std::max<int64_t>(0, c->tRecv - provider);
-        trip.steps.push_back(
-            {kTransitBack, QStringLiteral("transit"), transit - transit / 2, derived});
-    }
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({back, QStringLiteral("transit"), wait - wait / 2, derived});
     if (c != nullptr && s == nullptr) {
         trip.steps.push_back({QStringLiteral("upstream → provider → back"),
                               QStringLiteral("recv (wait)"), c->tRecv, cs});
@@ -189,6 +262,22 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
                              QString::fromStdString(trip_.server ? trip_.server->instance()
                                                                  : trip_.client->instance()),
                              ms(trip_.totalUs));
+    if (trip_.clientSidecar || trip_.providerSidecar) {
+        auto side = [](const std::optional<telemetry::FlowRecord>& f) {
+            if (!f)
+                return QStringLiteral("?");
+            QString t = QString::fromStdString(f->process);
+            t += QStringLiteral(" flow %1").arg(f->flowRef);
+            if (!f->peerId.empty())
+                t += QStringLiteral(", peer ") +
+                     QString::fromStdString(FlowRecord::serviceOfIdentity(f->peerId));
+            if (!f->intention.empty())
+                t += QStringLiteral(", ") + QString::fromStdString(f->intention);
+            return t;
+        };
+        title += tr("\nvia sidecars (their flow events): %1 → %2")
+                     .arg(side(trip_.clientSidecar), side(trip_.providerSidecar));
+    }
     if (!trip_.note.isEmpty())
         title += QStringLiteral("\n") + trip_.note;
     title_->setText(title);
@@ -202,7 +291,8 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
         item->setText(2, ms(s.us));
         item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(
-            3, s.overlaps ? tr("overlaps send")
+            3, s.overlaps ? (s.from.startsWith(QLatin1String("flow")) ? tr("per connection")
+                                                                      : tr("overlaps send"))
                : sum > 0 ? QStringLiteral("%1 %").arg(100.0 * double(s.us) / double(sum), 0, 'f', 1)
                          : QString());
         item->setText(4, s.from);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "telemetry/rpc_record.h"
+#include "telemetry/watch/flow_record.h"
 
 class QLabel;
 class QTreeWidget;
@@ -37,6 +38,10 @@ struct RequestTrip {
         bool overlaps = false;  // runs alongside the step before (not added to the total)
     };
     std::optional<telemetry::RpcRecord> client, server;
+    // The sidecar flows the request went through, when their taps are read: the client's
+    // sidecar (its upstream listener is the client's address) and the provider's sidecar (its
+    // local app is the provider's address). Their measured times replace the derived transit.
+    std::optional<telemetry::FlowRecord> clientSidecar, providerSidecar;
     std::vector<Step> steps;
     int64_t totalUs = 0;
     QString note;  // what could not be matched
@@ -47,7 +52,8 @@ struct RequestTrip {
     // `history`. `picked` must be a call or cast record (with a req_ref); else the trip is empty
     // with a note.
     static RequestTrip find(const telemetry::RpcRecord& picked,
-                            const std::deque<telemetry::RpcRecord>& history);
+                            const std::deque<telemetry::RpcRecord>& history,
+                            const std::deque<telemetry::FlowRecord>& flows = {});
 };
 
 // Shows a RequestTrip: a bar of the steps drawn to scale and a table of steps with their times.

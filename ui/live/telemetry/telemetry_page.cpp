@@ -20,17 +20,21 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
+#include "models/console_session.h"
 #include "rpc/telemetry_printer.h"
 #include "telemetry/filter/event_filter.h"
+#include "telemetry/mesh_taps.h"
 #include "telemetry/prometheus_endpoint.h"
 #include "telemetry/request_trip.h"
 #include "telemetry/telemetry_bus.h"
 #include "telemetry/telemetry_plots.h"
 #include "telemetry/telemetry_stream_model.h"
+#include "telemetry/watch/tap_subscriber.h"
 #include "views/hint_line.h"
 #include "views/main_window.h"
 
@@ -153,6 +157,12 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     bottom_->addTab(plots_, tr("Plots"));
     bottom_->addTab(trip_, tr("Request trip"));
     bottom_->addTab(detail_, tr("Event detail"));
+    tapList_ = new QTreeWidget(bottom_);
+    tapList_->setObjectName(QStringLiteral("tapList"));
+    tapList_->setRootIsDecorated(false);
+    tapList_->setHeaderLabels({tr("Tap"), tr("Services"), tr("Process"), tr("State"), tr("Events"),
+                               tr("Dropped"), tr("Last error")});
+    bottom_->addTab(tapList_, tr("Taps"));
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     layout->addWidget(split, 1);
@@ -235,6 +245,13 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     });
 
     subscription_ = bus_.subscribe(kQueueCapacity);
+    taps_ = new MeshTaps(this);
+    remote_ = taps_->subscriberPtr();
+    connect(taps_, &MeshTaps::targetsChanged, this, [this] {
+        graph_.setServiceNames(taps_->serviceNames());
+        refreshTapList();
+        updateWidgets();
+    });
     drainTimer_ = new QTimer(this);
     drainTimer_->setInterval(33);
     connect(drainTimer_, &QTimer::timeout, this, &TelemetryPage::flush);
@@ -244,11 +261,13 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     connect(plotTimer_, &QTimer::timeout, this, [this] {
         if (plots_->isVisible())
             plots_->refresh();
+        if (tapList_->isVisible())
+            refreshTapList();
     });
     plotTimer_->start();
-    hint_->showInfo(tr("Live RPC telemetry of this console's process. Select a call to see its "
-                       "trip; filter like Wireshark (fields: %1 ...).")
-                        .arg(QStringLiteral("fun result t.exec remote.svc_ref")));
+    hint_->showInfo(tr("Live RPC telemetry of this console and of every tap the agent advertises. "
+                       "Select a call to see its trip; filter like Wireshark (fields: %1 ...).")
+                        .arg(QStringLiteral("fun result t.exec service process remote.svc_ref")));
     updateWidgets();
 }
 
@@ -256,28 +275,69 @@ TelemetryPage::~TelemetryPage() {
     saveSettings();
 }
 
+void TelemetryPage::ingest(std::vector<telemetry::Event>& events, std::vector<RpcRecord>& batch) {
+    for (const auto& e : events) {
+        if (RpcRecord::isStreamed(e)) {  // RPC events and received OTLP spans
+            batch.push_back(RpcRecord::fromEvent(e));
+            graph_.addCall(batch.back());
+        } else if (telemetry::FlowRecord::isFlow(e)) {
+            // A flow is a row too (source proxy), and the trip and graph read it.
+            batch.push_back(RpcRecord::fromEvent(e));
+            flows_.push_back(telemetry::FlowRecord::fromEvent(e));
+            graph_.addFlow(flows_.back());
+            if (flows_.size() > kFlowHistory)
+                flows_.pop_front();
+        }
+    }
+}
+
+void TelemetryPage::setContext(ConsoleContext* context) {
+    taps_->setContext(context);
+}
+
+void TelemetryPage::refreshTapList() {
+    const auto states = taps_->subscriber().taps();
+    tapList_->clear();
+    for (const auto& t : states) {
+        auto* item = new QTreeWidgetItem(tapList_);
+        QStringList services;
+        for (const auto& s : t.services)
+            services << QString::fromStdString(s);
+        item->setText(0, QString::fromStdString(t.address));
+        item->setText(1, services.join(QStringLiteral(", ")));
+        item->setText(
+            2, t.pid > 0
+                   ? QStringLiteral("%1[%2]").arg(QString::fromStdString(t.program)).arg(t.pid)
+                   : QString());
+        item->setText(3, t.ownProcess  ? tr("this console (local bus)")
+                         : t.connected ? tr("connected")
+                                       : tr("retrying"));
+        item->setText(4, QString::number(t.events));
+        item->setText(5, QString::number(t.tapDropped));
+        item->setText(6, QString::fromStdString(t.lastError));
+    }
+}
+
 void TelemetryPage::flush() {
     // Time-sliced: chunks of kChunk events until the slice is used up, so a flood costs the
     // event loop at most about kSliceMs per tick; a backlog waits in the bus queue (bounded; the
-    // oldest are dropped and counted when it is full).
+    // oldest are dropped and counted when it is full). This process's bus first, then the taps'
+    // merged queue, from the same budget.
     QElapsedTimer slice;
     slice.start();
     size_t done = 0;
     std::vector<telemetry::Event> events;
     std::vector<RpcRecord> batch;
-    while (done < kMaxPerTick) {
-        events.clear();
-        const size_t n = subscription_->drain(events, kChunk);
-        if (n == 0)
-            break;
-        done += n;
-        received_ += n;
-        for (const auto& e : events) {
-            if (RpcRecord::isStreamed(e))
-                batch.push_back(RpcRecord::fromEvent(e));
+    for (telemetry::Subscription* source : {subscription_.get(), remote_.get()}) {
+        while (done < kMaxPerTick && slice.elapsed() < kSliceMs) {
+            events.clear();
+            const size_t n = source->drain(events, kChunk);
+            if (n == 0)
+                break;
+            done += n;
+            received_ += n;
+            ingest(events, batch);
         }
-        if (slice.elapsed() >= kSliceMs)
-            break;
     }
     if (batch.empty()) {
         if (done > 0)
@@ -519,11 +579,11 @@ void TelemetryPage::onCurrentChanged() {
         return;
     detail_->setPlainText(QString::fromStdString(rpc::TelemetryPrinter::format(r->toEvent())) +
                           QStringLiteral("\n\n") + QString::fromStdString(r->toJson().dump(2)));
-    trip_->setTrip(RequestTrip::find(*r, model_->history()));
+    trip_->setTrip(RequestTrip::find(*r, model_->history(), flows_));
 }
 
 uint64_t TelemetryPage::dropped() const {
-    return subscription_->dropped();
+    return subscription_->dropped() + remote_->dropped();
 }
 
 void TelemetryPage::updateWidgets() {
@@ -531,6 +591,8 @@ void TelemetryPage::updateWidgets() {
         tr("%1 shown · %2 in history").arg(model_->rowCount()).arg(model_->historySize());
     if (const uint64_t d = dropped(); d > 0)
         text += tr(" · %1 dropped").arg(d);
+    if (const auto n = taps_->targets().size(); n > 0)
+        text += tr(" · %n tap(s)", nullptr, static_cast<int>(n));
     if (paused_)
         text += tr(" · paused, %1 held").arg(held_.size());
     status_->setText(text);
@@ -549,9 +611,14 @@ void TelemetryPage::saveSettings() const {
     settings.setValue(key("prometheusPort"), promPort_->value());
 }
 
-void installTelemetryPage(MainWindow& window) {
-    window.installPage(QStringLiteral("telemetry"),
-                       new TelemetryPage(telemetry::TelemetryBus::global()));
+TelemetryPage* installTelemetryPage(MainWindow& window) {
+    auto* page = new TelemetryPage(telemetry::TelemetryBus::global());
+    window.installPage(QStringLiteral("telemetry"), page);
+    page->setContext(window.context());
+    QObject::connect(
+        &window, &MainWindow::sessionChanged, page,
+        [page, &window](ConsoleSession* s) { page->setContext(s ? window.context() : nullptr); });
+    return page;
 }
 
 }  // namespace meshx::ui

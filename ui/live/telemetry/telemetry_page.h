@@ -2,12 +2,15 @@
 
 #include <QWidget>
 
+#include <deque>
 #include <memory>
 #include <vector>
 
 #include "common/result.h"
 #include "telemetry/rpc_aggregate.h"
 #include "telemetry/rpc_record.h"
+#include "telemetry/watch/flow_record.h"
+#include "telemetry/watch/service_graph.h"
 
 class QCheckBox;
 class QHBoxLayout;
@@ -21,6 +24,7 @@ class QTabWidget;
 class QTableView;
 class QTimer;
 class QToolButton;
+class QTreeWidget;
 
 namespace meshx::telemetry {
 class Subscription;
@@ -29,8 +33,10 @@ class TelemetryBus;
 
 namespace meshx::ui {
 
+class ConsoleContext;
 class HintLine;
 class MainWindow;
+class MeshTaps;
 class PrometheusEndpoint;
 class RequestTripView;
 class TelemetryPlots;
@@ -39,6 +45,12 @@ class TelemetryStreamModel;
 // The console's telemetry page: the live stream of RPC events (Wireshark-like: pause, filter,
 // auto-scroll, detail pane, column chooser, export), plots over what the filter shows, one
 // request's trip, and an optional Prometheus endpoint of aggregate metrics.
+//
+// The whole mesh: besides this process's bus, the page reads every tap the agent advertises
+// (MeshTaps -> TapSubscriber, one more bounded queue drained by the same timer), so the stream,
+// filter, plots, aggregates, export and Prometheus cover every process; rows say which process
+// and service they came from. Sidecar flow events are kept too: they feed the request trip's
+// sidecar hops and the service graph (graph(), shown by ui/live/graph).
 //
 // Tap, then draw: the page subscribes to the bus with a bounded queue; a ~30 Hz timer drains
 // events in chunks for at most kSliceMs (and kMaxPerTick events) per tick, flattens them into
@@ -53,12 +65,21 @@ class TelemetryPage : public QWidget {
     static constexpr size_t kChunk = 256;        // drained and flattened at a time
     static constexpr qint64 kSliceMs = 15;       // a tick stops draining after this long
     static constexpr size_t kQueueCapacity = 60000;
+    static constexpr size_t kFlowHistory = 20000;  // flow events kept for request trips
 
     explicit TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent = nullptr);
     ~TelemetryPage() override;
 
-    // Drains the bus now (the timer does it ~30 times a second).
+    // Drains the bus and the taps now (the timer does it ~30 times a second).
     void flush();
+
+    // The session's context (agent watches for tap discovery), or null when it goes.
+    void setContext(ConsoleContext* context);
+    MeshTaps* taps() const { return taps_; }
+    // Calls and flows of every process as service edges (ui/live/graph draws it).
+    const telemetry::ServiceGraph& graph() const { return graph_; }
+    const std::deque<telemetry::FlowRecord>& flows() const { return flows_; }
+    QTreeWidget* tapList() const { return tapList_; }
 
     // Parses and applies a display filter to history and new events; on a parse error the
     // filter box turns red, the hint shows the error, the previous filter stays and false is
@@ -94,11 +115,14 @@ class TelemetryPage : public QWidget {
     QTabWidget* bottomTabs() const { return bottom_; }
     PrometheusEndpoint* prometheus() const { return prometheus_; }
     const telemetry::RpcAggregate& aggregate() const { return aggregate_; }
-    // Events received from the bus / dropped by the bus queue since the page opened.
+    // Events received from the bus and taps / dropped by their queues since the page opened.
     uint64_t received() const { return received_; }
     uint64_t dropped() const;
 
   private:
+    // Flattens drained events into `batch` (RPC events and sidecar flows), feeding the graph.
+    void ingest(std::vector<telemetry::Event>& events, std::vector<telemetry::RpcRecord>& batch);
+    void refreshTapList();
     void buildColumnMenu();
     void validateFilter(const QString& text);
     void addSavedFilterButton(const QString& text);
@@ -110,6 +134,10 @@ class TelemetryPage : public QWidget {
 
     telemetry::TelemetryBus& bus_;
     std::shared_ptr<telemetry::Subscription> subscription_;
+    MeshTaps* taps_ = nullptr;
+    std::shared_ptr<telemetry::Subscription> remote_;  // the taps' merged queue
+    telemetry::ServiceGraph graph_;
+    std::deque<telemetry::FlowRecord> flows_;
     TelemetryStreamModel* model_ = nullptr;
     telemetry::RpcAggregate aggregate_;
     std::vector<telemetry::RpcRecord> held_;  // drained while paused
@@ -131,6 +159,7 @@ class TelemetryPage : public QWidget {
     QTableView* table_ = nullptr;
     QTabWidget* bottom_ = nullptr;
     QPlainTextEdit* detail_ = nullptr;
+    QTreeWidget* tapList_ = nullptr;
     TelemetryPlots* plots_ = nullptr;
     RequestTripView* trip_ = nullptr;
     QCheckBox* promOn_ = nullptr;
@@ -138,7 +167,8 @@ class TelemetryPage : public QWidget {
     PrometheusEndpoint* prometheus_ = nullptr;
 };
 
-// Puts a TelemetryPage on the process-wide bus into `window`'s "telemetry" tab.
-void installTelemetryPage(MainWindow& window);
+// Puts a TelemetryPage on the process-wide bus into `window`'s "telemetry" tab, following the
+// window's session for tap discovery; returns it (the graph page reads it).
+TelemetryPage* installTelemetryPage(MainWindow& window);
 
 }  // namespace meshx::ui

@@ -20,6 +20,8 @@ struct ColumnSpec {
 
 constexpr ColumnSpec kColumns[TelemetryStreamModel::ColumnCount] = {
     {"Time", "time"},
+    {"Process", "process"},
+    {"Service", "service"},
     {"Source", "source"},
     {"Event", "event"},
     {"Function", "fun"},
@@ -163,6 +165,10 @@ QString TelemetryStreamModel::cellText(const RpcRecord& r, int column) {
             return QDateTime::fromMSecsSinceEpoch(r.timeUs / 1000)
                        .toString(QStringLiteral("HH:mm:ss.zzz")) +
                    QString::number(r.timeUs % 1000).rightJustified(3, QLatin1Char('0'));
+        case Process:
+            return r.process.empty() ? QStringLiteral("console") : q(r.process);
+        case Service:
+            return q(r.service);
         case Source:
             // A received OpenTelemetry span is tagged with its service.name (filter field
             // local.svc_ref); the source itself stays "otlp" for the filter.

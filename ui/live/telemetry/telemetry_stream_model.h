@@ -29,6 +29,8 @@ class TelemetryStreamModel : public QAbstractTableModel {
   public:
     enum Column {
         Time,
+        Process,
+        Service,
         Source,
         Event,
         Fun,

@@ -1,0 +1,152 @@
+#include "telemetry/watch/service_graph.h"
+
+#include <algorithm>
+#include <set>
+
+namespace meshx::telemetry {
+
+namespace {
+
+// A filter-language string literal.
+std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+void ServiceGraph::setServiceNames(std::map<std::string, std::string> names) {
+    names_ = std::move(names);
+}
+
+std::string ServiceGraph::name(const std::string& id) const {
+    auto it = names_.find(id);
+    return it == names_.end() ? id : it->second;
+}
+
+std::string ServiceGraph::ownNode(const RpcRecord& r) const {
+    if (!r.service.empty())
+        return name(r.service);
+    if (!r.process.empty()) {
+        // "rpc-call[4242]" -> "rpc-call": one node per program, not per run.
+        const auto at = r.process.find('[');
+        return r.process.substr(0, at);
+    }
+    return name(r.localSvc);
+}
+
+ServiceGraph::EdgeState& ServiceGraph::edge(const std::string& from, const std::string& to) {
+    EdgeState& e = edges_[{from, to}];
+    if (e.totals.from.empty()) {
+        e.totals.from = from;
+        e.totals.to = to;
+    }
+    return e;
+}
+
+void ServiceGraph::addCall(const RpcRecord& r) {
+    if (!r.isRequest())
+        return;
+    if (r.source != "rpc.client") {
+        const std::string own = ownNode(r);
+        if (!own.empty())
+            nodes_[own] = std::max(nodes_[own], r.timeUs);
+        return;
+    }
+    const std::string from = ownNode(r);
+    const std::string to = name(r.remoteSvc);
+    if (from.empty() || to.empty())
+        return;
+    EdgeState& e = edge(from, to);
+    ++e.totals.calls;
+    if (!r.ok())
+        ++e.totals.errors;
+    e.totals.lastUs = std::max(e.totals.lastUs, r.timeUs);
+    if (e.totals.filter.empty()) {
+        std::string f = "source == rpc.client and ";
+        f += !r.service.empty() ? "service == " + quoted(r.service)
+                                : "process contains " + quoted(from);
+        e.totals.filter = f + " and remote.svc_ref == " + quoted(r.remoteSvc);
+    }
+    e.samples.push_back({r.timeUs, r.requestUs(), r.ok()});
+    while (e.samples.size() > kMaxSamples)
+        e.samples.pop_front();
+    nodes_[from] = std::max(nodes_[from], r.timeUs);
+    nodes_[to] = std::max(nodes_[to], r.timeUs);
+}
+
+void ServiceGraph::addFlow(const FlowRecord& f) {
+    // A connection is seen by both sidecars; the provider's (inbound) one decides and knows the
+    // caller's identity, so only inbound flows make flow edges.
+    if (!f.inbound())
+        return;
+    std::string from = name(f.caller());
+    if (from.empty())
+        from = "(unidentified)";  // no TLS identity: the handshake failed
+    const std::string to = name(f.service.empty() ? f.proxyService : f.service);
+    if (to.empty())
+        return;
+    EdgeState& e = edge(from, to);
+    e.totals.lastUs = std::max(e.totals.lastUs, f.timeUs);
+    nodes_[from] = std::max(nodes_[from], f.timeUs);
+    nodes_[to] = std::max(nodes_[to], f.timeUs);
+    if (f.event == "closed") {
+        e.totals.bytes += f.bytesToUpstream + f.bytesToDownstream;
+        return;
+    }
+    ++e.totals.flows;
+    if (f.denied()) {
+        ++e.totals.denied;
+        e.totals.lastDenial = f.intention.empty() ? f.reason : f.intention;
+    }
+    e.flowTimes.push_back(f.timeUs);
+    while (e.flowTimes.size() > kMaxSamples)
+        e.flowTimes.pop_front();
+}
+
+void ServiceGraph::clear() {
+    edges_.clear();
+    nodes_.clear();
+}
+
+ServiceGraph::Snapshot ServiceGraph::snapshot(int64_t nowUs) const {
+    Snapshot s;
+    for (const auto& [n, last] : nodes_)
+        s.nodes.push_back(n);
+    const int64_t since = nowUs - kWindowUs;
+    std::vector<int64_t> req;
+    for (const auto& [key, st] : edges_) {
+        Edge e = st.totals;
+        req.clear();
+        uint64_t calls = 0, errors = 0;
+        int64_t first = nowUs;
+        for (const Sample& x : st.samples) {
+            if (x.timeUs < since)
+                continue;
+            ++calls;
+            errors += x.ok ? 0 : 1;
+            req.push_back(x.reqUs);
+            first = std::min(first, x.timeUs);
+        }
+        // Rate over the window, or over the time since the first sample when the edge is newer
+        // (at least a second, so one call is not shown as thousands per second).
+        const double span =
+            std::max(1.0, double(std::min<int64_t>(kWindowUs, nowUs - first)) / 1e6);
+        e.callsPerSec = calls > 0 ? double(calls) / span : 0;
+        e.errorRate = calls > 0 ? double(errors) / double(calls) : 0;
+        if (!req.empty()) {
+            const size_t k = std::min(req.size() - 1, (req.size() * 99 + 99) / 100 - 1);
+            std::nth_element(req.begin(), req.begin() + static_cast<std::ptrdiff_t>(k), req.end());
+            e.p99Us = req[k];
+        }
+        s.edges.push_back(std::move(e));
+    }
+    return s;
+}
+
+}  // namespace meshx::telemetry

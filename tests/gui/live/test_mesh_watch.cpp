@@ -1,0 +1,344 @@
+// The console watching a mesh it did not start: a real meshx-agent, two `meshx rpc-serve`
+// providers and one `meshx rpc-call` loop as separate processes, each with its meshx-proxy
+// sidecar. The console finds their taps through the agent and shows their events (tagged with
+// process and service), a request's trip matched across two processes with the sidecar hops
+// from the sidecars' flow events, and the service graph's edge, whose click filters the stream;
+// Screenshots of the graph and the
+// merged stream with a trip go to MESHX_SCREENSHOT_DIR (docs/screenshots) when it is set.
+
+#include <sys/stat.h>
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLineEdit>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "../console_fixture.h"
+#include "agent_process.h"
+#include "common/mesh_config.h"
+#include "graph/graph_page.h"
+#include "graph/service_graph_view.h"
+#include "integration/rpc/rpc_serve_process.h"
+#include "live_pages.h"
+#include "models/agent_monitor.h"
+#include "models/console_context.h"
+#include "models/console_session.h"
+#include "rpc/rpc_page.h"
+#include "rpc/rpc_workbench.h"
+#include "telemetry/mesh_taps.h"
+#include "telemetry/request_trip.h"
+#include "telemetry/telemetry_page.h"
+#include "telemetry/telemetry_stream_model.h"
+#include "views/app_palette.h"
+#include "views/main_window.h"
+
+using namespace meshx;
+using namespace meshx::ui;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kService = "watchsvc";
+constexpr const char* kProviderA = "watchsvc-a";
+constexpr const char* kProviderB = "watchsvc-b";
+constexpr const char* kConsumer = "watch-consumer";
+constexpr int kLongWaitMs = 60000;  // processes, sidecars and certificates on a loaded machine
+
+bool startsWith(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
+}  // namespace
+
+class TestMeshWatch : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<AgentProcess> agent_;
+    QTemporaryDir dir_;
+    QProcessEnvironment env_;
+    RpcServeProcess providerA_, providerB_;
+    QProcess consumer_;
+    std::unique_ptr<MainWindow> window_;
+    TelemetryPage* page_ = nullptr;
+    GraphPage* graph_ = nullptr;
+    QString shots_;
+    bool dark_ = false;
+
+    QString file(const QString& name) const { return dir_.filePath(name); }
+    QString consumerErrors() const {
+        QFile f(file(QStringLiteral("consumer.err")));
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+    // Rows of the history from a tapped process whose program starts with `program`.
+    int rowsFrom(const char* program, const char* service = nullptr) const {
+        int n = 0;
+        for (const auto& r : page_->model()->history()) {
+            if (startsWith(r.process, program) && (service == nullptr || r.service == service))
+                ++n;
+        }
+        return n;
+    }
+    int connectedTaps() const {
+        int n = 0;
+        for (const auto& t : page_->taps()->subscriber().taps())
+            n += t.connected ? 1 : 0;
+        return n;
+    }
+    // What the page has, for failure messages: taps and the processes of the history's rows.
+    QString state() const {
+        QStringList out;
+        for (const auto& t : page_->taps()->subscriber().taps())
+            out << QStringLiteral("tap %1 %2[%3] %4 events=%5 err=%6")
+                       .arg(QString::fromStdString(t.address), QString::fromStdString(t.program))
+                       .arg(t.pid)
+                       .arg(t.connected ? "connected" : "not connected")
+                       .arg(t.events)
+                       .arg(QString::fromStdString(t.lastError));
+        std::map<std::string, int> rows;
+        for (const auto& r : page_->model()->history())
+            ++rows[r.process + " " + r.service + " " + r.source + "/" + r.event];
+        for (const auto& [k, n] : rows)
+            out << QStringLiteral("rows %1: %2").arg(QString::fromStdString(k)).arg(n);
+        return out.join(QLatin1Char('\n'));
+    }
+    void shoot(QWidget* widget, const QString& name) {
+        QCoreApplication::processEvents();
+        const QImage image = widget->grab().toImage();
+        QVERIFY(!image.isNull());
+        const QString path = QDir(shots_).filePath(
+            dark_ ? QString(name).replace(QStringLiteral(".png"), QStringLiteral("-dark.png"))
+                  : name);
+        QFile::remove(path);
+        QVERIFY2(image.save(path, "PNG"), qPrintable(path));
+    }
+
+  private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void showsEventsOfEveryProcess();
+    void tripAcrossProcessesWithSidecarHops();
+    void graphEdgeFiltersStream();
+};
+
+void TestMeshWatch::initTestCase() {
+    test::isolateSettings("test_mesh_watch");
+    shots_ = qEnvironmentVariable("MESHX_SCREENSHOT_DIR");
+    if (shots_.isEmpty())
+        shots_ = dir_.path();
+    dark_ = qEnvironmentVariable("MESHX_SCREENSHOT_PALETTE") == QLatin1String("dark");
+    if (dark_)
+        applyPalette(QStringLiteral("dark"));
+    QVERIFY(dir_.isValid());
+    for (const char* bin : {"meshx", "meshx-proxy", "meshx-agent"})
+        QVERIFY2(QFileInfo(meshxBinary(QString::fromLatin1(bin))).isExecutable(), bin);
+    agent_ = std::make_unique<AgentProcess>();
+    QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
+
+    // The processes: their own config (a port range of their own) and runtime directory.
+    const QString configPath = file(QStringLiteral("config.json"));
+    QFile f(configPath);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray::fromStdString(json{
+        {"port_range", {{"min", 39100}, {"max", 39999}}},
+        {"start_timeout_ms", 30000}}.dump()));
+    f.close();
+    const QString runtime = file(QStringLiteral("run"));
+    QVERIFY(QDir().mkpath(runtime));
+    QVERIFY(::chmod(runtime.toLocal8Bit().constData(), 0700) == 0);
+    env_ = QProcessEnvironment::systemEnvironment();
+    env_.insert(QStringLiteral("MESHX_CONFIG"), configPath);
+    env_.insert(QStringLiteral("CONSUL_HTTP_ADDR"), agent_->address());
+    env_.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
+    env_.remove(QStringLiteral("CONSUL_HTTP_TOKEN"));
+    env_.remove(QStringLiteral("MESHX_TAP_LISTEN"));
+    env_.remove(QStringLiteral("MESHX_TAP_TOKEN_REQUIRED"));
+    for (auto* p : {&providerA_, &providerB_}) {
+        const char* id = p == &providerA_ ? kProviderA : kProviderB;
+        QVERIFY2(
+            p->start({"--service", kService, "--id", id, "--min-sleep", "5", "--max-sleep", "15"},
+                     env_, file(QString::fromLatin1(id) + QStringLiteral(".err"))),
+            qPrintable(p->errors()));
+    }
+    // The console, on the same agent (not an embedded one): it started none of these.
+    MeshConfig config = test::consoleTestConfig();
+    auto endpoint = AgentEndpoint::parse(agent_->address().toStdString());
+    QVERIFY(endpoint.ok());
+    config.agent = *endpoint;
+    auto session = ConsoleSession::create(config, false);
+    QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
+    window_ = std::make_unique<MainWindow>();
+    installLivePages(*window_);
+    window_->setSession(std::move(*session));
+    window_->resize(1400, 880);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
+    page_ = window_->findChild<TelemetryPage*>();
+    graph_ = window_->findChild<GraphPage*>();
+    QVERIFY(page_ && graph_);
+    QTRY_VERIFY2_WITH_TIMEOUT(connectedTaps() >= 4, qPrintable(state()), kLongWaitMs);
+
+    // The consumer loop, started once the console watches the providers and their sidecars (a
+    // sidecar reports a connection when it opens: flows before a subscriber are not sent). One
+    // pooled worker and up to three temporary ones that go after their call: new connections
+    // through both sidecars all along. Bounded in count (and stopped at the end of the test).
+    consumer_.setProcessEnvironment(env_);
+    consumer_.setStandardOutputFile(QProcess::nullDevice());
+    consumer_.setStandardErrorFile(file(QStringLiteral("consumer.err")));
+    consumer_.start(
+        meshxBinary(QStringLiteral("meshx")),
+        {"rpc-call", "--upstream", kService, "--proxy", kConsumer, "--fn", "do_work", "--count",
+         "200000", "--concurrency", "3", "--pool-size", "1", "--max-overflow", "3"});
+    QVERIFY(consumer_.waitForStarted(10000));
+    QTRY_VERIFY2_WITH_TIMEOUT(consumerErrors().contains(QStringLiteral("upstream watchsvc at")),
+                              qPrintable(consumerErrors()), kLongWaitMs);
+}
+
+void TestMeshWatch::cleanupTestCase() {
+    window_.reset();
+    if (consumer_.state() != QProcess::NotRunning) {
+        consumer_.terminate();
+        if (!consumer_.waitForFinished(20000)) {
+            consumer_.kill();
+            consumer_.waitForFinished(5000);
+        }
+    }
+    providerA_.terminate();
+    providerB_.terminate();
+}
+
+// Every process's tap is found through the agent (providers, consumer, their four sidecars)
+// and the stream holds events of both providers and the consumer, tagged with process and
+// service.
+void TestMeshWatch::showsEventsOfEveryProcess() {
+    window_->showTab(QStringLiteral("telemetry"));
+    const MeshTaps& taps = *page_->taps();
+    QTRY_VERIFY2_WITH_TIMEOUT(taps.targets().size() >= 6,
+                              qPrintable(QString::number(taps.targets().size())), kLongWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(rowsFrom("meshx rpc-serve[", kProviderA) > 0 &&
+                                  rowsFrom("meshx rpc-serve[", kProviderB) > 0 &&
+                                  rowsFrom("meshx rpc-call[", kConsumer) > 0,
+                              qPrintable(state()), kLongWaitMs);
+    int connected = 0;
+    for (const auto& t : page_->taps()->subscriber().taps())
+        connected += t.connected ? 1 : 0;
+    QVERIFY2(connected >= 6, qPrintable(QString::number(connected)));
+    // The filter knows where events came from.
+    QVERIFY(page_->applyFilter(QStringLiteral("service == watchsvc-b and source == rpc.server")));
+    QTRY_VERIFY_WITH_TIMEOUT(page_->model()->rowCount() > 0, kLongWaitMs);
+    for (int row = 0; row < page_->model()->rowCount(); ++row) {
+        const auto* r = page_->model()->record(row);
+        QCOMPARE(QString::fromStdString(r->service), QStringLiteral("watchsvc-b"));
+        QVERIFY(startsWith(r->process, "meshx rpc-serve["));
+        QCOMPARE(page_->model()->data(page_->model()->index(row, TelemetryStreamModel::Service)),
+                 QVariant(QStringLiteral("watchsvc-b")));
+    }
+    // Prometheus text carries the processes apart.
+    const std::string prom = page_->aggregate().renderPrometheus();
+    QVERIFY(prom.find("service=\"watchsvc-a\"") != std::string::npos);
+    QVERIFY(prom.find("service=\"watch-consumer\"") != std::string::npos);
+}
+
+// A consumer's call matched with the provider's end from another process, and the sidecar
+// hops measured by the two sidecars' flow events.
+void TestMeshWatch::tripAcrossProcessesWithSidecarHops() {
+    QVERIFY(page_->applyFilter(QStringLiteral("source == rpc.client and fun == do_work")));
+    page_->setAutoScroll(false);
+    RequestTrip trip;
+    auto findTrip = [&] {
+        const int rows = page_->model()->rowCount();
+        for (int row = rows - 1; row >= 0 && row >= rows - 200; --row) {
+            const auto* r = page_->model()->record(row);
+            RequestTrip t = RequestTrip::find(*r, page_->model()->history(), page_->flows());
+            if (t.complete() && t.clientSidecar && t.providerSidecar) {
+                trip = t;
+                page_->selectRow(row);
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(findTrip(), kLongWaitMs);
+    QVERIFY(startsWith(trip.client->process, "meshx rpc-call["));
+    QVERIFY(startsWith(trip.server->process, "meshx rpc-serve["));
+    QCOMPARE(*trip.client->reqRef, *trip.server->reqRef);
+    QCOMPARE(trip.client->localConn, trip.server->remoteConn);
+    QVERIFY(startsWith(trip.clientSidecar->process, "meshx-proxy["));
+    QVERIFY(startsWith(trip.providerSidecar->process, "meshx-proxy["));
+    QVERIFY(trip.clientSidecar->process != trip.providerSidecar->process);
+    int fromFlows = 0;
+    for (const auto& step : trip.steps)
+        fromFlows += step.from.startsWith(QLatin1String("flow meshx-proxy[")) ? 1 : 0;
+    QVERIFY2(fromFlows > 0, "no step measured by a sidecar's flow event");
+    QVERIFY(page_->tripView()->trip().complete());
+    page_->bottomTabs()->setCurrentWidget(page_->tripView());
+    shoot(page_, QStringLiteral("live-mesh-trip.png"));
+}
+
+// The graph has the consumer -> watchsvc edge with live figures; clicking it filters the stream
+// to that edge's calls and shows the telemetry tab.
+void TestMeshWatch::graphEdgeFiltersStream() {
+    window_->showTab(QStringLiteral("graph"));
+    int edge = -1;
+    auto findEdge = [&] {
+        graph_->refresh();
+        const auto& edges = graph_->view()->snapshot().edges;
+        for (int i = 0; i < static_cast<int>(edges.size()); ++i) {
+            const auto& e = edges[static_cast<size_t>(i)];
+            if (e.from == kConsumer && e.to == kService && e.calls > 0 && e.callsPerSec > 0 &&
+                e.p99Us > 0) {
+                edge = i;
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(findEdge(), kLongWaitMs);
+    const auto e = graph_->view()->snapshot().edges[static_cast<size_t>(edge)];
+    QCOMPARE(e.errorRate, 0.0);
+    QCOMPARE(graph_->edges()->topLevelItemCount(),
+             static_cast<int>(graph_->view()->snapshot().edges.size()));
+    shoot(graph_, QStringLiteral("live-mesh-graph.png"));
+
+    QSignalSpy filtered(graph_, &GraphPage::streamFiltered);
+    QTest::mouseClick(graph_->view(), Qt::LeftButton, {},
+                      graph_->view()->edgeMidpoint(edge).toPoint());
+    QCOMPARE(filtered.count(), 1);
+    QCOMPARE(page_->filterEdit()->text(), QString::fromStdString(e.filter));
+    auto* tabs = window_->findChild<QTabWidget*>(QStringLiteral("viewTabs"));
+    QCOMPARE(tabs->currentWidget(), static_cast<QWidget*>(page_));
+    QTRY_VERIFY_WITH_TIMEOUT(page_->model()->rowCount() > 0, kLongWaitMs);
+    for (int row = 0; row < page_->model()->rowCount(); ++row) {
+        const auto* r = page_->model()->record(row);
+        QCOMPARE(QString::fromStdString(r->source), QStringLiteral("rpc.client"));
+        QCOMPARE(QString::fromStdString(r->service), QString::fromLatin1(kConsumer));
+        QVERIFY(startsWith(r->remoteSvc, "watchsvc-"));
+    }
+    page_->setAutoScroll(true);
+    page_->applyFilter(QString());
+    shoot(page_, QStringLiteral("live-mesh-stream.png"));
+}
+
+// QTEST_MAIN, with a function timeout above the default 300 s: the first function waits for
+// processes, sidecars and certificates on a loaded machine.
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", "500000");
+    QApplication app(argc, argv);
+    TestMeshWatch test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+#include "test_mesh_watch.moc"
