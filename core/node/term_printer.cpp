@@ -197,19 +197,20 @@ class Printer {
             case ERL_LARGE_BIG_EXT:
                 ok = big();
                 break;
-            case ERL_FLOAT_EXT: {  // not ei_decode_double: it would read past the 31 bytes
-                const auto d = parseFloatExtText(buf_ + index_ + 1);
-                ok = d.has_value();
-                if (ok) {
-                    index_ += 1 + static_cast<int>(kFloatExtTextSize);
-                    out_ += TermPrinter::formatFloat(*d);
-                }
-                break;
-            }
+            case ERL_FLOAT_EXT:  // ei_get_type says ERL_FLOAT_EXT for both float tags
             case NEW_FLOAT_EXT: {
                 double d = 0;
-                ok = ei_decode_double(buf_, &index_, &d) == 0;
-                out_ += TermPrinter::formatFloat(d);
+                if (buf_[index_] == ERL_FLOAT_EXT) {
+                    // The old 31-byte text form: not ei_decode_double, whose sscanf reads past it.
+                    const auto parsed = parseFloatExtText(buf_ + index_ + 1);
+                    ok = parsed.has_value();
+                    d = parsed.value_or(0.0);
+                    index_ += 1 + static_cast<int>(kFloatExtTextSize);
+                } else {
+                    ok = ei_decode_double(buf_, &index_, &d) == 0;
+                }
+                if (ok)
+                    out_ += TermPrinter::formatFloat(d);
                 break;
             }
             case ERL_ATOM_EXT:

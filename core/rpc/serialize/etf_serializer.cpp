@@ -160,18 +160,19 @@ bool decode(const char* buf, int end, int* index, json& out) {
             out = "#big";
             return skipTerm(buf, end, index);
         }
-        case ERL_FLOAT_EXT: {  // not ei_decode_double: it would read past the 31 bytes
-            const auto d = parseFloatExtText(buf + *index + 1);
-            if (!d)
-                return false;
-            *index += 1 + static_cast<int>(kFloatExtTextSize);
-            out = *d;
-            return true;
-        }
+        case ERL_FLOAT_EXT:  // ei_get_type says ERL_FLOAT_EXT for both float tags
         case NEW_FLOAT_EXT: {
             double d = 0;
-            if (ei_decode_double(buf, index, &d) != 0)
+            if (buf[*index] == ERL_FLOAT_EXT) {
+                // The old 31-byte text form: not ei_decode_double, whose sscanf reads past it.
+                const auto parsed = parseFloatExtText(buf + *index + 1);
+                if (!parsed)
+                    return false;
+                d = *parsed;
+                *index += 1 + static_cast<int>(kFloatExtTextSize);
+            } else if (ei_decode_double(buf, index, &d) != 0) {
                 return false;
+            }
             out = d;
             return true;
         }
