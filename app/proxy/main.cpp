@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
             meshx::telemetry::TapServer::setProcessTokenCheck(
                 meshx::consul::serviceReadCheck(agent, serviceId));
         }
-        std::printf("==> meshx-proxy: telemetry tap at %s\n", (*tap)->toString().c_str());
-        std::fflush(stdout);
+        // No banner line for it: meshx-proxy's output stays `consul connect proxy`'s, line for
+        // line. The tap is found through the sidecar's registration (Meta "meshx-tap").
     }
 
     meshx::proxy::ProxyProgram program(std::move(*cl));
