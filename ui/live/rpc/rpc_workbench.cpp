@@ -332,12 +332,21 @@ void RpcWorkbench::drawLoad() {
     if (load_->workersLeft.load() > 0) {
         return;
     }
+    // Every worker has finished: read the totals again. The ones above may predate the last
+    // calls of workers that finished between those reads and this check.
+    {
+        std::lock_guard lock(load_->mutex);
+        counts = load_->counts;
+        firstError = load_->firstError;
+    }
+    counts_.setCounts(load_->run, counts);
     drawTimer_.stop();
     LoadSummary summary;
     summary.run = load_->run;
     summary.calls = load_->total;
-    summary.ok = ok;
-    summary.failed = failed;
+    summary.ok = load_->ok.load();
+    summary.failed = load_->failed.load();
+    emit loadProgress(summary.ok + summary.failed, summary.calls, summary.failed);
     summary.seconds = static_cast<double>(loadClock_.nsecsElapsed()) / 1e9;
     summary.firstError = QString::fromStdString(firstError);
     summary.counts = std::move(counts);
