@@ -2,9 +2,7 @@
 
 namespace meshx::net {
 
-namespace {
-
-int hexValue(char c) {
+int hexDigitValue(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
@@ -17,8 +15,6 @@ int hexValue(char c) {
     return -1;
 }
 
-}  // namespace
-
 std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
     std::string out;
     out.reserve(text.size());
@@ -28,8 +24,8 @@ std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace
             if (i + 2 >= text.size()) {
                 return std::nullopt;
             }
-            const int hi = hexValue(text[i + 1]);
-            const int lo = hexValue(text[i + 2]);
+            const int hi = hexDigitValue(text[i + 1]);
+            const int lo = hexDigitValue(text[i + 2]);
             if (hi < 0 || lo < 0) {
                 return std::nullopt;
             }

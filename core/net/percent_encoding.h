@@ -11,4 +11,7 @@ namespace meshx::net {
 // urlencoded). nullopt on a malformed escape (a '%' not followed by two hex digits). Pure.
 std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
 
+// The value of one hex digit (0-9, a-f, A-F), or -1. Pure.
+int hexDigitValue(char c);
+
 }  // namespace meshx::net

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "net/percent_encoding.h"
+
 namespace meshx::agent::filter_strings {
 namespace {
 
@@ -77,19 +79,6 @@ void appendHex(std::string& out, const char* format, unsigned value) {
     char buf[16];
     std::snprintf(buf, sizeof buf, format, value);
     out += buf;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 char lower(char c) {
@@ -261,7 +250,7 @@ std::optional<std::string> goUnquote(std::string_view literal) {
                 }
                 char32_t value = 0;
                 for (std::size_t k = 0; k < digits; ++k) {
-                    const int h = hexValue(body[i + k]);
+                    const int h = net::hexDigitValue(body[i + k]);
                     if (h < 0) {
                         return std::nullopt;
                     }
@@ -356,7 +345,7 @@ std::optional<std::int64_t> parseGoInt(std::string_view text, std::string& error
             underscores = true;
             continue;
         }
-        const int digit = hexValue(c);
+        const int digit = net::hexDigitValue(c);
         if (digit < 0 || static_cast<unsigned>(digit) >= base) {
             return syntaxError();
         }
