@@ -30,19 +30,6 @@ namespace {
 // times over its timeout).
 constexpr auto kPassingPoll = std::chrono::milliseconds(50);
 
-// Our own sidecar binary: next to the running program when it is there (build tree, installed
-// package), else whatever `meshx-proxy` PATH finds.
-std::string meshxProxyPath() {
-    if (QCoreApplication::instance()) {
-        QFileInfo sibling(QDir(QCoreApplication::applicationDirPath()),
-                          QStringLiteral("meshx-proxy"));
-        if (sibling.isExecutable()) {
-            return sibling.absoluteFilePath().toStdString();
-        }
-    }
-    return "meshx-proxy";
-}
-
 // Names and IDs travel in agent URL paths (/agent/service/deregister/:id) and in SPIFFE IDs, so
 // characters that would need escaping there, whitespace and control bytes are refused up front
 // rather than failing later half-registered. '@' stays allowed: node services use it.
@@ -107,37 +94,11 @@ ConsulMesh::~ConsulMesh() {
 }
 
 ServiceTemplate ConsulMesh::defaultTemplate() const {
-    auto argv = proxyCommand(config_.proxyTemplate, meshxProxyPath());
-    ServiceTemplate t = ServiceTemplate::defaults(
-        argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
-    t.ttl->intervalMs = config_.ttlIntervalMs;
-    // `proxy_template` may also name a template of the config file: it then becomes the default.
-    if (auto it = config_.templates.find(config_.proxyTemplate); it != config_.templates.end()) {
-        auto j = tmpl::TemplateRenderer::parseJson(it->second);
-        if (j) {
-            if (auto custom = ServiceTemplate::fromJson(*j, t); custom) {
-                return *custom;
-            }
-        }
-    }
-    return t;
+    return defaultServiceTemplate(config_);
 }
 
 Result<ServiceTemplate> ConsulMesh::namedTemplate(const std::string& name) const {
-    if (auto it = config_.templates.find(name); it != config_.templates.end()) {
-        auto j = tmpl::TemplateRenderer::parseJson(it->second);
-        if (!j) {
-            return makeError(j.error().code, "template '" + name + "': " + j.error().message);
-        }
-        return ServiceTemplate::fromJson(*j, defaultTemplate());
-    }
-    auto argv = proxyCommand(name, meshxProxyPath());
-    if (!argv) {
-        return makeError(Code::InvalidArgument, "no template named '" + name + "'");
-    }
-    ServiceTemplate t = defaultTemplate();
-    t.proxy = *argv;
-    return t;
+    return namedServiceTemplate(config_, name);
 }
 
 bool ConsulMesh::isPassing(const std::string& serviceId) {
@@ -741,6 +702,27 @@ void ConsulMesh::onCheckLost(const std::string& serviceId) {
     ++it->second.reregistrations;
     publish(telemetry::LifecycleEvent::kServiceRegistered, serviceId,
             {{"address", it->second.address.toString()}, {"reregistered", true}});
+}
+
+Result<std::vector<std::string>> ConsulMesh::removeLeftover(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    if (owned_.count(serviceId) > 0) {
+        return makeError(Code::InvalidState, serviceId + " is run by this engine: stop it instead");
+    }
+    auto listed = api_.call(ep::agentServices());
+    if (!listed) {
+        return listed.error();
+    }
+    std::vector<std::string> removed;
+    for (const std::string& each : {serviceId, serviceId + "-sidecar-proxy"}) {
+        if (listed->count(each) > 0) {
+            if (auto r = api_.call(ep::deregisterService(each)); !r) {
+                return r.error();
+            }
+            removed.push_back(each);
+        }
+    }
+    return removed;
 }
 
 }  // namespace meshx::mesh

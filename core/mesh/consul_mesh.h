@@ -70,6 +70,7 @@ class ConsulMesh final : public ServiceMesh {
     Result<std::string> ttlStatus(const std::string& serviceId) override;
     Status setTtlStatus(const std::string& serviceId, const std::string& status) override;
     void stopAll() override;
+    Result<std::vector<std::string>> removeLeftover(const std::string& serviceId) override;
 
     // Times an owned service was registered again after the agent lost it. Any thread.
     int reregistrations(const std::string& serviceId);

@@ -82,6 +82,11 @@ class ServiceMesh {
     virtual Status setTtlStatus(const std::string& serviceId, const std::string& status) = 0;
     // Stops every owned service (shutdown).
     virtual void stopAll() = 0;
+
+    // Deregisters `serviceId` and its sidecar (`<id>-sidecar-proxy`) where the agent still lists
+    // them although nothing here runs them (a provider killed before it could deregister itself).
+    // Returns the ids removed. InvalidState when this engine owns the service: stop it instead.
+    virtual Result<std::vector<std::string>> removeLeftover(const std::string& serviceId) = 0;
 };
 
 }  // namespace meshx::mesh

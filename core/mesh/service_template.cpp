@@ -1,5 +1,12 @@
 #include "mesh/service_template.h"
 
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include "common/mesh_config.h"
+#include "template/template_renderer.h"
+
 namespace meshx::mesh {
 
 using nlohmann::json;
@@ -117,6 +124,51 @@ Result<std::vector<std::string>> proxyCommand(const std::string& name,
     return makeError(Code::InvalidArgument, "unknown proxy template '" + name +
                                                 "' (meshx-proxy, consul-connect-proxy, "
                                                 "consul-connect-envoy)");
+}
+
+std::string meshxProxyPath() {
+    if (QCoreApplication::instance()) {
+        QFileInfo sibling(QDir(QCoreApplication::applicationDirPath()),
+                          QStringLiteral("meshx-proxy"));
+        if (sibling.isExecutable()) {
+            return sibling.absoluteFilePath().toStdString();
+        }
+    }
+    return "meshx-proxy";
+}
+
+ServiceTemplate defaultServiceTemplate(const MeshConfig& config) {
+    auto argv = proxyCommand(config.proxyTemplate, meshxProxyPath());
+    ServiceTemplate t = ServiceTemplate::defaults(
+        argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
+    t.ttl->intervalMs = config.ttlIntervalMs;
+    // `proxy_template` may also name a template of the config file: it then becomes the default.
+    if (auto it = config.templates.find(config.proxyTemplate); it != config.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (j) {
+            if (auto custom = ServiceTemplate::fromJson(*j, t); custom) {
+                return *custom;
+            }
+        }
+    }
+    return t;
+}
+
+Result<ServiceTemplate> namedServiceTemplate(const MeshConfig& config, const std::string& name) {
+    if (auto it = config.templates.find(name); it != config.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (!j) {
+            return makeError(j.error().code, "template '" + name + "': " + j.error().message);
+        }
+        return ServiceTemplate::fromJson(*j, defaultServiceTemplate(config));
+    }
+    auto argv = proxyCommand(name, meshxProxyPath());
+    if (!argv) {
+        return makeError(Code::InvalidArgument, "no template named '" + name + "'");
+    }
+    ServiceTemplate t = defaultServiceTemplate(config);
+    t.proxy = *argv;
+    return t;
 }
 
 }  // namespace meshx::mesh

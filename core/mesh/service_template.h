@@ -8,6 +8,10 @@
 
 #include "common/result.h"
 
+namespace meshx {
+struct MeshConfig;
+}
+
 namespace meshx::mesh {
 
 // How the TTL worker keeps a service's check alive: which check, what status, how often.
@@ -49,5 +53,17 @@ nlohmann::json defaultUpstreamTemplate();
 std::vector<std::string> namedProxyCommands();
 Result<std::vector<std::string>> proxyCommand(const std::string& name,
                                               const std::string& meshxProxyPath);
+
+// Our own sidecar binary: next to the running program when it is there (build tree, installed
+// package), else whatever `meshx-proxy` PATH finds. Any thread.
+std::string meshxProxyPath();
+
+// The template `start` uses when none is named: the defaults with the config's proxy kind
+// (`proxy_template`) and TTL interval; when `proxy_template` names a template of the config file,
+// that template layered over them. Pure but for meshxProxyPath(); any thread.
+ServiceTemplate defaultServiceTemplate(const MeshConfig& config);
+// A named template of the config, layered over defaultServiceTemplate(); or a proxy kind's name
+// (the defaults with that kind's command). InvalidArgument when neither exists. Any thread.
+Result<ServiceTemplate> namedServiceTemplate(const MeshConfig& config, const std::string& name);
 
 }  // namespace meshx::mesh

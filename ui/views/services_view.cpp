@@ -19,8 +19,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/health_badge_delegate.h"
@@ -257,7 +257,7 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     connect(&context_.services(), &QAbstractItemModel::rowsRemoved, this,
             &ServicesView::updateWidgets);
     connect(&context_, &ConsoleContext::ownedChanged, this, &ServicesView::updateWidgets);
-    connect(&context_.monitor(), &AgentMonitor::reachabilityChanged, this,
+    connect(&context_.monitor(), &engine::AgentMonitor::reachabilityChanged, this,
             &ServicesView::onReachability);
     updateWidgets();
 }
@@ -323,7 +323,7 @@ void ServicesView::showColumnMenu(const QPoint& pos) {
 }
 
 void ServicesView::openStartDialog(const QString& name, const QString& id, bool force) {
-    StartServiceDialog dialog(context_.session().mesh(), this);
+    StartServiceDialog dialog(context_.session().mesh(), context_.session().config(), this);
     if (!name.isEmpty()) {
         dialog.prefill(name, id, force);
     }
