@@ -5,6 +5,7 @@
 #include "engine/agent_monitor.h"
 #include "engine/intentions_watch.h"
 #include "mesh/consul_mesh.h"
+#include "mesh/proxy_kind_registry.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/telemetry_bus.h"
@@ -14,6 +15,10 @@ namespace meshx::engine {
 Result<std::unique_ptr<Session>> Session::open(SessionOptions options) {
     std::unique_ptr<Session> s(new Session());
     MeshConfig config = std::move(options.config);
+    // The config's proxy kinds must not shadow a registered one: say so now, not at a start.
+    if (auto kinds = mesh::ProxyKindRegistry::global().withConfig(config); !kinds) {
+        return kinds.error();
+    }
     if (options.embeddedAgent) {
         agent::AgentConfig agentConfig;
         agentConfig.logLevel = agent::LogLevel::Warn;

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 
 #include "common/mesh_config.h"
+#include "mesh/proxy_kind_registry.h"
 #include "template/template_renderer.h"
 
 namespace meshx::mesh {
@@ -105,25 +106,17 @@ json defaultUpstreamTemplate() {
 }
 
 std::vector<std::string> namedProxyCommands() {
-    return {"meshx-proxy", "consul-connect-proxy", "consul-connect-envoy"};
+    return ProxyKindRegistry::global().names();
+}
+
+std::vector<std::string> namedProxyCommands(const MeshConfig& config) {
+    auto kinds = ProxyKindRegistry::global().withConfig(config);
+    return kinds ? kinds->names() : ProxyKindRegistry::global().names();
 }
 
 Result<std::vector<std::string>> proxyCommand(const std::string& name,
                                               const std::string& meshxProxyPath) {
-    if (name == "meshx-proxy") {
-        return std::vector<std::string>{meshxProxyPath, "-sidecar-for", "{{id}}"};
-    }
-    if (name == "consul-connect-proxy") {
-        return std::vector<std::string>{"consul", "connect",      "proxy", "-log-level",
-                                        "err",    "-sidecar-for", "{{id}}"};
-    }
-    if (name == "consul-connect-envoy") {
-        return std::vector<std::string>{"consul", "connect", "envoy", "-sidecar-for",
-                                        "{{id}}", "--",      "-l",    "error"};
-    }
-    return makeError(Code::InvalidArgument, "unknown proxy template '" + name +
-                                                "' (meshx-proxy, consul-connect-proxy, "
-                                                "consul-connect-envoy)");
+    return ProxyKindRegistry::global().command(name, meshxProxyPath);
 }
 
 std::string meshxProxyPath() {
@@ -137,8 +130,19 @@ std::string meshxProxyPath() {
     return "meshx-proxy";
 }
 
+namespace {
+
+// The config's proxy kinds over the built-in ones; a config whose kinds cannot be registered
+// (MeshConfig::load() reports that) falls back to the built-ins.
+ProxyKindRegistry kindsOf(const MeshConfig& config) {
+    auto kinds = ProxyKindRegistry::global().withConfig(config);
+    return kinds ? std::move(*kinds) : ProxyKindRegistry(ProxyKindRegistry::global());
+}
+
+}  // namespace
+
 ServiceTemplate defaultServiceTemplate(const MeshConfig& config) {
-    auto argv = proxyCommand(config.proxyTemplate, meshxProxyPath());
+    auto argv = kindsOf(config).command(config.proxyTemplate, meshxProxyPath());
     ServiceTemplate t = ServiceTemplate::defaults(
         argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
     t.ttl->intervalMs = config.ttlIntervalMs;
@@ -162,9 +166,10 @@ Result<ServiceTemplate> namedServiceTemplate(const MeshConfig& config, const std
         }
         return ServiceTemplate::fromJson(*j, defaultServiceTemplate(config));
     }
-    auto argv = proxyCommand(name, meshxProxyPath());
+    auto argv = kindsOf(config).command(name, meshxProxyPath());
     if (!argv) {
-        return makeError(Code::InvalidArgument, "no template named '" + name + "'");
+        return makeError(Code::InvalidArgument,
+                         "no template or proxy kind named '" + name + "': " + argv.error().message);
     }
     ServiceTemplate t = defaultServiceTemplate(config);
     t.proxy = *argv;

@@ -45,12 +45,12 @@ struct ServiceTemplate {
 // LocalBindPort {{$port$}}.
 nlohmann::json defaultUpstreamTemplate();
 
-// Named proxy commands (the settings dialog lists these names):
-//   "meshx-proxy"           our built-in sidecar: meshx-proxy -sidecar-for {{id}}
-//   "consul-connect-proxy"  consul connect proxy -log-level err -sidecar-for {{id}}
-//   "consul-connect-envoy"  consul connect envoy -sidecar-for {{id}} -- -l error
-// `meshxProxyPath` is where our own binary lives (next to the running program when it exists).
+// Proxy kinds by name (ProxyKindRegistry: the built-ins meshx-proxy, consul-connect-proxy,
+// consul-connect-envoy, what code registered, and with a config its `proxy_kinds`). The settings
+// page and the start dialog list these names.
 std::vector<std::string> namedProxyCommands();
+std::vector<std::string> namedProxyCommands(const MeshConfig& config);
+// The global registry's command for `name`; `meshxProxyPath` is where our own binary lives.
 Result<std::vector<std::string>> proxyCommand(const std::string& name,
                                               const std::string& meshxProxyPath);
 

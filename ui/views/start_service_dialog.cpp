@@ -41,7 +41,7 @@ StartServiceDialog::StartServiceDialog(mesh::ServiceMesh& mesh, const MeshConfig
     template_ = new QComboBox(this);
     template_->setObjectName(QStringLiteral("template"));
     template_->addItem(kDefault);
-    for (const auto& name : mesh::namedProxyCommands()) {
+    for (const auto& name : mesh::namedProxyCommands(config_)) {
         template_->addItem(QString::fromStdString(name));
     }
     for (const auto& [name, text] : config_.templates) {
