@@ -2,8 +2,8 @@
 // meshx-proxy sidecars and real `meshx rpc-serve` providers; each must pass every step and
 // leave no process or registration behind.
 
-#include "test_demo_support.h"
 #include "rpc/instance_count_model.h"
+#include "test_demo_support.h"
 
 using namespace meshx;
 using namespace meshx::ui;
