@@ -30,25 +30,6 @@ namespace {
 // times over its timeout).
 constexpr auto kPassingPoll = std::chrono::milliseconds(50);
 
-// Names and IDs travel in agent URL paths (/agent/service/deregister/:id) and in SPIFFE IDs, so
-// characters that would need escaping there, whitespace and control bytes are refused up front
-// rather than failing later half-registered. '@' stays allowed: node services use it.
-Status checkServiceText(const char* what, const std::string& text) {
-    if (text.empty() || text.size() > 255) {
-        return makeError(Code::InvalidArgument,
-                         std::string("service ") + what + " must be 1 to 255 characters");
-    }
-    for (const unsigned char c : text) {
-        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\') {
-            return makeError(Code::InvalidArgument,
-                             std::string("service ") + what + " '" + text +
-                                 "' has a character not allowed in service names (whitespace, "
-                                 "control, non-ASCII, / ? # % \\)");
-        }
-    }
-    return {};
-}
-
 bool validHashAddress(const json& hash) {
     return hash.contains("address") && hash["address"].is_string() &&
            !hash["address"].get<std::string>().empty() && hash.contains("port") &&
@@ -111,6 +92,15 @@ void ConsulMesh::publish(const char* name, const std::string& serviceId, json de
     telemetry::TelemetryBus::global().publish(e.toEvent());
 }
 
+Result<StartPlan> ConsulMesh::plan(const ServiceParams& params, const ServiceTemplate& tmpl) {
+    if (auto asked = requestedAddress(params)) {
+        return renderStartPlan(params, tmpl, *asked, /*sampleAddress=*/false);
+    }
+    return renderStartPlan(params, tmpl,
+                           net::Address::tcp(config_.portRangeIp, config_.portRangeMin),
+                           /*sampleAddress=*/true);
+}
+
 Result<Started> ConsulMesh::start(const ServiceParams& params, const ServiceTemplate& tmpl,
                                   bool forceRegistration, std::chrono::milliseconds timeout) {
     std::lock_guard lock(mutex_);
@@ -159,48 +149,29 @@ Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Directio
 Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
                                         bool forceRegistration, std::chrono::milliseconds timeout,
                                         std::shared_ptr<PortClaim> claim) {
-    json hash = params.hash;
-    if (hash.contains("name") &&
-        (!hash["name"].is_string() || hash["name"].get<std::string>().empty())) {
-        return makeError(Code::InvalidArgument, "service name must be a non-empty string");
-    }
     net::Address address;
-    if (!claim && validHashAddress(hash)) {
-        const auto port = hash["port"].get<long long>();
-        address = net::Address::tcp(hash["address"].get<std::string>(),
-                                    static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
-    } else {
-        if (!claim) {
+    if (!claim) {
+        if (auto asked = requestedAddress(params)) {
+            address = *asked;
+        } else {
             auto claimed = claimPort(PortAllocator::Direction::Up);
             if (!claimed) {
                 return claimed.error();
             }
             claim = std::move(*claimed);
         }
+    }
+    if (claim) {
         address = claim->address();
-        hash["address"] = address.host();
-        hash["port"] = address.port();
     }
 
-    const tmpl::TemplateRenderer renderer(hash);
-    auto registration = renderer.render(tmpl.registration);
-    if (!registration) {
-        return registration.error();
+    // The one render path: what plan() showed is what gets registered and run.
+    auto planned = renderStartPlan(params, tmpl, address, /*sampleAddress=*/false);
+    if (!planned) {
+        return planned.error();
     }
-    const json& reg = *registration;
-    if (!reg.is_object() || !reg.contains("Name") || !reg["Name"].is_string() ||
-        reg["Name"].get<std::string>().empty()) {
-        return makeError(Code::InvalidArgument, "the rendered registration has no Name");
-    }
-    const std::string serviceId = reg.contains("ID") && reg["ID"].is_string()
-                                      ? reg["ID"].get<std::string>()
-                                      : reg["Name"].get<std::string>();
-    if (auto st = checkServiceText("name", reg["Name"].get<std::string>()); !st) {
-        return st.error();
-    }
-    if (auto st = checkServiceText("id", serviceId); !st) {
-        return st.error();
-    }
+    const json& reg = planned->registration;
+    const std::string& serviceId = planned->serviceId;
 
     const bool owned = owned_.count(serviceId) > 0;
     const bool passing = isPassing(serviceId);
@@ -214,29 +185,8 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
         return makeError(Code::ServiceNotOwned,
                          serviceId + " is registered and passing, but not by this engine");
     }
-
-    std::string checkId;
-    if (tmpl.ttl) {
-        auto rendered = renderer.renderString(tmpl.ttl->checkId);
-        if (!rendered) {
-            return rendered.error();
-        }
-        checkId = *rendered;
-        if (!TtlWorker::isValidStatus(tmpl.ttl->status)) {
-            return makeError(Code::InvalidArgument,
-                             "TTL status must be passing, warning or "
-                             "critical, not '" +
-                                 tmpl.ttl->status + "'");
-        }
-    }
-    std::vector<std::string> argv;
-    if (tmpl.proxy) {
-        auto rendered = renderer.renderArgv(*tmpl.proxy);
-        if (!rendered) {
-            return rendered.error();
-        }
-        argv = std::move(*rendered);
-    }
+    const std::string checkId = planned->ttl ? planned->ttl->checkId : std::string();
+    const std::vector<std::string>& argv = planned->proxy;
 
     Owned record;
     record.registration = reg;

@@ -53,6 +53,8 @@ class ConsulMesh final : public ServiceMesh {
     const MeshConfig& config() const { return config_; }
 
     // ServiceMesh
+    using ServiceMesh::start;
+    Result<StartPlan> plan(const ServiceParams& params, const ServiceTemplate& tmpl) override;
     Result<Started> start(const ServiceParams& params, const ServiceTemplate& tmpl,
                           bool forceRegistration, std::chrono::milliseconds timeout) override;
     Status stop(const std::string& serviceId) override;

@@ -36,8 +36,8 @@ class TestAgentRecovery : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-9");
-        const StartPreview p =
-            StartPreview::build(in, context->session().engine().defaultTemplate());
+        const StartPreview p = StartPreview::build(
+            in, context->session().engine().defaultTemplate(), context->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window.servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(

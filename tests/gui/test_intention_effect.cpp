@@ -116,7 +116,8 @@ class TestIntentionEffect : public QObject {
         in.id = id;
         in.extraJson = extra;
         const StartPreview p =
-            StartPreview::build(in, window_->context()->session().engine().defaultTemplate());
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         QVERIFY2(p.proxy.contains(QLatin1String("meshx-proxy")), qPrintable(p.proxy));
         window_->servicesView()->startService(p, false);

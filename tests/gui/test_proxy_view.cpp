@@ -42,7 +42,8 @@ class TestProxyView : public QObject {
                                                      ->toJson()
                                                      .dump());
         const StartPreview p =
-            StartPreview::build(in, window_->context()->session().engine().defaultTemplate());
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,

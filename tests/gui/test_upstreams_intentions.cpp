@@ -48,7 +48,8 @@ class TestUpstreamsIntentions : public QObject {
         in.name = QStringLiteral("api");
         in.id = QStringLiteral("api-1");
         const StartPreview p =
-            StartPreview::build(in, window_->context()->session().engine().defaultTemplate());
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count("api-1") > 0, test::kWaitMs);

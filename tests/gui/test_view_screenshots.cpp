@@ -58,8 +58,8 @@ class TestViewScreenshots : public QObject {
             in.templateJson = QString::fromStdString(
                 context().session().engine().namedTemplate(templ)->toJson().dump());
         }
-        const StartPreview p =
-            StartPreview::build(in, context().session().engine().defaultTemplate());
+        const StartPreview p = StartPreview::build(
+            in, context().session().engine().defaultTemplate(), context().session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count(id) > 0, test::kWaitMs);

@@ -176,9 +176,7 @@ void StartServiceDialog::updatePreview() {
     input.id = id_->text();
     input.templateJson = editor_->toPlainText();
     input.extraJson = extra_->text();
-    input.sampleAddress = config_.portRangeIp;
-    input.samplePort = config_.portRangeMin;
-    preview_ = StartPreview::build(input, mesh::defaultServiceTemplate(config_));
+    preview_ = StartPreview::build(input, mesh::defaultServiceTemplate(config_), mesh_);
     updateWidgets();
 }
 

@@ -67,6 +67,42 @@ class TestSession : public QObject {
         QVERIFY(unknown.error().message.find("no-such-kind") != std::string::npos);
     }
 
+    void planShowsWhatStartRegistersAndStartExecutesIt() {
+        auto session = open();
+        mesh::ServiceMesh& mesh = session->mesh();
+        auto tmpl = session->namedTemplate("bare");
+        QVERIFY(tmpl.ok());
+        auto plan = mesh.plan(mesh::ServiceParams::namedWithId("calc", "calc-1"), *tmpl);
+        QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().toString().c_str());
+        QCOMPARE(plan->serviceId, std::string("calc-1"));
+        QVERIFY(plan->sampleAddress);
+        QCOMPARE(plan->registration["Name"].get<std::string>(), std::string("calc"));
+        QCOMPARE(
+            plan->registration["Connect"]["SidecarService"]["Proxy"]["LocalServicePort"].get<int>(),
+            23000);
+        QVERIFY(plan->ttl && plan->ttl->checkId == "ttl:calc-1");
+        QVERIFY(plan->proxy.empty());
+        // Nothing was sent.
+        QVERIFY(!session->api().call(ep::agentService("calc-1")).ok());
+
+        auto started = mesh.start(*plan, false, std::chrono::milliseconds(kWaitMs));
+        QVERIFY2(started.ok(), started.ok() ? "" : started.error().toString().c_str());
+        auto registered = session->api().call(ep::agentService("calc-1"));
+        QVERIFY(registered.ok());
+        QCOMPARE(registered->service, std::string("calc"));
+
+        // The checks start makes are the plan's: a bad TTL status is refused before anything.
+        mesh::ServiceTemplate bad = *tmpl;
+        bad.ttl->status = "sleepy";
+        auto refused = mesh.plan(mesh::ServiceParams::namedWithId("calc", "calc-2"), bad);
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error().message.find("sleepy") != std::string::npos);
+        auto notStarted = mesh.start(mesh::ServiceParams::namedWithId("calc", "calc-2"), bad, false,
+                                     std::chrono::milliseconds(kWaitMs));
+        QVERIFY(!notStarted.ok());
+        QCOMPARE(notStarted.error().message, refused.error().message);
+    }
+
     void monitorSeesServicesAndAgentOutage() {
         auto session = open();
         engine::AgentMonitor& monitor = session->monitor();
