@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
     # toolchain
-    build-essential cmake ninja-build pkg-config clang-format ccache
+    build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
     # libraries (build)
     qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libmstch-dev
     nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev erlang-dev

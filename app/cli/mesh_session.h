@@ -4,33 +4,14 @@
 #include <string>
 #include <vector>
 
-#include "common/mesh_config.h"
 #include "common/result.h"
-
-namespace meshx::consul {
-class ConsulClient;
-}
-namespace meshx::agent {
-class DevAgent;
-}
-namespace meshx::mesh {
-class ConsulMesh;
-}
+#include "engine/session.h"
 
 namespace meshx::cli {
 
-// What `meshx shell` and `meshx serve` share: config from the environment and file, `--agent`
-// and `--embedded-agent` applied, a client and a mesh engine on that agent.
-struct MeshSession {
-    MeshConfig config;
-    std::unique_ptr<agent::DevAgent> embeddedAgent;
-    std::unique_ptr<consul::ConsulClient> client;
-    std::unique_ptr<mesh::ConsulMesh> mesh;
-
-    ~MeshSession();
-
-    // Consumes `--agent ADDR` and `--embedded-agent` from `args` (other words stay).
-    static Result<std::unique_ptr<MeshSession>> open(std::vector<std::string>& args);
-};
+// What `meshx shell`, `meshx serve` and the rpc/node commands share: the engine session on the
+// agent the command line names. Config from the environment and file, then `--agent ADDR` and
+// `--embedded-agent` (consumed from `args`, other words stay).
+Result<std::unique_ptr<engine::Session>> openMeshSession(std::vector<std::string>& args);
 
 }  // namespace meshx::cli

@@ -15,9 +15,8 @@
 #include "cli/mesh_session.h"
 #include "cli/repl_loop.h"
 #include "common/unix_signals.h"
-#include "consul/consul_client.h"
 #include "consul/service_read_check.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "telemetry/tap/tap_server.h"
 #ifdef MESHX_HAVE_EI_NODE
 #include "node/node.h"
@@ -93,7 +92,7 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
     QCoreApplication app(argc, argv);
     UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
 
-    auto session = MeshSession::open(args);
+    auto session = openMeshSession(args);
     if (!session) {
         std::fprintf(stderr, "meshx node: %s\n", session.error().toString().c_str());
         return session.error().code == Code::InvalidArgument ? 2 : 1;
@@ -101,11 +100,11 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
     if (!args.empty()) {
         return usageError("unexpected argument '" + args.front() + "'");
     }
-    auto& mesh = *(*session)->mesh;
+    auto& mesh = (*session)->mesh();
     node::NodeMeshSettings settings;
-    settings.serviceTemplate = mesh.defaultTemplate();
-    settings.startTimeout = std::chrono::milliseconds(mesh.config().startTimeoutMs);
-    settings.catalog = (*session)->client.get();
+    settings.serviceTemplate = (*session)->defaultTemplate();
+    settings.startTimeout = std::chrono::milliseconds((*session)->config().startTimeoutMs);
+    settings.catalog = &(*session)->api();
     node::Node erlNode(mesh, settings);
     auto started = erlNode.start(name, cookie);
     cookie.assign(cookie.size(), '\0');
@@ -121,7 +120,7 @@ int nodeCommand(const std::vector<std::string>& argsIn) {
     } else if (*tap) {
         telemetry::TapServer::setProcessServiceId(*erlNode.serviceId());
         telemetry::TapServer::setProcessTokenCheck(
-            consul::serviceReadCheck(mesh.config(), *erlNode.serviceId()));
+            consul::serviceReadCheck((*session)->config(), *erlNode.serviceId()));
         std::fprintf(stderr, "==> meshx node: telemetry tap at %s\n", (*tap)->toString().c_str());
     }
 

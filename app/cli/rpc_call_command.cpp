@@ -21,7 +21,7 @@
 #include "cli/mesh_session.h"
 #include "cli/rpc_cli_options.h"
 #include "consul/service_read_check.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "mesh/service_template.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/serialize/serializer_registry.h"
@@ -161,7 +161,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     telemetry::otlp::OtlpExporter::startFromEnvironment("meshx-rpc-call");
     startProcessTap("rpc-call");
 
-    std::unique_ptr<MeshSession> session;
+    std::unique_ptr<engine::Session> session;
     mesh::ProxyService proxy = mesh::ProxyService::defaults();
     if (viaMesh) {
         std::vector<std::string> meshArgs;
@@ -171,7 +171,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
         if (v.count("embedded-agent")) {
             meshArgs.push_back("--embedded-agent");
         }
-        auto opened = MeshSession::open(meshArgs);
+        auto opened = openMeshSession(meshArgs);
         if (!opened) {
             std::fprintf(stderr, "meshx rpc-call: %s\n", opened.error().toString().c_str());
             return opened.error().code == Code::InvalidArgument ? 2 : 1;
@@ -183,16 +183,16 @@ int rpcCallCommand(const std::vector<std::string>& args) {
         telemetry::TapServer::setProcessServiceId(proxy.id);
         // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on the client's service.
         telemetry::TapServer::setProcessTokenCheck(
-            consul::serviceReadCheck(session->mesh->config(), proxy.id));
+            consul::serviceReadCheck(session->config(), proxy.id));
         auto connected =
-            session->mesh->connect({json(v["upstream"])}, mesh::defaultUpstreamTemplate(), proxy);
+            session->mesh().connect({json(v["upstream"])}, mesh::defaultUpstreamTemplate(), proxy);
         if (!connected || connected->empty() || !connected->front()) {
             const Error e = !connected           ? connected.error()
                             : connected->empty() ? makeError(Code::Internal, "")
                                                  : connected->front().error();
             std::fprintf(stderr, "meshx rpc-call: connect %s: %s\n", v["upstream"].c_str(),
                          e.toString().c_str());
-            session->mesh->stopAll();
+            session->mesh().stopAll();
             return 1;
         }
         options.address = *connected->front();
@@ -201,7 +201,7 @@ int rpcCallCommand(const std::vector<std::string>& args) {
         if (!waitListening(options.address, std::chrono::milliseconds(*waitMs))) {
             std::fprintf(stderr, "meshx rpc-call: upstream port %s is not listening\n",
                          options.address.toString().c_str());
-            session->mesh->stopAll();
+            session->mesh().stopAll();
             return 1;
         }
     }
@@ -269,8 +269,8 @@ int rpcCallCommand(const std::vector<std::string>& args) {
     const rpc::RpcClientPool::Stats poolStats = pool.stats();
     pool.stop();
     if (session) {
-        (void)session->mesh->disconnect({v["upstream"]}, proxy.id, false);
-        session->mesh->stopAll();
+        (void)session->mesh().disconnect({v["upstream"]}, proxy.id, false);
+        session->mesh().stopAll();
     }
     tap.stop();
 

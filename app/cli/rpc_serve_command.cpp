@@ -22,12 +22,10 @@
 #include "cli/rpc_cli_options.h"
 #include "common/hostname.h"
 #include "common/unix_signals.h"
-#include "consul/consul_client.h"
-#include "consul/request.h"
 #include "consul/service_read_check.h"
-#include "consul/url_encoding.h"
+#include "engine/connect_readiness.h"
 #include "mesh/bind_retry.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "telemetry/tap/tap_server.h"
@@ -102,33 +100,6 @@ Status addDemoFunctions(rpc::RpcServer& server, const std::string& instanceId, u
                           [](const json&) -> RpcResult<json> { return json(shortHostname()); });
 }
 
-// Until the agent lists this instance's sidecar on /health/connect/NAME?passing, consumers'
-// proxies will not route to it (a sidecar's TCP check starts critical and passes at its first
-// probe, up to 10 s later), so "ready" waits for it. Polls with a deadline; false on timeout.
-bool waitConnectPassing(consul::ConsulApi& api, const std::string& service,
-                        const std::string& instanceId, std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    consul::Request request;
-    request.path = "/health/connect/" + consul::encodePathSegment(service);
-    request.query = {{"passing", ""}};
-    while (std::chrono::steady_clock::now() < deadline && UnixSignals::pending() == 0) {
-        if (auto r = api.send(request)) {
-            const auto entries = nlohmann::json::parse(r->body, nullptr, false);
-            if (entries.is_array()) {
-                for (const auto& e : entries) {
-                    const auto proxy = e.value("/Service/Proxy"_json_pointer, nlohmann::json());
-                    if (proxy.is_object() &&
-                        proxy.value("DestinationServiceID", "") == instanceId) {
-                        return true;
-                    }
-                }
-            }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
-
 }  // namespace
 
 int rpcServeCommand(const std::vector<std::string>& args) {
@@ -175,7 +146,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     telemetry::otlp::OtlpExporter::startFromEnvironment(plain ? "meshx-rpc-serve" : v["service"]);
     startProcessTap("rpc-serve");
 
-    std::unique_ptr<MeshSession> session;
+    std::unique_ptr<engine::Session> session;
     std::string instanceId;
     std::string serviceName;
     std::optional<mesh::ServiceTemplate> tmpl;
@@ -191,16 +162,15 @@ int rpcServeCommand(const std::vector<std::string>& args) {
         if (v.count("embedded-agent")) {
             meshArgs.push_back("--embedded-agent");
         }
-        auto opened = MeshSession::open(meshArgs);
+        auto opened = openMeshSession(meshArgs);
         if (!opened) {
             std::fprintf(stderr, "meshx rpc-serve: %s\n", opened.error().toString().c_str());
             return opened.error().code == Code::InvalidArgument ? 2 : 1;
         }
         session = std::move(*opened);
-        auto& mesh = *session->mesh;
-        tmpl = mesh.defaultTemplate();
+        tmpl = session->defaultTemplate();
         if (v.count("template")) {
-            auto named = mesh.namedTemplate(v["template"]);
+            auto named = session->namedTemplate(v["template"]);
             if (!named) {
                 return usageError(named.error().toString());
             }
@@ -215,11 +185,11 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     std::unique_ptr<rpc::RpcServer> server;
     for (int attempt = 1;; ++attempt) {
         if (session) {
-            auto& mesh = *session->mesh;
+            auto& mesh = session->mesh();
             auto params = v.count("id") ? mesh::ServiceParams::namedWithId(serviceName, v["id"])
                                         : mesh::ServiceParams::named(serviceName);
             auto started = mesh.start(params, *tmpl, false,
-                                      std::chrono::milliseconds(mesh.config().startTimeoutMs));
+                                      std::chrono::milliseconds(session->config().startTimeoutMs));
             if (!started) {
                 std::fprintf(stderr, "meshx rpc-serve: %s\n", started.error().toString().c_str());
                 return 1;
@@ -243,12 +213,12 @@ int rpcServeCommand(const std::vector<std::string>& args) {
             std::fprintf(stderr, "meshx rpc-serve: %s; trying the next port\n",
                          s.error().toString().c_str());
             server.reset();
-            (void)session->mesh->stop(instanceId);
+            (void)session->mesh().stop(instanceId);
             continue;
         }
         std::fprintf(stderr, "meshx rpc-serve: %s\n", s.error().toString().c_str());
         if (session) {
-            session->mesh->stopAll();
+            session->mesh().stopAll();
         }
         return s.error().code == Code::InvalidArgument ? 2 : 1;
     }
@@ -256,7 +226,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     if (session) {
         // With MESHX_TAP_TOKEN_REQUIRED, subscribers need service:read on this service.
         telemetry::TapServer::setProcessTokenCheck(
-            consul::serviceReadCheck(session->mesh->config(), instanceId));
+            consul::serviceReadCheck(session->config(), instanceId));
     }
     nlohmann::json ready = {{"ready", true},
                             {"service_id", instanceId},
@@ -265,9 +235,10 @@ int rpcServeCommand(const std::vector<std::string>& args) {
                             {"pid", ::getpid()}};
     if (!serviceName.empty()) {
         ready["service"] = serviceName;
-        ready["connect_passing"] = waitConnectPassing(
-            *session->client, serviceName, instanceId,
-            std::chrono::milliseconds(std::max(30000, session->mesh->config().startTimeoutMs)));
+        ready["connect_passing"] = engine::waitConnectPassing(
+            session->api(), serviceName, instanceId,
+            std::chrono::milliseconds(std::max(30000, session->config().startTimeoutMs)),
+            [] { return UnixSignals::pending() != 0; });
     }
     std::printf("%s\n", ready.dump().c_str());
     std::fflush(stdout);
@@ -279,7 +250,7 @@ int rpcServeCommand(const std::vector<std::string>& args) {
     }
     server->stop();
     if (session) {
-        session->mesh->stopAll();
+        session->mesh().stopAll();
     }
     tap.stop();
     std::printf("%s\n",

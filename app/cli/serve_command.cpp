@@ -13,8 +13,8 @@
 #include "cli/mesh_session.h"
 #include "common/unix_signals.h"
 #include "mesh/bind_retry.h"
-#include "mesh/consul_mesh.h"
 #include "mesh/port_allocator.h"
+#include "mesh/service_mesh.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "template/template_renderer.h"
 
@@ -76,7 +76,7 @@ int serveCommand(const std::vector<std::string>& argsIn) {
     // and its sidecar inherit the same variables and export their own spans.
     telemetry::otlp::OtlpExporter::startFromEnvironment(service);
 
-    auto session = MeshSession::open(args);
+    auto session = openMeshSession(args);
     if (!session) {
         std::fprintf(stderr, "meshx serve: %s\n", session.error().toString().c_str());
         return session.error().code == Code::InvalidArgument ? 2 : 1;
@@ -84,10 +84,10 @@ int serveCommand(const std::vector<std::string>& argsIn) {
     if (!args.empty()) {
         return usageError("unexpected argument '" + args.front() + "'");
     }
-    auto& mesh = *(*session)->mesh;
-    mesh::ServiceTemplate tmpl = mesh.defaultTemplate();
+    auto& mesh = (*session)->mesh();
+    mesh::ServiceTemplate tmpl = (*session)->defaultTemplate();
     if (!templateName.empty()) {
-        auto named = mesh.namedTemplate(templateName);
+        auto named = (*session)->namedTemplate(templateName);
         if (!named) {
             return usageError(named.error().toString());
         }
@@ -103,7 +103,7 @@ int serveCommand(const std::vector<std::string>& argsIn) {
     // next port, a bounded number of times.
     for (int attempt = 1;; ++attempt) {
         auto started = mesh.start(params, tmpl, false,
-                                  std::chrono::milliseconds(mesh.config().startTimeoutMs));
+                                  std::chrono::milliseconds((*session)->config().startTimeoutMs));
         if (!started) {
             std::fprintf(stderr, "meshx serve: %s\n", started.error().toString().c_str());
             return 1;

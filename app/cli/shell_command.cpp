@@ -13,8 +13,7 @@
 #include "cli/mesh_session.h"
 #include "cli/repl_loop.h"
 #include "common/unix_signals.h"
-#include "consul/consul_client.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "mesh/shell_interpreter.h"
 
 namespace meshx::cli {
@@ -43,7 +42,7 @@ int shellCommand(const std::vector<std::string>& argsIn) {
     QCoreApplication app(argc, argv);
     UnixSignals signalWatch({SIGTERM, SIGINT, SIGHUP});
 
-    auto session = MeshSession::open(args);
+    auto session = openMeshSession(args);
     if (!session) {
         std::fprintf(stderr, "meshx shell: %s\n", session.error().toString().c_str());
         return session.error().code == Code::InvalidArgument ? 2 : 1;
@@ -52,9 +51,9 @@ int shellCommand(const std::vector<std::string>& argsIn) {
         std::fprintf(stderr, "meshx shell: unexpected argument '%s'\n", args.front().c_str());
         return 2;
     }
-    mesh::ShellInterpreter shell(*(*session)->mesh, *(*session)->client);
+    mesh::ShellInterpreter shell((*session)->mesh(), (*session)->api(), (*session)->config());
     runRepl("meshx> ", json, [&shell](const std::string& line) { return shell.execute(line); });
-    (*session)->mesh->stopAll();
+    (*session)->mesh().stopAll();
     return 0;
 }
 

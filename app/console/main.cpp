@@ -10,8 +10,8 @@
 #include "demo/demo_controller.h"
 #include "demo/demo_panel.h"
 #include "demo/demo_script.h"
+#include "engine/agent_monitor.h"
 #include "live_pages.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/console_settings.h"
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
         // Once the agent has answered (or after 10 s), let a layout and paint pass finish.
         auto* context = window.context();
         if (context && !context->monitor().reachable()) {
-            QObject::connect(&context->monitor(), &meshx::ui::AgentMonitor::reachabilityChanged,
+            QObject::connect(&context->monitor(), &meshx::engine::AgentMonitor::reachabilityChanged,
                              &window, [grab] { QTimer::singleShot(500, grab); });
             QTimer::singleShot(10000, &window, grab);
         } else {

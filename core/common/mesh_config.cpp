@@ -218,6 +218,24 @@ Status MeshConfig::applyJson(const nlohmann::json& json) {
             st = wantInt(&ttlIntervalMs);
         } else if (key == "proxy_template") {
             st = wantString(&proxyTemplate);
+        } else if (key == "proxy_kinds") {
+            if (!v.is_object()) {
+                return configError("config key 'proxy_kinds' must map names to commands");
+            }
+            for (const auto& [name, argv] : v.items()) {
+                if (!argv.is_array() || argv.empty()) {
+                    return configError("proxy_kinds." + name +
+                                       " must be a non-empty list of strings");
+                }
+                std::vector<std::string> words;
+                for (const auto& w : argv) {
+                    if (!w.is_string()) {
+                        return configError("proxy_kinds." + name + " must be a list of strings");
+                    }
+                    words.push_back(w.get<std::string>());
+                }
+                proxyKinds[name] = std::move(words);
+            }
         } else if (key == "templates") {
             if (!v.is_object()) {
                 return configError("config key 'templates' must map names to templates");

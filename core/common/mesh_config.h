@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -54,6 +55,9 @@ struct MeshConfig {
     std::string proxyTemplate = "meshx-proxy";  // name of the proxy command template to use
     // Named templates from the config file ("templates": {"name": <JSON template>}).
     std::map<std::string, std::string> templates;
+    // Proxy kinds of this config ("proxy_kinds": {"name": ["argv", "{{id}}", ...]}), beside the
+    // built-in ones of mesh::ProxyKindRegistry; `proxy_template` may name them.
+    std::map<std::string, std::vector<std::string>> proxyKinds;
 
     // Reads the variables above from `env` (a lookup function so tests need not touch the
     // process environment). Unknown scheme or bad number -> InvalidArgument naming the variable.

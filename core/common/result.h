@@ -13,11 +13,15 @@ namespace meshx {
 //   Result<Address> a = Address::parse(text);
 //   if (!a) return a.error();
 //   use(*a);
-template <typename T>
+//
+// The one result type of the project. A layer whose errors carry more than an Error names its
+// error type: RPC calls return Result<T, rpc::RpcError> (rpc::RpcResult<T>), whose error keeps
+// MeshxRpc's reason atom and maps to an Error with toError().
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
   public:
     Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
+    Result(E error) : state_(std::in_place_index<1>, std::move(error)) {}
 
     bool ok() const { return state_.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -34,7 +38,7 @@ class [[nodiscard]] Result {
         assert(ok());
         return std::get<0>(std::move(state_));
     }
-    const Error& error() const {
+    const E& error() const {
         assert(!ok());
         return std::get<1>(state_);
     }
@@ -48,24 +52,24 @@ class [[nodiscard]] Result {
     T valueOr(T fallback) const { return ok() ? std::get<0>(state_) : std::move(fallback); }
 
   private:
-    std::variant<T, Error> state_;
+    std::variant<T, E> state_;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <typename E>
+class [[nodiscard]] Result<void, E> {
   public:
     Result() = default;
-    Result(Error error) : error_(std::move(error)), ok_(false) {}
+    Result(E error) : error_(std::move(error)), ok_(false) {}
 
     bool ok() const { return ok_; }
     explicit operator bool() const { return ok_; }
-    const Error& error() const {
+    const E& error() const {
         assert(!ok_);
         return error_;
     }
 
   private:
-    Error error_;
+    E error_;
     bool ok_ = true;
 };
 

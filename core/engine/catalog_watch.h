@@ -43,7 +43,7 @@ struct CatalogSnapshot {
 // name. It also lists the known datacenters (/catalog/datacenters) on start and on each change.
 //
 // Errors emit failed() and the watchers retry with back-off; the last snapshot stays.
-// Standalone (needs only a ConsulApi), so the engine's Session can own it later.
+// Standalone (needs only a ConsulApi); the engine's Session owns one per session.
 // Thread: the owner's thread (create, call, destroy; signals are emitted on it). `api` must
 // outlive the watch.
 class CatalogWatch : public QObject {

@@ -1,11 +1,8 @@
 #include "mesh/consul_mesh.h"
 
-#include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
-
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "consul/agent_endpoints.h"
@@ -16,6 +13,7 @@
 #include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_supervisor.h"
+#include "mesh/start_plan.h"
 #include "mesh/tap_advertisement.h"
 #include "mesh/ttl_worker.h"
 #include "telemetry/lifecycle_event.h"
@@ -28,38 +26,6 @@ using nlohmann::json;
 namespace ep = consul::endpoints;
 
 namespace {
-
-// Our own sidecar binary: next to the running program when it is there (build tree, installed
-// package), else whatever `meshx-proxy` PATH finds.
-std::string meshxProxyPath() {
-    if (QCoreApplication::instance()) {
-        QFileInfo sibling(QDir(QCoreApplication::applicationDirPath()),
-                          QStringLiteral("meshx-proxy"));
-        if (sibling.isExecutable()) {
-            return sibling.absoluteFilePath().toStdString();
-        }
-    }
-    return "meshx-proxy";
-}
-
-// Names and IDs travel in agent URL paths (/agent/service/deregister/:id) and in SPIFFE IDs, so
-// characters that would need escaping there, whitespace and control bytes are refused up front
-// rather than failing later half-registered. '@' stays allowed: node services use it.
-Status checkServiceText(const char* what, const std::string& text) {
-    if (text.empty() || text.size() > 255) {
-        return makeError(Code::InvalidArgument,
-                         std::string("service ") + what + " must be 1 to 255 characters");
-    }
-    for (const unsigned char c : text) {
-        if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\') {
-            return makeError(Code::InvalidArgument,
-                             std::string("service ") + what + " '" + text +
-                                 "' has a character not allowed in service names (whitespace, "
-                                 "control, non-ASCII, / ? # % \\)");
-        }
-    }
-    return {};
-}
 
 bool validHashAddress(const json& hash) {
     return hash.contains("address") && hash["address"].is_string() &&
@@ -129,37 +95,11 @@ ConsulMesh::~ConsulMesh() {
 }
 
 ServiceTemplate ConsulMesh::defaultTemplate() const {
-    auto argv = proxyCommand(config_.proxyTemplate, meshxProxyPath());
-    ServiceTemplate t = ServiceTemplate::defaults(
-        argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
-    t.ttl->intervalMs = config_.ttlIntervalMs;
-    // `proxy_template` may also name a template of the config file: it then becomes the default.
-    if (auto it = config_.templates.find(config_.proxyTemplate); it != config_.templates.end()) {
-        auto j = tmpl::TemplateRenderer::parseJson(it->second);
-        if (j) {
-            if (auto custom = ServiceTemplate::fromJson(*j, t); custom) {
-                return *custom;
-            }
-        }
-    }
-    return t;
+    return defaultServiceTemplate(config_);
 }
 
 Result<ServiceTemplate> ConsulMesh::namedTemplate(const std::string& name) const {
-    if (auto it = config_.templates.find(name); it != config_.templates.end()) {
-        auto j = tmpl::TemplateRenderer::parseJson(it->second);
-        if (!j) {
-            return makeError(j.error().code, "template '" + name + "': " + j.error().message);
-        }
-        return ServiceTemplate::fromJson(*j, defaultTemplate());
-    }
-    auto argv = proxyCommand(name, meshxProxyPath());
-    if (!argv) {
-        return makeError(Code::InvalidArgument, "no template named '" + name + "'");
-    }
-    ServiceTemplate t = defaultTemplate();
-    t.proxy = *argv;
-    return t;
+    return namedServiceTemplate(config_, name);
 }
 
 bool ConsulMesh::isPassing(const std::string& serviceId) {
@@ -170,6 +110,22 @@ bool ConsulMesh::isPassing(const std::string& serviceId) {
 void ConsulMesh::publish(const char* name, const std::string& serviceId, json details) {
     telemetry::LifecycleEvent e{name, serviceId, details.is_object() ? details : json::object()};
     telemetry::TelemetryBus::global().publish(e.toEvent());
+}
+
+Result<StartPlan> ConsulMesh::plan(const ServiceParams& params, const ServiceTemplate& tmpl) {
+    auto planned = [&]() -> Result<StartPlan> {
+        if (auto asked = requestedAddress(params)) {
+            return renderStartPlan(params, tmpl, *asked, /*sampleAddress=*/false);
+        }
+        return renderStartPlan(params, tmpl,
+                               net::Address::tcp(config_.portRangeIp, config_.portRangeMin),
+                               /*sampleAddress=*/true);
+    }();
+    if (planned) {
+        // What start adds to the rendering: where the taps are advertised.
+        TapAdvertisement::apply(planned->registration, planned->serviceId, planned->proxy);
+    }
+    return planned;
 }
 
 Result<Started> ConsulMesh::start(const ServiceParams& params, const ServiceTemplate& tmpl,
@@ -226,16 +182,14 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
                                                  const ServiceTemplate& tmpl,
                                                  std::shared_ptr<PortClaim> claim,
                                                  std::set<uint16_t>* known) {
-    json hash = params.hash;
-    if (hash.contains("name") &&
-        (!hash["name"].is_string() || hash["name"].get<std::string>().empty())) {
+    if (params.hash.contains("name") &&
+        (!params.hash["name"].is_string() || params.hash["name"].get<std::string>().empty())) {
         return makeError(Code::InvalidArgument, "service name must be a non-empty string");
     }
     Prepared p;
-    if (!claim && validHashAddress(hash)) {
-        const auto port = hash["port"].get<long long>();
-        p.address = net::Address::tcp(hash["address"].get<std::string>(),
-                                      static_cast<uint16_t>(std::clamp(port, 0LL, 65535LL)));
+    const auto asked = claim ? std::nullopt : requestedAddress(params);
+    if (asked) {
+        p.address = *asked;
     } else {
         if (!claim) {
             if (known != nullptr) {
@@ -254,54 +208,23 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
             }
         }
         p.address = claim->address();
-        hash["address"] = p.address.host();
-        hash["port"] = p.address.port();
     }
     p.claim = std::move(claim);
 
-    const tmpl::TemplateRenderer renderer(hash);
-    auto registration = renderer.render(tmpl.registration);
-    if (!registration) {
-        return registration.error();
+    // The one render path: what plan() showed is what gets registered and run.
+    auto planned = renderStartPlan(params, tmpl, p.address, /*sampleAddress=*/false);
+    if (!planned) {
+        return planned.error();
     }
-    json& reg = *registration;
-    if (!reg.is_object() || !reg.contains("Name") || !reg["Name"].is_string() ||
-        reg["Name"].get<std::string>().empty()) {
-        return makeError(Code::InvalidArgument, "the rendered registration has no Name");
+    p.name = planned->serviceName;
+    p.serviceId = planned->serviceId;
+    p.registration = std::move(planned->registration);
+    if (planned->ttl) {
+        p.checkId = planned->ttl->checkId;
+        p.ttlStatus = planned->ttl->status;
+        p.ttlInterval = std::chrono::milliseconds(planned->ttl->intervalMs);
     }
-    p.name = reg["Name"].get<std::string>();
-    p.serviceId =
-        reg.contains("ID") && reg["ID"].is_string() ? reg["ID"].get<std::string>() : p.name;
-    if (auto st = checkServiceText("name", p.name); !st) {
-        return st.error();
-    }
-    if (auto st = checkServiceText("id", p.serviceId); !st) {
-        return st.error();
-    }
-    p.registration = reg;
-
-    if (tmpl.ttl) {
-        auto rendered = renderer.renderString(tmpl.ttl->checkId);
-        if (!rendered) {
-            return rendered.error();
-        }
-        p.checkId = *rendered;
-        if (!TtlWorker::isValidStatus(tmpl.ttl->status)) {
-            return makeError(Code::InvalidArgument,
-                             "TTL status must be passing, warning or "
-                             "critical, not '" +
-                                 tmpl.ttl->status + "'");
-        }
-        p.ttlStatus = tmpl.ttl->status;
-        p.ttlInterval = std::chrono::milliseconds(tmpl.ttl->intervalMs);
-    }
-    if (tmpl.proxy) {
-        auto rendered = renderer.renderArgv(*tmpl.proxy);
-        if (!rendered) {
-            return rendered.error();
-        }
-        p.argv = std::move(*rendered);
-    }
+    p.argv = std::move(planned->proxy);
     // The taps of this process and of the sidecar, found through the agent (docs/taps.md).
     p.proxyEnv = TapAdvertisement::apply(p.registration, p.serviceId, p.argv).proxyEnv;
     return p;
@@ -1110,6 +1033,27 @@ void ConsulMesh::onCheckLost(const std::string& serviceId) {
     ++it->second.reregistrations;
     publish(telemetry::LifecycleEvent::kServiceRegistered, serviceId,
             {{"address", it->second.address.toString()}, {"reregistered", true}});
+}
+
+Result<std::vector<std::string>> ConsulMesh::removeLeftover(const std::string& serviceId) {
+    std::lock_guard lock(mutex_);
+    if (owned_.count(serviceId) > 0) {
+        return makeError(Code::InvalidState, serviceId + " is run by this engine: stop it instead");
+    }
+    auto listed = api_.call(ep::agentServices());
+    if (!listed) {
+        return listed.error();
+    }
+    std::vector<std::string> removed;
+    for (const std::string& each : {serviceId, serviceId + "-sidecar-proxy"}) {
+        if (listed->count(each) > 0) {
+            if (auto r = api_.call(ep::deregisterService(each)); !r) {
+                return r.error();
+            }
+            removed.push_back(each);
+        }
+    }
+    return removed;
 }
 
 }  // namespace meshx::mesh

@@ -53,6 +53,8 @@ class ConsulMesh final : public ServiceMesh {
     const MeshConfig& config() const { return config_; }
 
     // ServiceMesh
+    using ServiceMesh::start;
+    Result<StartPlan> plan(const ServiceParams& params, const ServiceTemplate& tmpl) override;
     Result<Started> start(const ServiceParams& params, const ServiceTemplate& tmpl,
                           bool forceRegistration, std::chrono::milliseconds timeout) override;
     Status stop(const std::string& serviceId) override;
@@ -78,6 +80,7 @@ class ConsulMesh final : public ServiceMesh {
                                             const ServiceTemplate& tmpl, bool forceRegistration,
                                             std::chrono::milliseconds timeout) override;
     std::vector<Status> stopBatch(const std::vector<std::string>& serviceIds) override;
+    Result<std::vector<std::string>> removeLeftover(const std::string& serviceId) override;
 
     // Times an owned service was registered again after the agent lost it. Any thread.
     int reregistrations(const std::string& serviceId);

@@ -8,20 +8,12 @@
 
 #include "common/result.h"
 #include "mesh/proxy_info.h"
+#include "mesh/service_params.h"
 #include "mesh/service_template.h"
+#include "mesh/start_plan.h"
 #include "net/address.h"
 
 namespace meshx::mesh {
-
-// What `start` was asked to start: a name, a {name, id} pair, or a whole Mustache hash.
-// Each is turned into the hash the templates render against (see ServiceParams::toHash).
-struct ServiceParams {
-    nlohmann::json hash = nlohmann::json::object();
-
-    static ServiceParams named(const std::string& name);
-    static ServiceParams namedWithId(const std::string& name, const std::string& id);
-    static ServiceParams fromHash(nlohmann::json hash);
-};
 
 struct Started {
     std::string serviceId;
@@ -50,6 +42,16 @@ class ServiceMesh {
     // `timeout` (0: don't wait) for it to be passing. On any failure every step is undone.
     virtual Result<Started> start(const ServiceParams& params, const ServiceTemplate& tmpl,
                                   bool forceRegistration, std::chrono::milliseconds timeout) = 0;
+    // What start(params, tmpl) would do, rendered and validated by the same code (renderStartPlan)
+    // without sending anything: the registration, the TTL check, the proxy command. The address
+    // is the params' own, else a sample (the first port of the range; start claims a free one).
+    // Errors: the rendering and validation errors start would return. No I/O; any thread.
+    virtual Result<StartPlan> plan(const ServiceParams& params, const ServiceTemplate& tmpl) = 0;
+    // Executes a plan (its params and template, rendered again with the port start claims).
+    Result<Started> start(const StartPlan& plan, bool forceRegistration,
+                          std::chrono::milliseconds timeout) {
+        return start(plan.params, plan.tmpl, forceRegistration, timeout);
+    }
     // Stops the proxy and the TTL worker and deregisters the service and its sidecar.
     // ServiceNotOwned when this engine did not start it.
     virtual Status stop(const std::string& serviceId) = 0;
@@ -108,6 +110,10 @@ class ServiceMesh {
         }
         return out;
     }
+    // Deregisters `serviceId` and its sidecar (`<id>-sidecar-proxy`) where the agent still lists
+    // them although nothing here runs them (a provider killed before it could deregister itself).
+    // Returns the ids removed. InvalidState when this engine owns the service: stop it instead.
+    virtual Result<std::vector<std::string>> removeLeftover(const std::string& serviceId) = 0;
 };
 
 }  // namespace meshx::mesh

@@ -1,3 +1,4 @@
+#include "mesh/service_params.h"
 #include "common/hostname.h"
 #include "mesh/service_mesh.h"
 

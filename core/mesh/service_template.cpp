@@ -1,5 +1,13 @@
 #include "mesh/service_template.h"
 
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include "common/mesh_config.h"
+#include "mesh/proxy_kind_registry.h"
+#include "template/template_renderer.h"
+
 namespace meshx::mesh {
 
 using nlohmann::json;
@@ -98,25 +106,74 @@ json defaultUpstreamTemplate() {
 }
 
 std::vector<std::string> namedProxyCommands() {
-    return {"meshx-proxy", "consul-connect-proxy", "consul-connect-envoy"};
+    return ProxyKindRegistry::global().names();
+}
+
+std::vector<std::string> namedProxyCommands(const MeshConfig& config) {
+    auto kinds = ProxyKindRegistry::global().withConfig(config);
+    return kinds ? kinds->names() : ProxyKindRegistry::global().names();
 }
 
 Result<std::vector<std::string>> proxyCommand(const std::string& name,
                                               const std::string& meshxProxyPath) {
-    if (name == "meshx-proxy") {
-        return std::vector<std::string>{meshxProxyPath, "-sidecar-for", "{{id}}"};
+    return ProxyKindRegistry::global().command(name, meshxProxyPath);
+}
+
+std::string meshxProxyPath() {
+    if (QCoreApplication::instance()) {
+        QFileInfo sibling(QDir(QCoreApplication::applicationDirPath()),
+                          QStringLiteral("meshx-proxy"));
+        if (sibling.isExecutable()) {
+            return sibling.absoluteFilePath().toStdString();
+        }
     }
-    if (name == "consul-connect-proxy") {
-        return std::vector<std::string>{"consul", "connect",      "proxy", "-log-level",
-                                        "err",    "-sidecar-for", "{{id}}"};
+    return "meshx-proxy";
+}
+
+namespace {
+
+// The config's proxy kinds over the built-in ones; a config whose kinds cannot be registered
+// (MeshConfig::load() reports that) falls back to the built-ins.
+ProxyKindRegistry kindsOf(const MeshConfig& config) {
+    auto kinds = ProxyKindRegistry::global().withConfig(config);
+    return kinds ? std::move(*kinds) : ProxyKindRegistry(ProxyKindRegistry::global());
+}
+
+}  // namespace
+
+ServiceTemplate defaultServiceTemplate(const MeshConfig& config) {
+    auto argv = kindsOf(config).command(config.proxyTemplate, meshxProxyPath());
+    ServiceTemplate t = ServiceTemplate::defaults(
+        argv ? *argv : std::vector<std::string>{meshxProxyPath(), "-sidecar-for", "{{id}}"});
+    t.ttl->intervalMs = config.ttlIntervalMs;
+    // `proxy_template` may also name a template of the config file: it then becomes the default.
+    if (auto it = config.templates.find(config.proxyTemplate); it != config.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (j) {
+            if (auto custom = ServiceTemplate::fromJson(*j, t); custom) {
+                return *custom;
+            }
+        }
     }
-    if (name == "consul-connect-envoy") {
-        return std::vector<std::string>{"consul", "connect", "envoy", "-sidecar-for",
-                                        "{{id}}", "--",      "-l",    "error"};
+    return t;
+}
+
+Result<ServiceTemplate> namedServiceTemplate(const MeshConfig& config, const std::string& name) {
+    if (auto it = config.templates.find(name); it != config.templates.end()) {
+        auto j = tmpl::TemplateRenderer::parseJson(it->second);
+        if (!j) {
+            return makeError(j.error().code, "template '" + name + "': " + j.error().message);
+        }
+        return ServiceTemplate::fromJson(*j, defaultServiceTemplate(config));
     }
-    return makeError(Code::InvalidArgument, "unknown proxy template '" + name +
-                                                "' (meshx-proxy, consul-connect-proxy, "
-                                                "consul-connect-envoy)");
+    auto argv = kindsOf(config).command(name, meshxProxyPath());
+    if (!argv) {
+        return makeError(Code::InvalidArgument,
+                         "no template or proxy kind named '" + name + "': " + argv.error().message);
+    }
+    ServiceTemplate t = defaultServiceTemplate(config);
+    t.proxy = *argv;
+    return t;
 }
 
 }  // namespace meshx::mesh

@@ -8,6 +8,10 @@
 
 #include "common/result.h"
 
+namespace meshx {
+struct MeshConfig;
+}
+
 namespace meshx::mesh {
 
 // How the TTL worker keeps a service's check alive: which check, what status, how often.
@@ -41,13 +45,25 @@ struct ServiceTemplate {
 // LocalBindPort {{$port$}}.
 nlohmann::json defaultUpstreamTemplate();
 
-// Named proxy commands (the settings dialog lists these names):
-//   "meshx-proxy"           our built-in sidecar: meshx-proxy -sidecar-for {{id}}
-//   "consul-connect-proxy"  consul connect proxy -log-level err -sidecar-for {{id}}
-//   "consul-connect-envoy"  consul connect envoy -sidecar-for {{id}} -- -l error
-// `meshxProxyPath` is where our own binary lives (next to the running program when it exists).
+// Proxy kinds by name (ProxyKindRegistry: the built-ins meshx-proxy, consul-connect-proxy,
+// consul-connect-envoy, what code registered, and with a config its `proxy_kinds`). The settings
+// page and the start dialog list these names.
 std::vector<std::string> namedProxyCommands();
+std::vector<std::string> namedProxyCommands(const MeshConfig& config);
+// The global registry's command for `name`; `meshxProxyPath` is where our own binary lives.
 Result<std::vector<std::string>> proxyCommand(const std::string& name,
                                               const std::string& meshxProxyPath);
+
+// Our own sidecar binary: next to the running program when it is there (build tree, installed
+// package), else whatever `meshx-proxy` PATH finds. Any thread.
+std::string meshxProxyPath();
+
+// The template `start` uses when none is named: the defaults with the config's proxy kind
+// (`proxy_template`) and TTL interval; when `proxy_template` names a template of the config file,
+// that template layered over them. Pure but for meshxProxyPath(); any thread.
+ServiceTemplate defaultServiceTemplate(const MeshConfig& config);
+// A named template of the config, layered over defaultServiceTemplate(); or a proxy kind's name
+// (the defaults with that kind's command). InvalidArgument when neither exists. Any thread.
+Result<ServiceTemplate> namedServiceTemplate(const MeshConfig& config, const std::string& name);
 
 }  // namespace meshx::mesh

@@ -4,10 +4,12 @@
 #include <functional>
 #include <map>
 
+#include "common/mesh_config.h"
 #include "consul/agent_endpoints.h"
 #include "consul/agent_types.h"
 #include "consul/consul_api.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
+#include "mesh/service_template.h"
 
 namespace meshx::mesh {
 
@@ -69,8 +71,9 @@ Result<Args> parseArgs(const std::vector<std::string>& tokens,
 
 }  // namespace
 
-ShellInterpreter::ShellInterpreter(ConsulMesh& mesh, consul::ConsulApi& api)
-    : mesh_(mesh), api_(api) {}
+ShellInterpreter::ShellInterpreter(ServiceMesh& mesh, consul::ConsulApi& api,
+                                   const MeshConfig& config)
+    : mesh_(mesh), api_(api), config_(config) {}
 
 Result<std::vector<std::string>> ShellInterpreter::split(const std::string& line) {
     std::vector<std::string> words;
@@ -135,15 +138,15 @@ Reply ShellInterpreter::execute(const std::string& line) {
         if (a->words.empty() || a->words.size() > 2) {
             return usage("usage: start NAME [ID] [--template T] [--force] [--timeout MS]");
         }
-        ServiceTemplate tmpl = mesh_.defaultTemplate();
+        ServiceTemplate tmpl = defaultServiceTemplate(config_);
         if (a->flags.count("template")) {
-            auto named = mesh_.namedTemplate(a->flags["template"]);
+            auto named = namedServiceTemplate(config_, a->flags["template"]);
             if (!named) {
                 return failure(named.error());
             }
             tmpl = *named;
         }
-        int timeoutMs = mesh_.config().startTimeoutMs;
+        int timeoutMs = config_.startTimeoutMs;
         if (a->flags.count("timeout")) {
             const auto& v = a->flags["timeout"];
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), timeoutMs);
@@ -284,7 +287,7 @@ Reply ShellInterpreter::execute(const std::string& line) {
         if (!self) {
             return failure(self.error());
         }
-        const auto& c = mesh_.config();
+        const auto& c = config_;
         return success({{"agent", c.agent.toString()},
                         {"datacenter", self->datacenter},
                         {"node", self->nodeName},

@@ -8,13 +8,16 @@
 #include "common/command_reply.h"
 #include "common/result.h"
 
+namespace meshx {
+struct MeshConfig;
+}
 namespace meshx::consul {
 class ConsulApi;
 }
 
 namespace meshx::mesh {
 
-class ConsulMesh;
+class ServiceMesh;
 
 // The `meshx shell` language: one line, one verb, mirroring MeshxConsul's API.
 //
@@ -29,7 +32,9 @@ class ShellInterpreter {
   public:
     using Reply = CommandReply;
 
-    ShellInterpreter(ConsulMesh& mesh, consul::ConsulApi& api);
+    // `config` names the templates `start --template` may use and the default start timeout; all
+    // three must outlive the interpreter.
+    ShellInterpreter(ServiceMesh& mesh, consul::ConsulApi& api, const MeshConfig& config);
 
     Reply execute(const std::string& line);
 
@@ -53,8 +58,9 @@ class ShellInterpreter {
         "quit";
 
   private:
-    ConsulMesh& mesh_;
+    ServiceMesh& mesh_;
     consul::ConsulApi& api_;
+    const MeshConfig& config_;
 };
 
 }  // namespace meshx::mesh

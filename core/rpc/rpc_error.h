@@ -1,14 +1,12 @@
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/result.h"
 #include "rpc/wire/wire_error.h"
 
 namespace meshx::rpc {
@@ -56,38 +54,8 @@ struct RpcError {
     Error toError() const;
 };
 
-// A value or an RpcError.
+// A value or an RpcError: the project's one Result with the RPC layer's error type.
 template <typename T>
-class [[nodiscard]] RpcResult {
-  public:
-    RpcResult(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-    RpcResult(RpcError error) : state_(std::in_place_index<1>, std::move(error)) {}
-
-    bool ok() const { return state_.index() == 0; }
-    explicit operator bool() const { return ok(); }
-    T& value() & {
-        assert(ok());
-        return std::get<0>(state_);
-    }
-    const T& value() const& {
-        assert(ok());
-        return std::get<0>(state_);
-    }
-    T&& value() && {
-        assert(ok());
-        return std::get<0>(std::move(state_));
-    }
-    const RpcError& error() const {
-        assert(!ok());
-        return std::get<1>(state_);
-    }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-
-  private:
-    std::variant<T, RpcError> state_;
-};
+using RpcResult = Result<T, RpcError>;
 
 }  // namespace meshx::rpc

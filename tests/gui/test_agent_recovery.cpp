@@ -1,10 +1,10 @@
 #include <QElapsedTimer>
 #include <QLabel>
 
-#include "agent/dev_agent.h"
 #include "console_fixture.h"
+#include "engine/agent_monitor.h"
+#include "engine/session.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/intentions_model.h"
 #include "models/services_model.h"
@@ -33,11 +33,11 @@ class TestAgentRecovery : public QObject {
         ConsoleContext* context = window.context();
         QTRY_VERIFY_WITH_TIMEOUT(context->monitor().reachable(), test::kWaitMs);
 
-        auto& mesh = context->session().mesh();
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-9");
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        const StartPreview p = StartPreview::build(
+            in, context->session().engine().defaultTemplate(), context->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window.servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -47,10 +47,9 @@ class TestAgentRecovery : public QObject {
 
         QElapsedTimer clock;
         clock.start();
-        agent::DevAgent* agent = context->session().devAgent();
-        QVERIFY(agent);
-        const net::Address address = agent->address();
-        agent->stop();
+        engine::Session& engine = context->session().engine();
+        QVERIFY(engine.embedded());
+        QVERIFY(engine.stopEmbeddedAgent().ok());
 
         auto* status = window.findChild<QLabel*>(QStringLiteral("agentStatus"));
         auto* banner = window.servicesView()->findChild<HintLine*>(QStringLiteral("agentBanner"));
@@ -65,7 +64,7 @@ class TestAgentRecovery : public QObject {
 
         // Back on the same address, empty: the engine registers our service again and every
         // view follows without being told.
-        auto restarted = agent->start(address);
+        auto restarted = engine.restartEmbeddedAgent();
         QVERIFY2(restarted.ok(), restarted.ok() ? "" : restarted.error().toString().c_str());
         QTRY_VERIFY_WITH_TIMEOUT(context->monitor().reachable(), test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(!status->text().contains(QLatin1String("unreachable")),

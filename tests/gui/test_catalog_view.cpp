@@ -8,7 +8,7 @@
 #include "consul/consul_api.h"
 #include "engine/catalog_watch.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/catalog_model.h"
 #include "models/catalog_nodes_model.h"
 #include "models/console_context.h"

@@ -14,7 +14,7 @@
 
 #include "console_fixture.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/services_model.h"

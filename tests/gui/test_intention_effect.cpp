@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "console_fixture.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/intentions_model.h"
 #include "models/proxy_log_filter_model.h"
@@ -111,12 +111,13 @@ class TestIntentionEffect : public QObject {
     MainWindow* window_ = nullptr;
 
     void start(const QString& name, const QString& id, const QString& extra = {}) {
-        auto& mesh = window_->context()->session().mesh();
         StartPreview::Input in;
         in.name = name;
         in.id = id;
         in.extraJson = extra;
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        const StartPreview p =
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         QVERIFY2(p.proxy.contains(QLatin1String("meshx-proxy")), qPrintable(p.proxy));
         window_->servicesView()->startService(p, false);

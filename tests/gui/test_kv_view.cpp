@@ -73,7 +73,7 @@ class TestKvView : public QObject {
         auto writer = consul::ConsulClient::create(session_->config());
         QVERIFY(writer.ok());
         writer_ = std::move(*writer);
-        view_ = new KvView(session_->api());
+        view_ = new KvView(session_->engine());
         view_->resize(1000, 600);
         view_->show();
     }

@@ -10,7 +10,7 @@
 #include "consul/consul_client.h"
 #include "consul/kv_endpoints.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/catalog_model.h"
 #include "models/console_context.h"
 #include "models/kv_model.h"

@@ -5,8 +5,8 @@
 #include <csignal>
 
 #include "console_fixture.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/proxy_log_filter_model.h"
 #include "models/proxy_log_model.h"
@@ -32,13 +32,18 @@ class TestProxyView : public QObject {
     ProxyView* view() { return window_->proxyView(); }
 
     void start(const QString& name, const QString& id, const QString& templ) {
-        auto& mesh = window_->context()->session().mesh();
         StartPreview::Input in;
         in.name = name;
         in.id = id;
-        in.templateJson =
-            QString::fromStdString(mesh.namedTemplate(templ.toStdString())->toJson().dump());
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        in.templateJson = QString::fromStdString(window_->context()
+                                                     ->session()
+                                                     .engine()
+                                                     .namedTemplate(templ.toStdString())
+                                                     ->toJson()
+                                                     .dump());
+        const StartPreview p =
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,

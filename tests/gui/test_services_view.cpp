@@ -10,7 +10,7 @@
 #include "console_fixture.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_api.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/health_history_model.h"
 #include "models/service_commands.h"
@@ -41,7 +41,8 @@ class TestServicesView : public QObject {
     }
 
     StartPreview previewFor(const QString& name, const QString& id, const QString& templ) {
-        StartServiceDialog dialog(window_->context()->session().mesh());
+        StartServiceDialog dialog(window_->context()->session().mesh(),
+                                  window_->context()->session().config());
         dialog.prefill(name, id, false);
         if (!dialog.selectTemplate(templ)) {
             qWarning("no template %s", qPrintable(templ));
@@ -72,7 +73,8 @@ class TestServicesView : public QObject {
     }
 
     void invalidInputIsNeverSent() {
-        StartServiceDialog dialog(window_->context()->session().mesh());
+        StartServiceDialog dialog(window_->context()->session().mesh(),
+                                  window_->context()->session().config());
         dialog.prefill(QStringLiteral("bad"), QStringLiteral("bad-1"), false);
         auto* editor = dialog.findChild<QPlainTextEdit*>(QStringLiteral("templateEditor"));
         auto* start = dialog.findChild<QPushButton*>(QStringLiteral("startButton"));

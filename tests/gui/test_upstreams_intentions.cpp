@@ -3,8 +3,8 @@
 
 #include "common/hostname.h"
 #include "console_fixture.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/intentions_model.h"
 #include "models/start_preview.h"
@@ -44,11 +44,12 @@ class TestUpstreamsIntentions : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(window_));
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
 
-        auto& mesh = window_->context()->session().mesh();
         StartPreview::Input in;
         in.name = QStringLiteral("api");
         in.id = QStringLiteral("api-1");
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        const StartPreview p =
+            StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
+                                window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count("api-1") > 0, test::kWaitMs);

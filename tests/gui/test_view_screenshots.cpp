@@ -12,8 +12,8 @@
 #include "console_fixture.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_api.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/health_history_model.h"
 #include "models/intentions_model.h"
@@ -50,15 +50,16 @@ class TestViewScreenshots : public QObject {
 
     // `templ` empty: the default template, whose proxy is the real meshx-proxy.
     void start(const char* name, const char* id, const char* templ, const char* extra = "") {
-        auto& mesh = context().session().mesh();
         StartPreview::Input in;
         in.name = QString::fromLatin1(name);
         in.id = QString::fromLatin1(id);
         in.extraJson = QString::fromLatin1(extra);
         if (*templ != '\0') {
-            in.templateJson = QString::fromStdString(mesh.namedTemplate(templ)->toJson().dump());
+            in.templateJson = QString::fromStdString(
+                context().session().engine().namedTemplate(templ)->toJson().dump());
         }
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        const StartPreview p = StartPreview::build(
+            in, context().session().engine().defaultTemplate(), context().session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->servicesView()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count(id) > 0, test::kWaitMs);
@@ -200,7 +201,8 @@ class TestViewScreenshots : public QObject {
     }
 
     void startDialog() {
-        StartServiceDialog dialog(context().session().mesh(), window_);
+        StartServiceDialog dialog(context().session().mesh(), context().session().config(),
+                                  window_);
         dialog.prefill(QStringLiteral("orders"), QString(), false);
         dialog.selectTemplate(QStringLiteral("echo"));
         dialog.show();

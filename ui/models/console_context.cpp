@@ -3,8 +3,9 @@
 #include <QDateTime>
 #include <QTimer>
 
-#include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
+#include "engine/intentions_watch.h"
+#include "mesh/service_mesh.h"
 #include "models/console_session.h"
 #include "models/health_history_model.h"
 #include "models/intentions_model.h"
@@ -19,27 +20,27 @@ namespace meshx::ui {
 ConsoleContext::ConsoleContext(ConsoleSession& session, QObject* parent)
     : QObject(parent),
       session_(session),
-      monitor_(new AgentMonitor(session.api(), this)),
+      monitor_(&session.engine().monitor()),
       services_(new ServicesModel(this)),
       history_(new HealthHistoryModel(this)),
       upstreams_(new UpstreamsModel(this)),
       logs_(new ProxyLogModel(this)),
-      intentions_(new IntentionsModel(session.api(), this)),
+      intentions_(new IntentionsModel(session.api(), session.engine().intentions(), this)),
       commands_(new ServiceCommands(*this, this)) {
-    connect(monitor_, &AgentMonitor::servicesChanged, this, [this] {
+    connect(monitor_, &engine::AgentMonitor::servicesChanged, this, [this] {
         services_->setSnapshot(monitor_->snapshot());
         upstreams_->setSnapshot(monitor_->snapshot());
         monitor_->setDestinations(upstreams_->destinations());
     });
-    connect(monitor_, &AgentMonitor::checksChanged, this, [this](qint64 timeUs) {
+    connect(monitor_, &engine::AgentMonitor::checksChanged, this, [this](qint64 timeUs) {
         history_->observe(monitor_->snapshot().checks, timeUs);
         services_->setSnapshot(monitor_->snapshot());
     });
-    connect(monitor_, &AgentMonitor::destinationsChanged, this,
+    connect(monitor_, &engine::AgentMonitor::destinationsChanged, this,
             [this] { upstreams_->setDestinationHealth(monitor_->destinations()); });
     // An intention's effect shows on the upstreams it decides.
-    connect(intentions_, &QAbstractItemModel::modelReset, this,
-            [this] { upstreams_->setIntentions(intentions_->intentions()); });
+    connect(&session.engine().intentions(), &engine::IntentionsWatch::changed, this,
+            [this] { upstreams_->setVerdicts(session_.engine().intentions().verdicts()); });
     // The checks watch only wakes on a change, and a calm service must stop being flagged as
     // flapping once its window slides past: look again at the last known checks now and then.
     auto* slide = new QTimer(this);
@@ -51,7 +52,7 @@ ConsoleContext::ConsoleContext(ConsoleSession& session, QObject* parent)
     connect(history_, &HealthHistoryModel::flappingChanged, this,
             [this] { services_->setFlapping(history_->flappingServices()); });
     // A service registered again after the agent came back: ownership may have changed.
-    connect(monitor_, &AgentMonitor::reachabilityChanged, this, [this](bool reachable) {
+    connect(monitor_, &engine::AgentMonitor::reachabilityChanged, this, [this](bool reachable) {
         if (reachable) {
             refreshOwned();
             intentions_->agentRecovered();
@@ -73,7 +74,7 @@ void ConsoleContext::refresh() {
 }
 
 void ConsoleContext::refreshOwned() {
-    mesh::ConsulMesh* mesh = &session_.mesh();
+    mesh::ServiceMesh* mesh = &session_.mesh();
     session_.runner().query<std::vector<std::string>>([mesh] { return mesh->list(); }, this,
                                                       [this](std::vector<std::string> ids) {
                                                           std::set<std::string> now(ids.begin(),

@@ -6,9 +6,12 @@
 #include <set>
 #include <string>
 
+namespace meshx::engine {
+class AgentMonitor;
+}
+
 namespace meshx::ui {
 
-class AgentMonitor;
 class ConsoleSession;
 class HealthHistoryModel;
 class IntentionsModel;
@@ -17,9 +20,9 @@ class ServiceCommands;
 class ServicesModel;
 class UpstreamsModel;
 
-// The shared state every view reads: the session's agent monitor feeding the services,
-// upstreams and health-history models, the proxy log tapped from the telemetry bus, the
-// intentions watch, and which services this console owns. Views get models and commands from
+// The shared state every view reads: the engine session's watches (agent monitor, intentions)
+// feeding the services, upstreams, health-history and intentions models, the proxy log tapped
+// from the telemetry bus, and which services this console owns. Views get models and commands from
 // here and keep no engine state of their own.
 //
 // Thread: GUI thread. `session` must outlive the context.
@@ -34,7 +37,7 @@ class ConsoleContext : public QObject {
     void start(std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
 
     ConsoleSession& session() { return session_; }
-    AgentMonitor& monitor() { return *monitor_; }
+    engine::AgentMonitor& monitor() { return *monitor_; }
     ServicesModel& services() { return *services_; }
     HealthHistoryModel& history() { return *history_; }
     UpstreamsModel& upstreams() { return *upstreams_; }
@@ -54,7 +57,7 @@ class ConsoleContext : public QObject {
     void refreshOwned();
 
     ConsoleSession& session_;
-    AgentMonitor* monitor_;
+    engine::AgentMonitor* monitor_;  // the session's
     ServicesModel* services_;
     HealthHistoryModel* history_;
     UpstreamsModel* upstreams_;

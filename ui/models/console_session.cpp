@@ -2,9 +2,6 @@
 
 #include <cstdlib>
 
-#include "agent/dev_agent.h"
-#include "consul/consul_client.h"
-#include "mesh/consul_mesh.h"
 #include "models/console_settings.h"
 #include "models/mesh_runner.h"
 
@@ -34,60 +31,23 @@ Result<std::unique_ptr<ConsoleSession>> ConsoleSession::open(const ConsoleSettin
 }
 
 Result<std::unique_ptr<ConsoleSession>> ConsoleSession::create(MeshConfig config, bool embedded) {
+    auto engine = engine::Session::open({std::move(config), embedded});
+    if (!engine) {
+        return engine.error();
+    }
     std::unique_ptr<ConsoleSession> s(new ConsoleSession());
-    if (embedded) {
-        agent::AgentConfig agentConfig;
-        agentConfig.logLevel = agent::LogLevel::Warn;
-        s->devAgent_ = std::make_unique<agent::DevAgent>(agentConfig);
-        auto bound = s->devAgent_->start(net::Address::tcp("127.0.0.1", 0));
-        if (!bound) {
-            return makeError(bound.error().code,
-                             "cannot start the embedded dev agent: " + bound.error().message);
-        }
-        auto endpoint = AgentEndpoint::parse(s->devAgent_->httpAddress());
-        if (!endpoint) {
-            return endpoint.error();
-        }
-        config.agent = *endpoint;
-    }
-    auto client = consul::ConsulClient::create(config);
-    if (!client) {
-        return client.error();
-    }
-    s->client_ = std::move(*client);
-    auto mesh = mesh::ConsulMesh::create(*s->client_, config);
-    if (!mesh) {
-        return mesh.error();
-    }
-    s->mesh_ = std::move(*mesh);
+    s->engine_ = std::move(*engine);
     s->runner_ = std::make_unique<MeshRunner>();
-    s->config_ = std::move(config);
     return s;
 }
 
 ConsoleSession::~ConsoleSession() {
     runner_.reset();
-    mesh_.reset();
-    client_.reset();
-    if (devAgent_) {
-        devAgent_->stop();
-    }
-}
-
-consul::ConsulApi& ConsoleSession::api() {
-    return *client_;
-}
-
-mesh::ConsulMesh& ConsoleSession::mesh() {
-    return *mesh_;
-}
-
-MeshRunner& ConsoleSession::runner() {
-    return *runner_;
+    engine_.reset();
 }
 
 QString ConsoleSession::agentAddress() const {
-    return QString::fromStdString(config_.agent.toString());
+    return QString::fromStdString(engine_->agentAddress());
 }
 
 }  // namespace meshx::ui

@@ -6,29 +6,19 @@
 
 #include "common/mesh_config.h"
 #include "common/result.h"
-
-namespace meshx::agent {
-class DevAgent;
-}
-namespace meshx::consul {
-class ConsulApi;
-class ConsulClient;
-}  // namespace meshx::consul
-namespace meshx::mesh {
-class ConsulMesh;
-}
+#include "engine/session.h"
 
 namespace meshx::ui {
 
 struct ConsoleSettings;
 class MeshRunner;
 
-// Everything one console run talks to: the agent (an embedded dev agent when no address was
-// given), a ConsulClient on it, the mesh engine, and the runner that keeps the engine's blocking
-// calls off the GUI thread. Views get the parts through core interfaces only.
+// One console run: the engine session (agent, mesh engine, watches, RPC, telemetry; an embedded
+// dev agent when no address was given) and the runner that keeps the engine's blocking calls off
+// the GUI thread. Views get the parts through core interfaces only (ServiceMesh, ConsulApi).
 //
-// Thread: create, use and destroy on the GUI thread. Destruction waits for calls in flight, stops
-// every service this console started (ConsulMesh's own shutdown), then stops the embedded agent.
+// Thread: create, use and destroy on the GUI thread. Destruction waits for calls in flight, then
+// closes the engine session (which stops every service this console started, then the agent).
 class ConsoleSession {
   public:
     // The agent is chosen as: CONSUL_HTTP_ADDR when set, else the settings' address, else an
@@ -41,28 +31,24 @@ class ConsoleSession {
     ConsoleSession(const ConsoleSession&) = delete;
     ConsoleSession& operator=(const ConsoleSession&) = delete;
 
-    consul::ConsulApi& api();
-    mesh::ConsulMesh& mesh();
-    MeshRunner& runner();
-    const MeshConfig& config() const { return config_; }
+    engine::Session& engine() { return *engine_; }
+    consul::ConsulApi& api() { return engine_->api(); }
+    mesh::ServiceMesh& mesh() { return engine_->mesh(); }
+    MeshRunner& runner() { return *runner_; }
+    const MeshConfig& config() const { return engine_->config(); }
 
-    bool embedded() const { return devAgent_ != nullptr; }
+    bool embedded() const { return engine_->embedded(); }
     // `http://127.0.0.1:8500`, `unix:///path`: never the token.
     QString agentAddress() const;
-    // The embedded agent (tests stop and restart it to see the console recover); null otherwise.
-    agent::DevAgent* devAgent() { return devAgent_.get(); }
     // Something the user should know about the start-up (unreadable config file), or empty.
     const QString& startupNote() const { return startupNote_; }
 
   private:
     ConsoleSession() = default;
 
-    MeshConfig config_;
     QString startupNote_;
-    // Destroyed in reverse: runner (waits), mesh (stops services), client, agent.
-    std::unique_ptr<agent::DevAgent> devAgent_;
-    std::unique_ptr<consul::ConsulClient> client_;
-    std::unique_ptr<mesh::ConsulMesh> mesh_;
+    // Destroyed in reverse: runner (waits for calls in flight), then the engine session.
+    std::unique_ptr<engine::Session> engine_;
     std::unique_ptr<MeshRunner> runner_;
 };
 

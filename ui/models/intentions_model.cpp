@@ -2,9 +2,9 @@
 
 #include <QColor>
 
-#include "consul/blocking_watcher.h"
 #include "consul/connect_endpoints.h"
 #include "consul/consul_api.h"
+#include "engine/intentions_watch.h"
 #include "models/health_status.h"
 
 namespace meshx::ui {
@@ -19,43 +19,27 @@ QString q(const std::string& s) {
 
 }  // namespace
 
-IntentionsModel::IntentionsModel(consul::ConsulApi& api, QObject* parent)
-    : QAbstractTableModel(parent), api_(api) {}
-
-IntentionsModel::~IntentionsModel() {
-    if (watcher_) {
-        watcher_->stop();
-    }
+IntentionsModel::IntentionsModel(consul::ConsulApi& api, engine::IntentionsWatch& watch,
+                                 QObject* parent)
+    : QAbstractTableModel(parent), api_(api), watch_(watch) {
+    connect(&watch_, &engine::IntentionsWatch::changed, this,
+            [this] { setIntentions(watch_.intentions()); });
+    connect(&watch_, &engine::IntentionsWatch::errorChanged, this, [this](const QString& error) {
+        lastError_ = error;
+        emit errorChanged(lastError_);
+    });
+    setIntentions(watch_.intentions());
+    lastError_ = q(watch_.lastError());
 }
 
+IntentionsModel::~IntentionsModel() = default;
+
 void IntentionsModel::start() {
-    consul::BlockingWatcher::Options options;
-    options.wait = std::chrono::seconds(60);
-    options.backoff.initial = std::chrono::milliseconds(200);
-    options.backoff.max = std::chrono::seconds(2);
-    watcher_ = consul::BlockingWatcher::typed<consul::Indexed<std::vector<consul::Intention>>>(
-        api_, ep::intentions(), options, this,
-        [this](const consul::Indexed<std::vector<consul::Intention>>& list, uint64_t) {
-            if (!lastError_.isEmpty()) {
-                lastError_.clear();
-                emit errorChanged(lastError_);
-            }
-            setIntentions(list.value);
-        },
-        [this](const Error& error, std::chrono::milliseconds retryIn) {
-            lastError_ = tr("Cannot read intentions: %1 (retrying in %2 ms)")
-                             .arg(q(error.message))
-                             .arg(retryIn.count());
-            emit errorChanged(lastError_);
-        });
-    watcher_->start();
+    watch_.start();
 }
 
 void IntentionsModel::agentRecovered() {
-    if (!lastError_.isEmpty()) {
-        lastError_.clear();
-        emit errorChanged(lastError_);
-    }
+    watch_.agentRecovered();
 }
 
 void IntentionsModel::setIntentions(const std::vector<consul::Intention>& intentions) {

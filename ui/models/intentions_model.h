@@ -11,17 +11,20 @@
 #include "consul/connect_types.h"
 
 namespace meshx::consul {
-class BlockingWatcher;
 class ConsulApi;
-}  // namespace meshx::consul
+}
+namespace meshx::engine {
+class IntentionsWatch;
+}
 
 namespace meshx::ui {
 
-// The agent's intentions, kept current by a blocking query (a change shows at once), with create
-// and delete going to the agent asynchronously. Rows are replaced as a whole on each change
-// (intentions are few; the view keeps its selection by source and destination).
+// The agent's intentions as the engine's IntentionsWatch keeps them (a blocking query: a change
+// shows at once), with create and delete going to the agent asynchronously. Rows are replaced as a
+// whole on each change (intentions are few; the view keeps its selection by source and
+// destination).
 //
-// Thread: GUI thread; callbacks run on it. `api` must outlive the model.
+// Thread: GUI thread; callbacks run on it. `api` and `watch` must outlive the model.
 class IntentionsModel : public QAbstractTableModel {
     Q_OBJECT
 
@@ -30,10 +33,11 @@ class IntentionsModel : public QAbstractTableModel {
     enum Role { ActionRole = Qt::UserRole + 1, SourceRole, DestinationRole };
     using Done = std::function<void(Status)>;
 
-    explicit IntentionsModel(consul::ConsulApi& api, QObject* parent = nullptr);
+    IntentionsModel(consul::ConsulApi& api, engine::IntentionsWatch& watch,
+                    QObject* parent = nullptr);
     ~IntentionsModel() override;
 
-    // Starts watching the agent's intentions.
+    // Starts the engine's intentions watch (a no-op when it runs).
     void start();
 
     // Creates or replaces source -> destination with `action` ("allow" or "deny"). `done` runs
@@ -66,7 +70,7 @@ class IntentionsModel : public QAbstractTableModel {
     void setIntentions(const std::vector<consul::Intention>& intentions);
 
     consul::ConsulApi& api_;
-    std::unique_ptr<consul::BlockingWatcher> watcher_;
+    engine::IntentionsWatch& watch_;
     std::vector<consul::Intention> rows_;
     QString lastError_;
 };

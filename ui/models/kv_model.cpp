@@ -12,8 +12,8 @@ namespace meshx::ui {
 
 namespace ep = consul::endpoints;
 
-KvModel::KvModel(consul::ConsulApi& api, QObject* parent)
-    : QAbstractTableModel(parent), api_(api), watch_(new engine::KvWatch(api, this)) {
+KvModel::KvModel(consul::ConsulApi& api, engine::KvWatch& watch, QObject* parent)
+    : QAbstractTableModel(parent), api_(api), watch_(&watch) {
     connect(watch_, &engine::KvWatch::changed, this, [this] {
         rebuild();
         if (!lastError_.isEmpty()) {

@@ -43,7 +43,8 @@ class KvModel : public QAbstractTableModel {
         std::optional<consul::KvEntry> current;
     };
 
-    explicit KvModel(consul::ConsulApi& api, QObject* parent = nullptr);
+    // Reads through `watch` (the engine session's), writes through `api`; both outlive the model.
+    KvModel(consul::ConsulApi& api, engine::KvWatch& watch, QObject* parent = nullptr);
     ~KvModel() override;
 
     // Watches `prefix` ("" or ending in '/') of datacenter `dc` ("" is the agent's own).

@@ -11,7 +11,7 @@
 
 namespace meshx::ui {
 
-// Runs the engine's blocking calls (ConsulMesh is thread-safe and blocking) off the GUI thread
+// Runs the engine's blocking calls (ServiceMesh is thread-safe and blocking) off the GUI thread
 // and hands each result back on the GUI thread.
 //
 // Two lanes, one worker thread each:

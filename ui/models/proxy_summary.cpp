@@ -12,10 +12,10 @@ std::string endpoint(const std::string& address, int port, const std::string& fa
 
 }  // namespace
 
-ProxySummary ProxySummary::build(const std::string& serviceId, const AgentSnapshot& snapshot,
-                                 const std::map<std::string, DestinationHealth>& destinations,
-                                 std::optional<mesh::ProxyInfo> process,
-                                 const std::string& nodeAddress) {
+ProxySummary ProxySummary::build(
+    const std::string& serviceId, const engine::AgentSnapshot& snapshot,
+    const std::map<std::string, engine::DestinationHealth>& destinations,
+    std::optional<mesh::ProxyInfo> process, const std::string& nodeAddress) {
     ProxySummary s;
     s.serviceId = serviceId;
     s.process = std::move(process);

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/agent_snapshot.h"
 #include "mesh/proxy_info.h"
-#include "models/agent_snapshot.h"
 
 namespace meshx::ui {
 
@@ -19,7 +19,7 @@ struct ProxySummary {
     struct Upstream {
         std::string bind;
         std::string destination;
-        DestinationHealth health;
+        engine::DestinationHealth health;
     };
 
     std::string serviceId;
@@ -31,8 +31,8 @@ struct ProxySummary {
     std::optional<mesh::ProxyInfo> process;  // only for proxies this console runs
 
     // `nodeAddress`: the agent node's address, for a sidecar registered without one.
-    static ProxySummary build(const std::string& serviceId, const AgentSnapshot& snapshot,
-                              const std::map<std::string, DestinationHealth>& destinations,
+    static ProxySummary build(const std::string& serviceId, const engine::AgentSnapshot& snapshot,
+                              const std::map<std::string, engine::DestinationHealth>& destinations,
                               std::optional<mesh::ProxyInfo> process,
                               const std::string& nodeAddress = {});
 };

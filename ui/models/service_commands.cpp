@@ -2,7 +2,7 @@
 
 #include <QPointer>
 
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
@@ -42,8 +42,8 @@ void ServiceCommands::cancel() {
 
 void ServiceCommands::start(const StartPreview& preview, bool forceRegistration, QObject* receiver,
                             std::function<void(Result<mesh::Started>)> done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
-    const auto timeout = std::chrono::milliseconds(mesh->config().startTimeoutMs);
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
+    const auto timeout = std::chrono::milliseconds(context_.session().config().startTimeoutMs);
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     const std::string id = preview.params.hash.value("id", std::string());
@@ -65,7 +65,7 @@ void ServiceCommands::start(const StartPreview& preview, bool forceRegistration,
 }
 
 void ServiceCommands::stop(const QString& serviceId, QObject* receiver, StatusDone done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     command<Status>(
@@ -81,7 +81,7 @@ void ServiceCommands::stop(const QString& serviceId, QObject* receiver, StatusDo
 
 void ServiceCommands::setTtlStatus(const QString& serviceId, const QString& status,
                                    QObject* receiver, StatusDone done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     command<Status>(
@@ -96,7 +96,7 @@ void ServiceCommands::setTtlStatus(const QString& serviceId, const QString& stat
 }
 
 void ServiceCommands::restartProxy(const QString& serviceId, QObject* receiver, StatusDone done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     command<Status>(
@@ -113,7 +113,7 @@ void ServiceCommands::restartProxy(const QString& serviceId, QObject* receiver, 
 void ServiceCommands::connectUpstream(const QString& destination, const QString& proxyServiceId,
                                       QObject* receiver,
                                       std::function<void(Result<net::Address>)> done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     mesh::ProxyService proxy = mesh::ProxyService::defaults();
@@ -142,7 +142,7 @@ void ServiceCommands::connectUpstream(const QString& destination, const QString&
 
 void ServiceCommands::disconnectUpstream(const QString& destination, const QString& proxyServiceId,
                                          bool restartProxy, QObject* receiver, StatusDone done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     const uint64_t seq = nextSeq_++;
     auto gate = cancelBefore_;
     command<Status>(
@@ -166,14 +166,14 @@ void ServiceCommands::disconnectUpstream(const QString& destination, const QStri
 
 void ServiceCommands::info(const QString& serviceId, QObject* receiver,
                            std::function<void(Result<nlohmann::json>)> done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     context_.session().runner().query<Result<nlohmann::json>>(
         [mesh, id = serviceId.toStdString()] { return mesh->info(id); }, receiver, std::move(done));
 }
 
 void ServiceCommands::proxyInfo(const QString& serviceId, QObject* receiver,
                                 std::function<void(Result<mesh::ProxyInfo>)> done) {
-    mesh::ConsulMesh* mesh = &context_.session().mesh();
+    mesh::ServiceMesh* mesh = &context_.session().mesh();
     context_.session().runner().query<Result<mesh::ProxyInfo>>(
         [mesh, id = serviceId.toStdString()] { return mesh->proxyInfo(id); }, receiver,
         std::move(done));

@@ -38,7 +38,7 @@ bool ServicesModel::Row::operator==(const Row& o) const {
 
 ServicesModel::ServicesModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void ServicesModel::setSnapshot(const AgentSnapshot& snapshot) {
+void ServicesModel::setSnapshot(const engine::AgentSnapshot& snapshot) {
     snapshot_ = snapshot;
     rebuild();
 }

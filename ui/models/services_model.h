@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "consul/agent_types.h"
-#include "models/agent_snapshot.h"
+#include "engine/agent_snapshot.h"
 
 namespace meshx::ui {
 
@@ -60,7 +60,7 @@ class ServicesModel : public QAbstractTableModel {
 
     explicit ServicesModel(QObject* parent = nullptr);
 
-    void setSnapshot(const AgentSnapshot& snapshot);
+    void setSnapshot(const engine::AgentSnapshot& snapshot);
     // Ids of the services this console's engine started.
     void setOwned(const std::set<std::string>& ids);
     void setFlapping(const std::set<std::string>& ids);
@@ -82,7 +82,7 @@ class ServicesModel : public QAbstractTableModel {
     void rebuild();
     QString checksSummary(const Row& row) const;
 
-    AgentSnapshot snapshot_;
+    engine::AgentSnapshot snapshot_;
     std::set<std::string> owned_;
     std::set<std::string> flapping_;
     std::vector<Row> rows_;

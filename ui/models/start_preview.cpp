@@ -2,6 +2,7 @@
 
 #include <QObject>
 
+#include "mesh/service_mesh.h"
 #include "template/template_renderer.h"
 
 namespace meshx::ui {
@@ -18,7 +19,8 @@ QString words(const Error& e) {
 
 }  // namespace
 
-StartPreview StartPreview::build(const Input& input, const mesh::ServiceTemplate& base) {
+StartPreview StartPreview::build(const Input& input, const mesh::ServiceTemplate& base,
+                                 mesh::ServiceMesh& mesh) {
     StartPreview p;
     const QString name = input.name.trimmed();
     if (name.isEmpty()) {
@@ -67,54 +69,24 @@ StartPreview StartPreview::build(const Input& input, const mesh::ServiceTemplate
         p.tmpl = std::move(*t);
     }
 
-    // Render as the engine will, with a sample endpoint unless the values carry their own.
-    nlohmann::json hash = p.params.hash;
-    if (!hash.contains("address")) {
-        hash["address"] = input.sampleAddress;
-    }
-    if (!hash.contains("port")) {
-        hash["port"] = input.samplePort;
-    }
-    const tmpl::TemplateRenderer renderer(hash);
-    auto reg = renderer.render(p.tmpl.registration);
-    if (!reg) {
-        p.error = QObject::tr("Registration: %1").arg(words(reg.error()));
+    // The engine's own plan: rendered and checked by the code start runs, on a sample endpoint
+    // unless the values carry their own.
+    auto plan = mesh.plan(p.params, p.tmpl);
+    if (!plan) {
+        p.error = QObject::tr("Cannot start: %1").arg(words(plan.error()));
         return p;
     }
-    if (!reg->is_object() || !reg->contains("Name") || !(*reg)["Name"].is_string() ||
-        (*reg)["Name"].get<std::string>().empty()) {
-        p.error = QObject::tr("The rendered registration has no Name.");
-        return p;
-    }
-    p.registration = q(reg->dump(2));
-
-    if (p.tmpl.ttl) {
-        auto check = renderer.renderString(p.tmpl.ttl->checkId);
-        if (!check) {
-            p.error = QObject::tr("TTL check id: %1").arg(words(check.error()));
-            return p;
-        }
-        const std::string& status = p.tmpl.ttl->status;
-        if (status != "passing" && status != "warning" && status != "critical") {
-            p.error = QObject::tr("TTL status must be passing, warning or critical, not '%1'.")
-                          .arg(q(status));
-            return p;
-        }
+    p.registration = q(plan->registration.dump(2));
+    if (plan->ttl) {
         p.ttl = QObject::tr("check %1 set to %2 every %3 ms")
-                    .arg(q(*check), q(status))
-                    .arg(p.tmpl.ttl->intervalMs);
+                    .arg(q(plan->ttl->checkId), q(plan->ttl->status))
+                    .arg(plan->ttl->intervalMs);
     } else {
         p.ttl = QObject::tr("none (no TTL worker)");
     }
-
-    if (p.tmpl.proxy) {
-        auto argv = renderer.renderArgv(*p.tmpl.proxy);
-        if (!argv) {
-            p.error = QObject::tr("Proxy command: %1").arg(words(argv.error()));
-            return p;
-        }
+    if (!plan->proxy.empty()) {
         QStringList parts;
-        for (const auto& a : *argv) {
+        for (const auto& a : plan->proxy) {
             const QString arg = q(a);
             parts << (arg.contains(QLatin1Char(' ')) || arg.isEmpty()
                           ? QLatin1Char('\'') + arg + QLatin1Char('\'')

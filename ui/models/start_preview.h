@@ -9,22 +9,21 @@
 
 namespace meshx::ui {
 
-// The start dialog's input checked and rendered exactly as the engine will render it, so the
+// The start dialog's input parsed (name, id, template JSON, extra values) and shown as the
+// engine's plan of the start (ServiceMesh::plan: the same render and checks start runs), so the
 // user sees the registration, TTL check and proxy command before anything is sent, and an error
 // in words (naming the missing key or the JSON position) while the input is not valid.
 //
-//   auto p = StartPreview::build(input, mesh.defaultTemplate());
+//   auto p = StartPreview::build(input, session.defaultTemplate(), session.mesh());
 //   if (p.ok()) mesh.start(p.params, p.tmpl, force, timeout);
 //
-// Pure: no I/O, any thread.
+// No I/O (plan() sends nothing), any thread.
 struct StartPreview {
     struct Input {
         QString name;
         QString id;            // empty: <name>-<hostname>
         QString templateJson;  // {"registration":..,"ttl":..,"proxy":..}; missing parts: base
         QString extraJson;     // optional JSON object of more template values
-        std::string sampleAddress = "127.0.0.1";  // the address and port are allocated at start;
-        int samplePort = 0;                       // the preview shows these instead
     };
 
     QString error;  // empty when valid
@@ -36,7 +35,8 @@ struct StartPreview {
 
     bool ok() const { return error.isEmpty(); }
 
-    static StartPreview build(const Input& input, const mesh::ServiceTemplate& base);
+    static StartPreview build(const Input& input, const mesh::ServiceTemplate& base,
+                              mesh::ServiceMesh& mesh);
 };
 
 }  // namespace meshx::ui

@@ -27,13 +27,13 @@ bool UpstreamsModel::Row::operator==(const Row& o) const {
 
 UpstreamsModel::UpstreamsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void UpstreamsModel::setSnapshot(const AgentSnapshot& snapshot) {
+void UpstreamsModel::setSnapshot(const engine::AgentSnapshot& snapshot) {
     snapshot_ = snapshot;
     rebuild();
 }
 
 void UpstreamsModel::setDestinationHealth(
-    const std::map<std::string, ui::DestinationHealth>& health) {
+    const std::map<std::string, engine::DestinationHealth>& health) {
     health_ = health;
     rebuild();
 }
@@ -44,24 +44,15 @@ void UpstreamsModel::setOwned(const std::set<std::string>& ids) {
 }
 
 void UpstreamsModel::setIntentions(const std::vector<consul::Intention>& intentions) {
-    std::vector<agent::IntentionRule> rules;
-    rules.reserve(intentions.size());
-    for (const auto& i : intentions) {
-        agent::IntentionRule r;
-        r.id = i.id;
-        r.sourceName = i.sourceName;
-        r.destinationName = i.destinationName;
-        r.action = i.action;
-        r.permissionCount = i.permissions.is_array() ? i.permissions.size() : 0;
-        rules.push_back(std::move(r));
-    }
     // The agent validated them; one it would not have (a newer Consul's) leaves the verdicts
     // as they were rather than guessing.
-    auto matcher = agent::IntentionMatcher::create(std::move(rules));
-    if (!matcher) {
-        return;
+    if (auto verdicts = engine::IntentionVerdicts::fromIntentions(intentions)) {
+        setVerdicts(*verdicts);
     }
-    intentions_ = std::move(*matcher);
+}
+
+void UpstreamsModel::setVerdicts(const engine::IntentionVerdicts& verdicts) {
+    verdicts_ = verdicts;
     rebuild();
 }
 
@@ -90,10 +81,9 @@ void UpstreamsModel::rebuild() {
                 source.empty() && svc != snapshot_.services.end()) {
                 source = svc->second.service;
             }
-            const agent::AuthorizeDecision d =
-                intentions_.authorize(source, u.destinationName, /*defaultAllow=*/true);
-            r.denied = !d.authorized;
-            r.decision = d.matched ? d.reason : std::string();
+            const engine::IntentionVerdict v = verdicts_.decide(source, u.destinationName);
+            r.denied = !v.allowed;
+            r.decision = v.decision;
             next.push_back(std::move(r));
         }
     }
@@ -171,7 +161,7 @@ int UpstreamsModel::rowOf(const QString& proxyServiceId, const QString& destinat
     return -1;
 }
 
-QString UpstreamsModel::healthWord(const ui::DestinationHealth& h) {
+QString UpstreamsModel::healthWord(const engine::DestinationHealth& h) {
     if (!h.known) {
         return QStringLiteral("unknown");
     }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/ca/intention_matcher.h"
 #include "consul/connect_types.h"
-#include "models/agent_snapshot.h"
+#include "engine/agent_snapshot.h"
+#include "engine/intention_verdicts.h"
 
 namespace meshx::ui {
 
@@ -39,7 +39,7 @@ class UpstreamsModel : public QAbstractTableModel {
         std::string sidecarId;
         std::string destination;
         std::string bind;
-        ui::DestinationHealth health;
+        engine::DestinationHealth health;
         bool owned = false;
         bool denied = false;
         std::string decision;  // the intention that decides, in Consul's words
@@ -49,12 +49,14 @@ class UpstreamsModel : public QAbstractTableModel {
 
     explicit UpstreamsModel(QObject* parent = nullptr);
 
-    void setSnapshot(const AgentSnapshot& snapshot);
-    void setDestinationHealth(const std::map<std::string, ui::DestinationHealth>& health);
+    void setSnapshot(const engine::AgentSnapshot& snapshot);
+    void setDestinationHealth(const std::map<std::string, engine::DestinationHealth>& health);
     void setOwned(const std::set<std::string>& ids);
     // The agent's intentions (IntentionsModel's rows). With none matching, an upstream is
     // allowed: the dev agent's and an ACL-less agent's default.
     void setIntentions(const std::vector<consul::Intention>& intentions);
+    // The verdicts the engine's intentions watch made of them.
+    void setVerdicts(const engine::IntentionVerdicts& verdicts);
 
     // Every destination named by some upstream (what AgentMonitor should track).
     QStringList destinations() const;
@@ -71,12 +73,12 @@ class UpstreamsModel : public QAbstractTableModel {
 
   private:
     void rebuild();
-    static QString healthWord(const ui::DestinationHealth& h);
+    static QString healthWord(const engine::DestinationHealth& h);
 
-    AgentSnapshot snapshot_;
-    std::map<std::string, ui::DestinationHealth> health_;
+    engine::AgentSnapshot snapshot_;
+    std::map<std::string, engine::DestinationHealth> health_;
     std::set<std::string> owned_;
-    agent::IntentionMatcher intentions_;
+    engine::IntentionVerdicts verdicts_;
     std::vector<Row> rows_;
 };
 

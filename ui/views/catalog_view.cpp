@@ -12,8 +12,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "engine/agent_monitor.h"
 #include "engine/catalog_watch.h"
-#include "models/agent_monitor.h"
 #include "models/catalog_model.h"
 #include "models/catalog_nodes_model.h"
 #include "models/console_context.h"
@@ -27,7 +27,7 @@ namespace meshx::ui {
 
 CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
     : QWidget(parent), context_(context) {
-    watch_ = new engine::CatalogWatch(context_.session().api(), this);
+    watch_ = &context_.session().engine().catalog();
     instances_ = new CatalogModel(this);
     nodes_ = new CatalogNodesModel(this);
 
@@ -170,7 +170,8 @@ CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
         banner_->show();
     });
     connect(&context_, &ConsoleContext::ownedChanged, this, &CatalogView::updateOwnership);
-    connect(&context_.monitor(), &AgentMonitor::selfChanged, this, &CatalogView::updateOwnership);
+    connect(&context_.monitor(), &engine::AgentMonitor::selfChanged, this,
+            &CatalogView::updateOwnership);
     updateOwnership();
     watch_->watch();
     updateWidgets();
@@ -281,7 +282,7 @@ void CatalogView::onDatacenters() {
 }
 
 void CatalogView::updateOwnership() {
-    const AgentMonitor& m = context_.monitor();
+    const engine::AgentMonitor& m = context_.monitor();
     instances_->setOwnership(m.hasSelf() ? m.self().nodeName : std::string(),
                              m.hasSelf() ? m.self().datacenter : std::string(), context_.owned());
     if (dcBox_->count() > 0) {

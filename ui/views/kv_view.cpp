@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include "engine/kv_watch.h"
+#include "engine/session.h"
 #include "models/kv_model.h"
 #include "views/first_run_guide.h"
 #include "views/hint_line.h"
@@ -39,8 +40,8 @@ QPlainTextEdit* monoEditor(QWidget* parent, const char* name, bool readOnly) {
 
 }  // namespace
 
-KvView::KvView(consul::ConsulApi& api, QWidget* parent) : QWidget(parent) {
-    model_ = new KvModel(api, this);
+KvView::KvView(engine::Session& session, QWidget* parent) : QWidget(parent) {
+    model_ = new KvModel(session.api(), session.kv(), this);
 
     new_ = makeAction(tr("&New key…"), QKeySequence::New, "newKey");
     save_ = makeAction(tr("&Save"), QKeySequence::Save, "saveKey");

@@ -18,8 +18,8 @@ class QPushButton;
 class QTableView;
 class QWidget;
 
-namespace meshx::consul {
-class ConsulApi;
+namespace meshx::engine {
+class Session;
 }
 
 namespace meshx::ui {
@@ -42,7 +42,8 @@ class KvView : public QWidget {
     Q_OBJECT
 
   public:
-    explicit KvView(consul::ConsulApi& api, QWidget* parent = nullptr);
+    // Over the session's KV watch; the session outlives the view.
+    explicit KvView(engine::Session& session, QWidget* parent = nullptr);
     ~KvView() override;
 
     KvModel& model() { return *model_; }

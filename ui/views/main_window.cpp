@@ -11,8 +11,8 @@
 #include <QTabWidget>
 #include <QToolButton>
 
+#include "engine/agent_monitor.h"
 #include "meshx/version.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/console_settings.h"
@@ -199,7 +199,7 @@ void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
     intentions_ = new IntentionsView(*context_);
     settings_ = new SettingsPage(QString::fromStdString(session_->config().describe()));
     catalog_ = new CatalogView(*context_);
-    kv_ = new KvView(session_->api());
+    kv_ = new KvView(session_->engine());
     replacePage(QStringLiteral("services"), services_);
     replacePage(QStringLiteral("upstreams"), upstreams_);
     replacePage(QStringLiteral("proxy-logs"), proxy_);
@@ -214,9 +214,10 @@ void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
     serviceMenu_->addActions(services_->actionsMenu()->actions());
     serviceMenu_->setEnabled(true);
 
-    connect(&context_->monitor(), &AgentMonitor::reachabilityChanged, this,
+    connect(&context_->monitor(), &engine::AgentMonitor::reachabilityChanged, this,
             &MainWindow::updateAgentStatus);
-    connect(&context_->monitor(), &AgentMonitor::selfChanged, this, &MainWindow::updateAgentStatus);
+    connect(&context_->monitor(), &engine::AgentMonitor::selfChanged, this,
+            &MainWindow::updateAgentStatus);
     connect(&session_->runner(), &MeshRunner::busyChanged, this, &MainWindow::onBusy);
     connect(cancel_, &QToolButton::clicked, context_, [this] {
         context_->commands().cancel();
@@ -283,7 +284,7 @@ void MainWindow::updateAgentStatus() {
     if (!session_ || !context_) {
         return;
     }
-    const AgentMonitor& m = context_->monitor();
+    const engine::AgentMonitor& m = context_->monitor();
     const QString where =
         session_->agentAddress() + (session_->embedded() ? tr(" (embedded dev agent)") : QString());
     const QString token = session_->config().hasToken() ? tr("token set") : tr("no token");

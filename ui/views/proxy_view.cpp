@@ -15,7 +15,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/health_status.h"
 #include "models/proxy_log_filter_model.h"
@@ -43,7 +43,7 @@ QString badge(const QString& status, const QString& text) {
         .arg(health::badgeColour(status).name(), text.toHtmlEscaped());
 }
 
-QString destinationBadge(const DestinationHealth& h) {
+QString destinationBadge(const engine::DestinationHealth& h) {
     if (!h.known) {
         return badge(QStringLiteral("none"), QObject::tr("health unknown"));
     }
@@ -242,7 +242,7 @@ ProxyView::ProxyView(ConsoleContext& context, QWidget* parent)
     connect(&context_.logs(), &ProxyLogModel::batchInserted, this, &ProxyView::onBatch);
     connect(&context_.services(), &QAbstractItemModel::dataChanged, this,
             &ProxyView::renderSummary);
-    connect(&context_.monitor(), &AgentMonitor::destinationsChanged, this,
+    connect(&context_.monitor(), &engine::AgentMonitor::destinationsChanged, this,
             &ProxyView::renderSummary);
     processTimer_.setInterval(2000);
     connect(&processTimer_, &QTimer::timeout, this, &ProxyView::refreshProcess);

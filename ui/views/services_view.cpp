@@ -20,8 +20,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/health_badge_delegate.h"
@@ -282,9 +282,10 @@ ServicesView::ServicesView(ConsoleContext& context, QWidget* parent)
     }
     connect(&context_.services(), &QAbstractItemModel::modelReset, this,
             &ServicesView::updateGuide);
-    connect(&context_.monitor(), &AgentMonitor::servicesChanged, this, &ServicesView::updateGuide);
+    connect(&context_.monitor(), &engine::AgentMonitor::servicesChanged, this,
+            &ServicesView::updateGuide);
     connect(&context_, &ConsoleContext::ownedChanged, this, &ServicesView::updateWidgets);
-    connect(&context_.monitor(), &AgentMonitor::reachabilityChanged, this,
+    connect(&context_.monitor(), &engine::AgentMonitor::reachabilityChanged, this,
             &ServicesView::onReachability);
     updateWidgets();
 }
@@ -356,7 +357,7 @@ void ServicesView::showColumnMenu(const QPoint& pos) {
 }
 
 void ServicesView::openStartDialog(const QString& name, const QString& id, bool force) {
-    StartServiceDialog dialog(context_.session().mesh(), this);
+    StartServiceDialog dialog(context_.session().mesh(), context_.session().config(), this);
     if (!name.isEmpty()) {
         dialog.prefill(name, id, force);
     }

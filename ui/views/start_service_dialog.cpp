@@ -13,7 +13,8 @@
 #include <QVBoxLayout>
 
 #include "common/hostname.h"
-#include "mesh/consul_mesh.h"
+#include "common/mesh_config.h"
+#include "mesh/service_mesh.h"
 #include "views/hint_line.h"
 
 namespace meshx::ui {
@@ -24,8 +25,9 @@ const QString kDefault = QStringLiteral("default");
 
 }  // namespace
 
-StartServiceDialog::StartServiceDialog(const mesh::ConsulMesh& mesh, QWidget* parent)
-    : QDialog(parent), mesh_(mesh) {
+StartServiceDialog::StartServiceDialog(mesh::ServiceMesh& mesh, const MeshConfig& config,
+                                       QWidget* parent)
+    : QDialog(parent), mesh_(mesh), config_(config) {
     setObjectName(QStringLiteral("startServiceDialog"));
     setWindowTitle(tr("Start a service"));
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
@@ -39,10 +41,10 @@ StartServiceDialog::StartServiceDialog(const mesh::ConsulMesh& mesh, QWidget* pa
     template_ = new QComboBox(this);
     template_->setObjectName(QStringLiteral("template"));
     template_->addItem(kDefault);
-    for (const auto& name : mesh::namedProxyCommands()) {
+    for (const auto& name : mesh::namedProxyCommands(config_)) {
         template_->addItem(QString::fromStdString(name));
     }
-    for (const auto& [name, text] : mesh_.config().templates) {
+    for (const auto& [name, text] : config_.templates) {
         if (template_->findText(QString::fromStdString(name)) < 0) {
             template_->addItem(QString::fromStdString(name));
         }
@@ -156,9 +158,9 @@ bool StartServiceDialog::forceRegistration() const {
 
 void StartServiceDialog::loadTemplate(int index) {
     const QString name = template_->itemText(index);
-    Result<mesh::ServiceTemplate> t = name == kDefault
-                                          ? Result<mesh::ServiceTemplate>(mesh_.defaultTemplate())
-                                          : mesh_.namedTemplate(name.toStdString());
+    Result<mesh::ServiceTemplate> t =
+        name == kDefault ? Result<mesh::ServiceTemplate>(mesh::defaultServiceTemplate(config_))
+                         : mesh::namedServiceTemplate(config_, name.toStdString());
     if (t) {
         editor_->setPlainText(QString::fromStdString(t->toJson().dump(2)));
     } else {
@@ -174,9 +176,7 @@ void StartServiceDialog::updatePreview() {
     input.id = id_->text();
     input.templateJson = editor_->toPlainText();
     input.extraJson = extra_->text();
-    input.sampleAddress = mesh_.config().portRangeIp;
-    input.samplePort = mesh_.config().portRangeMin;
-    preview_ = StartPreview::build(input, mesh_.defaultTemplate());
+    preview_ = StartPreview::build(input, mesh::defaultServiceTemplate(config_), mesh_);
     updateWidgets();
 }
 

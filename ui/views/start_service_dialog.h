@@ -11,8 +11,11 @@ class QDialogButtonBox;
 class QLineEdit;
 class QPlainTextEdit;
 
+namespace meshx {
+struct MeshConfig;
+}
 namespace meshx::mesh {
-class ConsulMesh;
+class ServiceMesh;
 }
 
 namespace meshx::ui {
@@ -24,13 +27,15 @@ class HintLine;
 // the engine will render them; an error says what is wrong and where, and Start stays disabled
 // until the input is valid, so nothing invalid is ever sent.
 //
-// Thread: GUI thread. Reads the engine's templates (const, no I/O); sends nothing itself: the
-// caller takes preview() and forceRegistration() on accept.
+// Thread: GUI thread. Reads the config's templates and asks the engine for a plan (no I/O);
+// sends nothing itself: the caller takes preview() and forceRegistration() on accept. `mesh` and
+// `config` must outlive the dialog.
 class StartServiceDialog : public QDialog {
     Q_OBJECT
 
   public:
-    StartServiceDialog(const mesh::ConsulMesh& mesh, QWidget* parent = nullptr);
+    StartServiceDialog(mesh::ServiceMesh& mesh, const MeshConfig& config,
+                       QWidget* parent = nullptr);
 
     // Prefills name and id (take over a service someone else registered: force is checked).
     void prefill(const QString& name, const QString& id, bool force);
@@ -48,7 +53,8 @@ class StartServiceDialog : public QDialog {
     void loadTemplate(int index);
     void updateWidgets();
 
-    const mesh::ConsulMesh& mesh_;
+    mesh::ServiceMesh& mesh_;
+    const MeshConfig& config_;
     StartPreview preview_;
     QTimer debounce_;
     QLineEdit* name_;

@@ -14,8 +14,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "engine/agent_monitor.h"
 #include "mesh/service_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/health_badge_delegate.h"
@@ -140,7 +140,7 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     connect(&context_.upstreams(), &QAbstractItemModel::rowsRemoved, this,
             &UpstreamsView::updateWidgets);
     connect(&context_, &ConsoleContext::ownedChanged, this, &UpstreamsView::updateWidgets);
-    connect(&context_.monitor(), &AgentMonitor::reachabilityChanged, this,
+    connect(&context_.monitor(), &engine::AgentMonitor::reachabilityChanged, this,
             [this](bool reachable, const QString& error) {
                 banner_->setVisible(!reachable);
                 if (!reachable) {

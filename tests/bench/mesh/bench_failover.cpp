@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    AgentProcess agent;
+    AgentProcess agent(0);
     if (!agent.ok() || !rig.dir.isValid()) {
         std::fprintf(stderr, "meshx-agent did not start: %s\n", qPrintable(agent.output()));
         return 1;

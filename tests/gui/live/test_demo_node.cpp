@@ -4,9 +4,9 @@
 
 #include <QStandardPaths>
 
-#include "test_demo_support.h"
 #include "nodes/node_workbench.h"
 #include "rpc/instance_count_model.h"
+#include "test_demo_support.h"
 
 using namespace meshx;
 using namespace meshx::ui;

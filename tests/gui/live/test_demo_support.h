@@ -13,7 +13,7 @@
 #include "demo/demo_controller.h"
 #include "demo/demo_panel.h"
 #include "demo/demo_process.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "process_runner.h"

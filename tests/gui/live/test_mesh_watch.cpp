@@ -32,7 +32,7 @@
 #include "graph/service_graph_view.h"
 #include "integration/rpc/rpc_serve_process.h"
 #include "live_pages.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "rpc/rpc_page.h"
@@ -143,7 +143,7 @@ void TestMeshWatch::initTestCase() {
     QVERIFY(dir_.isValid());
     for (const char* bin : {"meshx", "meshx-proxy", "meshx-agent"})
         QVERIFY2(QFileInfo(meshxBinary(QString::fromLatin1(bin))).isExecutable(), bin);
-    agent_ = std::make_unique<AgentProcess>();
+    agent_ = std::make_unique<AgentProcess>(0);
     QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
 
     // The processes: their own config (a port range of their own) and runtime directory.

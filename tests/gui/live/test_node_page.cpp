@@ -16,8 +16,8 @@
 #include "../console_fixture.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
@@ -120,9 +120,9 @@ class TestNodePage : public QObject {
         std::optional<mesh::Started> started;
         window_->context()->session().runner().command<Result<mesh::Started>>(
             QStringLiteral("start peer"),
-            [&mesh] {
-                return mesh.start(mesh::ServiceParams::namedWithId("peer@any", "peer@any-1"),
-                                  mesh.defaultTemplate(), false, std::chrono::seconds(30));
+            [&mesh, tmpl = window_->context()->session().engine().defaultTemplate()] {
+                return mesh.start(mesh::ServiceParams::namedWithId("peer@any", "peer@any-1"), tmpl,
+                                  false, std::chrono::seconds(30));
             },
             this,
             [&started](Result<mesh::Started> r) {

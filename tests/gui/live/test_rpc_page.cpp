@@ -15,8 +15,8 @@
 #include "../console_fixture.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
+#include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
@@ -139,9 +139,9 @@ class TestRpcPage : public QObject {
         std::optional<mesh::Started> started;
         window_->context()->session().runner().command<Result<mesh::Started>>(
             QStringLiteral("start calc-b"),
-            [&mesh] {
-                return mesh.start(mesh::ServiceParams::namedWithId("calc", "calc-b"),
-                                  mesh.defaultTemplate(), false, std::chrono::seconds(30));
+            [&mesh, tmpl = window_->context()->session().engine().defaultTemplate()] {
+                return mesh.start(mesh::ServiceParams::namedWithId("calc", "calc-b"), tmpl, false,
+                                  std::chrono::seconds(30));
             },
             this,
             [&started](Result<mesh::Started> r) {

@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "agent_client.h"
 #include "agent_http.h"
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
@@ -65,7 +66,7 @@ class TestAgentApi : public QObject {
                           QString::number(std::min(sidecarPort_ + 255, 65535))}),
             qPrintable(agent_.output() + agent_.errors()));
         QVERIFY(agent_.address().startsWith("http://127.0.0.1:"));
-        client_ = agent_.client();
+        client_ = agentClient(agent_);
         QVERIFY(client_ != nullptr);
     }
 

@@ -9,6 +9,7 @@
 
 #include <future>
 
+#include "agent_client.h"
 #include "agent_http.h"
 #include "agent_process.h"
 #include "meshx_test.h"
@@ -41,7 +42,7 @@ class TestAgentCluster : public QObject {
   private slots:
     void initTestCase() {
         QVERIFY2(agent_.start(), qPrintable(agent_.output() + agent_.errors()));
-        client_ = agent_.client();
+        client_ = agentClient(agent_);
         QVERIFY(client_ != nullptr);
     }
 

@@ -3,6 +3,7 @@
 
 #include <QFile>
 
+#include "agent_client.h"
 #include "agent_http.h"
 #include "agent_process.h"
 #include "meshx_test.h"
@@ -54,7 +55,7 @@ class TestAgentConformance : public QObject {
   private slots:
     void initTestCase() {
         QVERIFY2(agent_.start(), qPrintable(agent_.output() + agent_.errors()));
-        client_ = agent_.client();
+        client_ = agentClient(agent_);
         QVERIFY(client_ != nullptr);
     }
 

@@ -11,6 +11,7 @@
 
 #include <future>
 
+#include "agent_client.h"
 #include "agent_http.h"
 #include "agent_process.h"
 #include "consul/connect_endpoints.h"
@@ -99,7 +100,7 @@ class TestAgentConnect : public QObject {
     void initTestCase() {
         QVERIFY2(agent_.start({"-leaf-cert-ttl", "4s"}),
                  qPrintable(agent_.output() + agent_.errors()));
-        client_ = agent_.client();
+        client_ = agentClient(agent_);
         QVERIFY(client_ != nullptr);
     }
 
@@ -241,7 +242,7 @@ class TestAgentConnect : public QObject {
     void defaultDenyIsConfigurable() {
         AgentProcess strict;
         QVERIFY2(strict.start({"-default-intention-policy", "deny"}), qPrintable(strict.output()));
-        auto c = strict.client();
+        auto c = agentClient(strict);
         auto roots = c->call(endpoints::caRoots());
         QVERIFY(roots.ok());
         const std::string web =

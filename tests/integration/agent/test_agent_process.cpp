@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "agent_client.h"
 #include "agent_http.h"
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
@@ -45,7 +46,7 @@ class TestAgentProcess : public QObject {
         QVERIFY2(agent.start(
                      {"-acl-master-token", QString::fromStdString(token), "-log-level", "debug"}),
                  qPrintable(agent.output()));
-        auto anonymous = agent.client();
+        auto anonymous = agentClient(agent);
         Reply r = get(*anonymous, "/agent/self");
         QCOMPARE(r.status, 403);
         QCOMPARE(r.body, std::string("Permission denied: token with AccessorID "
@@ -55,12 +56,12 @@ class TestAgentProcess : public QObject {
         r = putJson(*anonymous, "/agent/service/register", json{{"Name", "web"}});
         QCOMPARE(r.status, 403);
         QVERIFY(r.body.find("lacks permission 'service:write' on \"web\"") != std::string::npos);
-        auto wrong = agent.client("not-the-token");
+        auto wrong = agentClient(agent, "not-the-token");
         r = get(*wrong, "/agent/self");
         QCOMPARE(r.status, 403);
         QCOMPARE(r.body, std::string("ACL not found"));
         // X-Consul-Token (ConsulClient's header).
-        auto master = agent.client(token);
+        auto master = agentClient(agent, token);
         QVERIFY(master->call(endpoints::agentSelf()).ok());
         QVERIFY(master->call(endpoints::registerService(json{{"Name", "web"}}, false)).ok());
         // Lists hide what the anonymous token may not see instead of failing.
@@ -99,7 +100,7 @@ class TestAgentProcess : public QObject {
     void aclsOffAcceptAnyToken() {
         AgentProcess agent;
         QVERIFY(agent.start());
-        auto c = agent.client("whatever");
+        auto c = agentClient(agent, "whatever");
         const Reply r = get(*c, "/agent/self");
         QCOMPARE(r.status, 200);
         QCOMPARE(r.header("x-consul-default-acl-policy"), std::string("allow"));
@@ -111,7 +112,7 @@ class TestAgentProcess : public QObject {
         const QString path = agent.tempPath("http.sock");
         QVERIFY2(agent.start({"-client", "unix://" + path}), qPrintable(agent.output()));
         QCOMPARE(agent.address(), "unix://" + path);
-        auto c = agent.client();
+        auto c = agentClient(agent);
         QVERIFY(c != nullptr);
         auto self = c->call(endpoints::agentSelf());
         QVERIFY2(self.ok(), self.ok() ? "" : self.error().toString().c_str());

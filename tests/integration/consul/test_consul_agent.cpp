@@ -81,7 +81,7 @@ class TestConsulAgent : public QObject {
   private slots:
     void initTestCase() {
         QVERIFY2(agent_.start(), qPrintable(agent_.error()));
-        client_ = clientFor(agent_.address());
+        client_ = clientFor(agent_.addressString());
         QVERIFY(client_);
     }
 
@@ -325,7 +325,7 @@ class TestConsulAgent : public QObject {
         const std::string token = "it-master-token-7f3a";
         QVERIFY2(secured.start({"-acl-master-token", QString::fromStdString(token)}),
                  qPrintable(secured.error()));
-        auto anonymous = clientFor(secured.address());
+        auto anonymous = clientFor(secured.addressString());
         auto denied = anonymous->call(meshx::consul::endpoints::agentSelf());
         QVERIFY(!denied);
         QCOMPARE(denied.error().code, Code::PermissionDenied);
@@ -336,14 +336,14 @@ class TestConsulAgent : public QObject {
         auto write = anonymous->call(registerService({{"Name", "x"}}, false));
         QVERIFY(!write);
         QCOMPARE(write.error().code, Code::PermissionDenied);
-        auto wrong = clientFor(secured.address(), "not-the-token");
+        auto wrong = clientFor(secured.addressString(), "not-the-token");
         auto wrongResult = wrong->call(meshx::consul::endpoints::agentSelf());
         QVERIFY(!wrongResult);
         QCOMPARE(wrongResult.error().code, Code::PermissionDenied);
         QCOMPARE(std::string(meshx::consul::httpBody(wrongResult.error())),
                  std::string("ACL not found"));
         QVERIFY(wrongResult.error().message.find("not-the-token") == std::string::npos);
-        auto admin = clientFor(secured.address(), token);
+        auto admin = clientFor(secured.addressString(), token);
         QVERIFY(ok(admin->call(meshx::consul::endpoints::agentSelf())));
         QVERIFY(ok(admin->call(registerService({{"Name", "x"}}, false))));
         auto listed = admin->call(agentServices());
@@ -357,8 +357,8 @@ class TestConsulAgent : public QObject {
         const QString path = dir.filePath(QStringLiteral("agent.sock"));
         AgentProcess local;
         QVERIFY2(local.start({"-client", "unix://" + path}), qPrintable(local.error()));
-        QCOMPARE(local.address(), "unix://" + path.toStdString());
-        auto client = clientFor(local.address());
+        QCOMPARE(local.addressString(), "unix://" + path.toStdString());
+        auto client = clientFor(local.addressString());
         QVERIFY(client);
         auto self = client->call(meshx::consul::endpoints::agentSelf());
         QVERIFY(ok(self));

@@ -62,7 +62,7 @@ class TestConsulMesh : public QObject {
 
   private slots:
     void initTestCase() {
-        agent_ = std::make_unique<AgentProcess>();
+        agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         MeshConfig c;
         c.agent = *AgentEndpoint::parse(agent_->address().toStdString());
@@ -387,7 +387,7 @@ class TestConsulMesh : public QObject {
     }
 
     void reregistersAfterAgentRestart() {
-        AgentProcess own;
+        AgentProcess own(0);
         QVERIFY(own.ok());
         MeshConfig c = config();
         c.agent = *AgentEndpoint::parse(own.address().toStdString());

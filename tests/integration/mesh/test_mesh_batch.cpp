@@ -53,7 +53,7 @@ class TestMeshBatch : public QObject {
         // Claims of this test only: other engines on the machine do not disturb the check that
         // every claim was released.
         qputenv("MESHX_PORT_CLAIM_DIR", claims_.path().toUtf8());
-        agent_ = std::make_unique<AgentProcess>();
+        agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         MeshConfig c;
         c.agent = *AgentEndpoint::parse(agent_->address().toStdString());

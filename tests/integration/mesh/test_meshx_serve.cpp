@@ -71,7 +71,7 @@ class TestMeshxServe : public QObject {
 
   private slots:
     void initTestCase() {
-        agent_ = std::make_unique<AgentProcess>();
+        agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         MeshConfig c;
         c.agent = *AgentEndpoint::parse(agent_->address().toStdString());

@@ -48,7 +48,7 @@ class TestMeshxShell : public QObject {
 
   private slots:
     void initTestCase() {
-        agent_ = std::make_unique<AgentProcess>();
+        agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         configPath_ = dir_.filePath(QStringLiteral("config.json"));
         QFile f(configPath_);

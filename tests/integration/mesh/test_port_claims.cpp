@@ -385,7 +385,7 @@ class TestPortClaims : public QObject {
         if (QStandardPaths::findExecutable(QStringLiteral("socat")).isEmpty()) {
             QSKIP("socat is not installed (packaging/install-deps.sh installs it)");
         }
-        agent_ = std::make_unique<AgentProcess>();
+        agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         MeshConfig c;
         c.agent = *AgentEndpoint::parse(agent_->address().toStdString());

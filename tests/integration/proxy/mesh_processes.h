@@ -1,18 +1,14 @@
 #pragma once
 
-// Real processes for the proxy integration tests: `meshx-agent -dev` (address read from its
-// banner) and `meshx-proxy` sidecars whose output goes to a file (a pipe nobody drains could
-// block the proxy's logging).
+// Real processes for the proxy integration tests (`meshx-proxy` sidecars, `meshx` commands)
+// whose output goes to a file: a pipe nobody drains could block the proxy's logging. The agent
+// is tests/agent_process.h.
 
-#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
-#include <QRegularExpression>
-#include <QTemporaryDir>
 
 #include <string>
 
-#include "meshx_test.h"
 #include "process_runner.h"
 
 class MeshProcess {
@@ -60,34 +56,4 @@ class MeshProcess {
     }
     QString logFile_;
     QProcess process_;
-};
-
-// `meshx-agent -dev -http-port PORT` (0 = any); address() once the banner names it.
-class DevAgent {
-  public:
-    explicit DevAgent(const QString& dir) : process_(dir + "/agent.log") {}
-
-    bool start(uint16_t port = 0) {
-        if (!process_.start("meshx-agent",
-                            {"-dev", "-http-port", QString::number(port), "-node", "proxy-it"})) {
-            return false;
-        }
-        static const QRegularExpression kAddress(QStringLiteral("HTTP address: (\\S+)"));
-        QElapsedTimer timer;
-        timer.start();
-        while (timer.elapsed() < 30000 && process_.running()) {
-            if (auto m = kAddress.match(process_.output()); m.hasMatch()) {
-                address_ = m.captured(1).toStdString();
-                return true;
-            }
-            QTest::qWait(20);
-        }
-        return false;
-    }
-    const std::string& address() const { return address_; }
-    QString output() const { return process_.output(); }
-
-  private:
-    MeshProcess process_;
-    std::string address_;
 };

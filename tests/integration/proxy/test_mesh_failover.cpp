@@ -85,7 +85,7 @@ class TestMeshFailover : public QObject {
 
 void TestMeshFailover::initTestCase() {
     QVERIFY(dir_.isValid());
-    agent_ = std::make_unique<AgentProcess>();
+    agent_ = std::make_unique<AgentProcess>(0);
     QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
     // A port range of our own so parallel suites rarely contend for the same ports.
     const QString configPath = dir_.filePath(QStringLiteral("config.json"));

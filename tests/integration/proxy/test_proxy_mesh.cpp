@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "agent_process.h"
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/connect_endpoints.h"
@@ -32,7 +33,7 @@ class TestProxyMesh : public QObject {
     Q_OBJECT
 
     std::unique_ptr<QTemporaryDir> dir_;
-    std::unique_ptr<DevAgent> agent_;
+    std::unique_ptr<AgentProcess> agent_;
     std::unique_ptr<consul::ConsulClient> client_;
     std::vector<std::unique_ptr<MeshProcess>> sidecars_;
 
@@ -75,10 +76,10 @@ class TestProxyMesh : public QObject {
         auto p = std::make_unique<MeshProcess>(dir_->path() + "/sidecar-" +
                                                QString::fromStdString(serviceId) + "-" +
                                                QString::number(sidecars_.size()) + ".log");
-        bool ok = p->start("meshx-proxy",
-                           QStringList{"-sidecar-for", QString::fromStdString(serviceId),
-                                       "-http-addr", QString::fromStdString(agent_->address())} +
-                               extra);
+        bool ok =
+            p->start("meshx-proxy", QStringList{"-sidecar-for", QString::fromStdString(serviceId),
+                                                "-http-addr", agent_->address()} +
+                                        extra);
         if (!ok) {
             return nullptr;
         }
@@ -100,10 +101,10 @@ class TestProxyMesh : public QObject {
   private slots:
     void init() {
         dir_ = std::make_unique<QTemporaryDir>();
-        agent_ = std::make_unique<DevAgent>(dir_->path());
-        QVERIFY2(agent_->start(), qPrintable(agent_->output()));
+        agent_ = std::make_unique<AgentProcess>();
+        QVERIFY2(agent_->start(), qPrintable(agent_->error()));
         MeshConfig c;
-        c.agent = *AgentEndpoint::parse(agent_->address());
+        c.agent = *AgentEndpoint::parse(agent_->addressString());
         client_ = std::move(*consul::ConsulClient::create(c));
     }
     void cleanup() {
@@ -258,9 +259,8 @@ class TestProxyMesh : public QObject {
     }
 
     void missingSidecarExitsWithOne() {
-        auto r = runProcess(
-            meshxBinary("meshx-proxy"),
-            {"-sidecar-for", "nope", "-http-addr", QString::fromStdString(agent_->address())});
+        auto r = runProcess(meshxBinary("meshx-proxy"),
+                            {"-sidecar-for", "nope", "-http-addr", agent_->address()});
         QVERIFY(r.finished);
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(r.err, QString("==> Error preparing configuration: No sidecar proxy registered "
@@ -277,11 +277,10 @@ class TestProxyMesh : public QObject {
                                          QString("127.0.0.1:%1").arg(agentPort), "-token", token}));
         QTRY_VERIFY_WITH_TIMEOUT(p->output().contains("failed to watch the proxy service"), 10000);
 
-        DevAgent late(dir_->path() + "/late");
-        QDir().mkpath(dir_->path() + "/late");
-        QVERIFY2(late.start(agentPort), qPrintable(late.output()));
+        AgentProcess late;
+        QVERIFY2(late.start({}, agentPort), qPrintable(late.error()));
         MeshConfig c;
-        c.agent = *AgentEndpoint::parse(late.address());
+        c.agent = *AgentEndpoint::parse(late.addressString());
         auto lateClient = std::move(*consul::ConsulClient::create(c));
         EchoServer db;
         uint16_t sidecarPort = freePort();

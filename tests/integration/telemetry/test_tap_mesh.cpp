@@ -142,7 +142,7 @@ class TestTapMesh : public QObject {
 
 void TestTapMesh::initTestCase() {
     QVERIFY(dir_.isValid());
-    agent_ = std::make_unique<AgentProcess>();
+    agent_ = std::make_unique<AgentProcess>(0);
     QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
     const QString configPath = file(QStringLiteral("config.json"));
     QFile f(configPath);

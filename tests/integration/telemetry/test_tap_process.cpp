@@ -189,7 +189,7 @@ void TestTapProcess::meshxTapBadFilterIsBadInput() {
 }
 
 void TestTapProcess::meshxTapServiceMergesTapsFoundThroughAgent() {
-    AgentProcess agent;
+    AgentProcess agent(0);
     QVERIFY2(agent.ok(), qPrintable(agent.output()));
     InProcessBus busA, busB;
     TapServer tapA(optionsFor(busA, "producer-a"));

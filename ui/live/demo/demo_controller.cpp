@@ -452,17 +452,11 @@ Result<QString> DemoController::cleanupRegistrations(bool verify) {
             (void)mesh.stop(up.proxyId);
         }
     }
-    auto listed = api.call(consul::endpoints::agentServices());
-    if (!listed) {
-        return listed.error();
-    }
     QStringList removed;
     for (const auto& id : services_) {
-        for (const std::string& each : {id, id + "-sidecar-proxy"}) {
-            if (listed->count(each) > 0) {
-                if (auto s = api.call(consul::endpoints::deregisterService(each)); s) {
-                    removed << QString::fromStdString(each);
-                }
+        if (auto gone = mesh.removeLeftover(id); gone) {
+            for (const auto& each : *gone) {
+                removed << QString::fromStdString(each);
             }
         }
     }

@@ -12,7 +12,7 @@
 #include "demo/demo_controller.h"
 #include "demo/demo_process.h"
 #include "demo/demo_script.h"
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "nodes/node_workbench.h"
@@ -92,7 +92,7 @@ void waitPassing(DemoController& d, const std::string& service, int want, Done d
 
 // Connects `service` as an upstream of the default proxy service and opens a pool on it.
 void connectPool(DemoController& d, const std::string& service, int size, Done done) {
-    mesh::ConsulMesh* mesh = &d.context().session().mesh();
+    mesh::ServiceMesh* mesh = &d.context().session().mesh();
     struct Connected {
         Result<net::Address> at = makeError(Code::Internal, "not run");
         bool proxyExisted = false;

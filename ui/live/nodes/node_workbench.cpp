@@ -1,6 +1,6 @@
 #include "nodes/node_workbench.h"
 
-#include "mesh/consul_mesh.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
@@ -47,10 +47,10 @@ void NodeWorkbench::start(ConsoleContext& context, const QString& name, const QS
         return;
     }
     context_ = &context;
-    mesh::ConsulMesh* mesh = &context.session().mesh();
+    mesh::ServiceMesh* mesh = &context.session().mesh();
     node::NodeMeshSettings settings;
-    settings.serviceTemplate = mesh->defaultTemplate();
-    settings.startTimeout = std::chrono::milliseconds(mesh->config().startTimeoutMs);
+    settings.serviceTemplate = context.session().engine().defaultTemplate();
+    settings.startTimeout = std::chrono::milliseconds(context.session().config().startTimeoutMs);
     settings.catalog = &context.session().api();
     // The node registers its service and its upstreams through the engine: the session (and
     // so the engine) outlives it, as stopNow() runs before the session goes.

@@ -18,8 +18,8 @@
 #include <QVBoxLayout>
 
 #include "common/hostname.h"
-#include "mesh/consul_mesh.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
+#include "mesh/service_mesh.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 #include "models/mesh_runner.h"
@@ -304,7 +304,7 @@ void RpcPage::setContext(ConsoleContext* context) {
         disconnect(&context_->monitor(), nullptr, this, nullptr);
     context_ = context;
     if (context_) {
-        connect(&context_->monitor(), &AgentMonitor::servicesChanged, this,
+        connect(&context_->monitor(), &engine::AgentMonitor::servicesChanged, this,
                 &RpcPage::refreshAgentServices);
     }
     refreshAgentServices();
@@ -317,7 +317,7 @@ void RpcPage::refreshAgentServices() {
     box->clear();
     if (!context_)
         return;
-    const AgentMonitor& monitor = context_->monitor();
+    const engine::AgentMonitor& monitor = context_->monitor();
     const std::string nodeAddress = monitor.nodeAddress();
     for (const auto& [id, svc] : monitor.snapshot().services) {
         if (!svc.kind.empty())
@@ -393,17 +393,17 @@ void RpcPage::startServer() {
         hint_->showError(tr("Name the service the server runs as."));
         return;
     }
-    mesh::ConsulMesh* mesh = &context_->session().mesh();
+    mesh::ServiceMesh* mesh = &context_->session().mesh();
     const std::string id = name.toStdString() + "-console-" + shortHostname();
-    const auto timeout = std::chrono::milliseconds(mesh->config().startTimeoutMs);
+    const auto timeout = std::chrono::milliseconds(context_->session().config().startTimeoutMs);
+    const mesh::ServiceTemplate tmpl = context_->session().engine().defaultTemplate();
     busy_ = true;
     updateWidgets();
     hint_->showInfo(tr("Starting %1…").arg(QString::fromStdString(id)));
     context_->session().runner().command<Result<mesh::Started>>(
         tr("Starting %1").arg(QString::fromStdString(id)),
-        [mesh, name = name.toStdString(), id, timeout] {
-            return mesh->start(mesh::ServiceParams::namedWithId(name, id), mesh->defaultTemplate(),
-                               false, timeout);
+        [mesh, name = name.toStdString(), id, timeout, tmpl] {
+            return mesh->start(mesh::ServiceParams::namedWithId(name, id), tmpl, false, timeout);
         },
         this,
         [this](Result<mesh::Started> started) {

@@ -2,7 +2,7 @@
 
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 #include "models/console_context.h"
 #include "models/console_session.h"
 
@@ -34,7 +34,8 @@ void MeshTaps::setContext(ConsoleContext* context) {
         rediscover();
         return;
     }
-    connect(&context_->monitor(), &AgentMonitor::servicesChanged, this, &MeshTaps::rediscover);
+    connect(&context_->monitor(), &engine::AgentMonitor::servicesChanged, this,
+            &MeshTaps::rediscover);
     catalogTimer_.start();
     rediscover();
     readCatalog();

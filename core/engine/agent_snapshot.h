@@ -6,7 +6,7 @@
 
 #include "consul/agent_types.h"
 
-namespace meshx::ui {
+namespace meshx::engine {
 
 // What the agent said at the last look: its services and the checks of services on its node.
 // Plain data, any thread.
@@ -22,4 +22,4 @@ struct DestinationHealth {
     bool known = false;  // false until the first answer
 };
 
-}  // namespace meshx::ui
+}  // namespace meshx::engine

@@ -1,4 +1,4 @@
-#include "models/agent_monitor.h"
+#include "engine/agent_monitor.h"
 
 #include <QDateTime>
 
@@ -12,7 +12,7 @@
 #include "telemetry/event.h"
 #include "telemetry/telemetry_bus.h"
 
-namespace meshx::ui {
+namespace meshx::engine {
 
 namespace ep = consul::endpoints;
 
@@ -209,4 +209,4 @@ void AgentMonitor::pollDestinations() {
     }
 }
 
-}  // namespace meshx::ui
+}  // namespace meshx::engine

@@ -11,14 +11,14 @@
 #include <string>
 
 #include "consul/agent_types.h"
-#include "models/agent_snapshot.h"
+#include "engine/agent_snapshot.h"
 
 namespace meshx::consul {
 class BlockingWatcher;
 class ConsulApi;
 }  // namespace meshx::consul
 
-namespace meshx::ui {
+namespace meshx::engine {
 
 // Keeps an up-to-date picture of the agent for every view, without ever blocking the GUI thread:
 //   - services: GET /agent/services on a timer (the endpoint has no blocking form);
@@ -90,4 +90,4 @@ class AgentMonitor : public QObject {
     std::map<std::string, DestinationHealth> destinations_;
 };
 
-}  // namespace meshx::ui
+}  // namespace meshx::engine
