@@ -124,10 +124,9 @@ void MessageAssembler::place(ByteView data, uint64_t seq) {
     const size_t n = data.size();
     if (!inMessage_) {
         if (seq == 1) {
-            // A one-block message (every small call).
-            ensureSize(n);
-            if (n > 0)
-                std::memcpy(data_.data(), data.data(), n);
+            // A one-block message (every small call): assign() copies without first
+            // zero-filling, as a resize() of the client's fresh buffer would.
+            data_.assign(data.begin(), data.end());
             at_ = 0;
             end_ = n;
             return;
