@@ -146,6 +146,7 @@ IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadl
         batchTrailers_.resize(kWriteBatch);
     }
     iovec parts[kWriteBatch * 3];
+    const size_t batch = encoder.checksummed() ? kWriteBatchChecksummed : kWriteBatch;
     int count = 0;
     size_t inBatch = 0;
     wire::MessageEncoder::Block b;
@@ -165,7 +166,7 @@ IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadl
         blocks += 1;
         bytes += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
         more = encoder.next(b);
-        if (inBatch == kWriteBatch || !more) {
+        if (inBatch == batch || !more) {
             if (IoResult r = writeAll(parts, count, deadline); !r.ok())
                 return r;
             count = 0;

@@ -170,7 +170,8 @@ void MessageAssembler::takeData(Bytes& out) {
     const size_t n = end_ - at_;
     if (at_ > 0 && n > 0)
         std::memmove(data_.data(), data_.data() + at_, n);
-    data_.resize(n);
+    if (data_.size() != n)
+        data_.resize(n);  // shrinks only: no zero-fill
     // Hand the buffer over and keep the caller's old one for the next message (a server gets
     // its last result's buffer back: no allocation, no zero-fill).
     out.swap(data_);
