@@ -13,11 +13,9 @@
 namespace meshx::rpc::transport {
 
 namespace {
-// Every connection starts with a 64 KiB read buffer; one whose reads keep filling all the room
-// offered (bulk data waiting in the socket) doubles it up to 1 MiB, so a 1 MiB message takes a
-// handful of recv() calls instead of 17 or more (each a kernel entry, costly on this VM).
+// The read buffer of every connection. (Doubling it up to 1 MiB on bulk connections was tried:
+// no gain in bench_rpc's 1 MiB echo, and it kept up to 1 MiB per connection.)
 constexpr size_t kMinBuffer = 64 * 1024;
-constexpr size_t kMaxBuffer = 1024 * 1024;
 }  // namespace
 
 void FrameStream::reset(int fd) {
@@ -64,12 +62,6 @@ bool FrameStream::readable() {
 
 IoResult FrameStream::fill(size_t needed, uint64_t maxPayload, Deadline deadline) {
     (void)maxPayload;
-    if (full_ && buf_.size() < kMaxBuffer) {
-        // The last read filled the buffer: more was waiting. Grow (the bytes not yet consumed
-        // move with it; views handed out earlier are dead by now, see readFrame()).
-        full_ = false;
-        buf_.resize(std::min(kMaxBuffer, buf_.size() * 2));
-    }
     if (buf_.size() - start_ < needed) {
         // Compact, then grow: the buffer is reused for the life of the connection.
         if (start_ > 0) {
@@ -87,7 +79,6 @@ IoResult FrameStream::fill(size_t needed, uint64_t maxPayload, Deadline deadline
         const ssize_t n = ::recv(fd_, buf_.data() + end_, room, 0);
         if (n > 0) {
             end_ += static_cast<size_t>(n);
-            full_ = static_cast<size_t>(n) == room && room >= kMinBuffer / 2;
         } else if (n == 0) {
             return {IoStatus::Closed};
         } else if (errno != EINTR && errno != EAGAIN) {

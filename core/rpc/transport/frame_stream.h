@@ -83,7 +83,6 @@ class FrameStream {
     // (capacity reused, so no allocation after the first message).
     std::vector<wire::Bytes> batchHeads_, batchTrailers_;
     wire::Bytes buf_;
-    bool full_ = false;  // the last recv() filled all the room offered (see fill())
     size_t start_ = 0;
     size_t end_ = 0;
 };

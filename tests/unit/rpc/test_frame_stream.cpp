@@ -1,7 +1,7 @@
-// FrameStream reads over a real socket pair: frames of every size from 1 byte to several times
-// the starting 64 KiB read buffer, sent back to back so reads fill the buffer and it grows (up to
-// 1 MiB), then small frames again. Every frame must come out whole, in order, with its own bytes
-// (none of the frame before it), while the buffer grows and compacts under it.
+// FrameStream reads over a real socket pair: frames of every size from 1 byte to 16 times the
+// 64 KiB read buffer, sent back to back so reads fill the buffer, frames straddle its end (and
+// are compacted to its front) and large ones grow it, then small frames again. Every frame must
+// come out whole, in order, with its own bytes (none of the frame before it).
 
 #include <sys/socket.h>
 #include <unistd.h>
