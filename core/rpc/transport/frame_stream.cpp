@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,8 +13,10 @@
 namespace meshx::rpc::transport {
 
 namespace {
+// The read buffer of every connection. (Doubling it up to 1 MiB on bulk connections was tried:
+// no gain in bench_rpc's 1 MiB echo, and it kept up to 1 MiB per connection.)
 constexpr size_t kMinBuffer = 64 * 1024;
-}
+}  // namespace
 
 void FrameStream::reset(int fd) {
     close();
@@ -72,7 +75,8 @@ IoResult FrameStream::fill(size_t needed, uint64_t maxPayload, Deadline deadline
     while (end_ - start_ < needed) {
         if (IoResult w = waitFor(POLLIN, deadline); !w.ok())
             return w;
-        const ssize_t n = ::recv(fd_, buf_.data() + end_, buf_.size() - end_, 0);
+        const size_t room = buf_.size() - end_;
+        const ssize_t n = ::recv(fd_, buf_.data() + end_, room, 0);
         if (n > 0) {
             end_ += static_cast<size_t>(n);
         } else if (n == 0) {
@@ -133,6 +137,7 @@ IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadl
         batchTrailers_.resize(kWriteBatch);
     }
     iovec parts[kWriteBatch * 3];
+    const size_t batch = encoder.checksummed() ? kWriteBatchChecksummed : kWriteBatch;
     int count = 0;
     size_t inBatch = 0;
     wire::MessageEncoder::Block b;
@@ -152,7 +157,7 @@ IoResult FrameStream::writeMessage(wire::MessageEncoder& encoder, Deadline deadl
         blocks += 1;
         bytes += b.head.size() - wire::kBlockPrefix + b.data.size() + b.trailer.size();
         more = encoder.next(b);
-        if (inBatch == kWriteBatch || !more) {
+        if (inBatch == batch || !more) {
             if (IoResult r = writeAll(parts, count, deadline); !r.ok())
                 return r;
             count = 0;

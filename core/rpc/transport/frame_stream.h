@@ -55,7 +55,8 @@ class FrameStream {
     // Writes all of `parts` (iovecs) before the deadline.
     IoResult writeAll(iovec* parts, int count, Deadline deadline);
     // Writes every block `encoder` yields (it must have begun a message), up to kWriteBatch
-    // blocks per sendmsg() — a 1 MiB message in 16 KiB blocks costs 2 syscalls, not 64. Adds the
+    // blocks per sendmsg() (kWriteBatchChecksummed with checksums) — a 1 MiB message in 16 KiB
+    // blocks costs 3 (or 9) syscalls, not 65. Adds the
     // blocks and their sizes (without the length prefixes) to `blocks` and `bytes`.
     IoResult writeMessage(wire::MessageEncoder& encoder, Deadline deadline, uint64_t& blocks,
                           uint64_t& bytes);
@@ -71,6 +72,11 @@ class FrameStream {
     IoResult waitFor(short events, Deadline deadline);
 
     static constexpr int kWriteBatch = 32;
+    // With checksums on, every block costs a CRC pass before it can go: a batch is flushed after
+    // 8 blocks (128 KiB at the default blk_max_size) so the peer verifies the first blocks while
+    // we checksum the next ones, instead of waiting for 512 KiB. (bench_rpc, 1 MiB crc32 echo:
+    // median 513 against 442 MiB/s over 8 interleaved rounds; without checksums 32 stays better.)
+    static constexpr int kWriteBatchChecksummed = 8;
 
     int fd_ = -1;
     // The encoder reuses its header and trailer buffers per block: a batch keeps copies here

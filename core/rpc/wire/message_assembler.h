@@ -14,8 +14,16 @@ namespace meshx::rpc::wire {
 
 // Receiver side of §8: decodes block frames one by one, enforces the integrity rules (peer's
 // conn_ref, one req_ref per message, seq counting down to 1, checksums) and collects the data.
-// Blocks arrive highest seq first and seq 1 ends the message, so data is kept per block and joined
-// once at the end (no prepend copies). Block buffers are reused between messages.
+//
+// Blocks arrive highest seq first and seq 1 ends the message. Each block's data is copied once,
+// straight to its place in one message buffer, filled back to front: when the second block of a
+// message arrives (seq K-1, So bytes) the whole size is predicted from MeshxRpc's fragment plan
+// (fragment_plan.h: seq 1 holds So+7 bytes in a reply, So+5-F in a request with an F-byte
+// function name, taken as the last request's). A sender that cut otherwise, or a wrong name-length
+// guess, costs one move of the data at the end (never wrong bytes). The buffer is handed over by
+// takeData() and the caller's previous one taken back, so a server echoing results allocates and
+// zero-fills nothing per message. (It used to keep a copy per block and join them: two copies of
+// every byte instead of one.)
 // Pure (no I/O); one instance per connection; not thread-safe.
 class MessageAssembler {
   public:
@@ -63,7 +71,13 @@ class MessageAssembler {
 
   private:
     WireError accept(const BlockFrame& frame, ByteView payload, Event& event);
-    void keep(ByteView data);
+    // Places the data of block `seq` in front of the data placed so far (see the class comment).
+    void place(ByteView data, uint64_t seq);
+    // Makes room for `need` more bytes in front of data_[at_, end_), moving what is there.
+    void growFront(size_t need);
+    // data_.size() at least `n` (grows only: bytes past end_ are left from earlier messages and
+    // never handed out).
+    void ensureSize(size_t n);
 
     Role role_;
     const Checksum* cks_;
@@ -83,8 +97,13 @@ class MessageAssembler {
     uint64_t blocks_ = 0;
     uint64_t frameBytes_ = 0;
 
-    std::vector<Bytes> pieces_;  // in arrival order = descending seq = reverse payload order
-    size_t used_ = 0;
+    // The message's data so far is data_[at_, end_) (payload order). While only the highest
+    // block has arrived it waits in tail_ (the total size is not known yet).
+    Bytes data_;
+    size_t at_ = 0;
+    size_t end_ = 0;
+    Bytes tail_;
+    bool tailWaiting_ = false;
 };
 
 }  // namespace meshx::rpc::wire

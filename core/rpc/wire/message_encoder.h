@@ -39,6 +39,8 @@ class MessageEncoder {
     bool next(Block& out);
 
     const FragmentPlan& plan() const { return plan_; }
+    // True when blocks carry checksums.
+    bool checksummed() const { return cks_ != nullptr; }
 
   private:
     const Checksum* cks_;

@@ -1,12 +1,17 @@
 // RPC benchmark against a raw TCP echo baseline measured in the same run (not part of CTest).
 //
-//   bench_rpc [seconds-per-case]   (default 3; total run time stays under 60 s)
+//   bench_rpc [seconds-per-case] [--rounds N]   (defaults 3 s, 3 rounds: about 60 s in all)
+//   bench_rpc SECONDS CASE                      (one case: raw1 rpc1 raw16 rpc16 rawbig rpcbig
+//                                                rpcbigcrc; prints its call count)
 //
 // Cases: 64-byte call p50/p99 with one worker, calls/s with 16 workers, 1 MiB echo MiB/s without
-// and with crc32 checksums. Server threads are pinned to CPU 0 and client threads to CPU 1 (when
-// the machine has two CPUs or more). Prints one table with ratios to the baseline. When built
-// with gRPC (MESHX_BENCH_GRPC, see CMakeLists.txt) a gRPC C++ unary echo column runs the same
-// cases: synchronous server, one channel (one HTTP/2 connection) per client thread.
+// and with crc32 checksums. The 16-worker and 1 MiB cases run raw and rpc back to back in each of
+// N rounds and report the round with the median ratio (every round's ratio is printed), so a
+// burst of load from other processes does not land on one side only. Server threads are pinned
+// to CPU 0 and client threads to CPU 1 (when the machine has two CPUs or more). Prints one table
+// with ratios to the baseline and the load average before and after. When built with gRPC
+// (MESHX_BENCH_GRPC, see CMakeLists.txt) a gRPC C++ unary echo column runs the same cases:
+// synchronous server, one channel (one HTTP/2 connection) per client thread.
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -19,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -42,6 +48,14 @@ namespace {
 
 int g_cpus = 1;
 double g_seconds = 3.0;
+
+// The 1, 5 and 15 minute load averages (what `uptime` prints).
+std::string loadAverage() {
+    std::ifstream in("/proc/loadavg");
+    std::string one, five, fifteen;
+    in >> one >> five >> fifteen;
+    return one + " " + five + " " + fifteen;
+}
 
 void pin(int cpu) {
     if (g_cpus < 2)
@@ -282,20 +296,53 @@ Figures grpcCase(int port, int threads, size_t size) {
 }
 #endif
 
+// One baseline/rpc pair per round; the pair with the median ratio, and every ratio in round order.
+struct Paired {
+    Figures base, ours;
+    std::vector<double> ratios;
+};
+
+template <typename Base, typename Ours>
+Paired medianOfRounds(int rounds, Base base, Ours ours) {
+    std::vector<std::pair<Figures, Figures>> runs;
+    Paired p;
+    for (int i = 0; i < rounds; ++i) {
+        Figures a = base();
+        Figures b = ours();
+        runs.emplace_back(a, b);
+        p.ratios.push_back(b.callsPerSec / a.callsPerSec);
+    }
+    std::sort(runs.begin(), runs.end(), [](const auto& x, const auto& y) {
+        return x.second.callsPerSec / x.first.callsPerSec <
+               y.second.callsPerSec / y.first.callsPerSec;
+    });
+    p.base = runs[runs.size() / 2].first;
+    p.ours = runs[runs.size() / 2].second;
+    return p;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     g_cpus = static_cast<int>(std::thread::hardware_concurrency());
-    if (argc > 1)
-        g_seconds = std::max(0.5, std::min(5.0, std::atof(argv[1])));
+    int rounds = 3;
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--rounds" && i + 1 < argc)
+            rounds = std::max(1, std::min(15, std::atoi(argv[++i])));
+        else
+            args.emplace_back(argv[i]);
+    }
+    if (!args.empty())
+        g_seconds = std::max(0.5, std::min(5.0, std::atof(args[0].c_str())));
     // The server side pins its threads to CPU 0: the RPC server's accept and connection threads
     // inherit the affinity of the thread that creates them, so set it here and re-pin clients.
     pin(0);
     RawEchoServer raw;
 
     const size_t small = 64, big = 1 << 20;
-    if (argc > 2) {
-        const std::string which = argv[2];
+    if (args.size() > 1) {
+        const std::string which = args[1];
         Figures f;
         if (which == "raw1")
             f = rawCase(raw.port(), 1, small);
@@ -319,25 +366,17 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(f.calls), f.callsPerSec, f.mibPerSec, f.p50us);
         return 0;
     }
+    const std::string loadBefore = loadAverage();
     Figures raw1 = rawCase(raw.port(), 1, small);
     Figures rpc1 = rpcCase(1, small, false);
-    // 16 callers: alternate raw and rpc over three rounds; report the round with the median
-    // ratio (its own raw and rpc figures), so the ratio compares runs that saw the same load.
-    std::vector<std::pair<Figures, Figures>> rounds16;
-    for (int i = 0; i < 3; ++i) {
-        Figures a = rawCase(raw.port(), 16, small);
-        Figures b = rpcCase(16, small, false);
-        rounds16.emplace_back(a, b);
-    }
-    std::sort(rounds16.begin(), rounds16.end(), [](const auto& x, const auto& y) {
-        return x.second.callsPerSec / x.first.callsPerSec <
-               y.second.callsPerSec / y.first.callsPerSec;
-    });
-    const Figures raw16 = rounds16[1].first;
-    const Figures rpc16 = rounds16[1].second;
-    Figures rawBig = rawCase(raw.port(), 1, big);
-    Figures rpcBig = rpcCase(1, big, false);
-    Figures rpcBigCrc = rpcCase(1, big, true);
+    const Paired p16 = medianOfRounds(
+        rounds, [&] { return rawCase(raw.port(), 16, small); },
+        [&] { return rpcCase(16, small, false); });
+    const Paired pBig = medianOfRounds(
+        rounds, [&] { return rawCase(raw.port(), 1, big); },
+        [&] { return rpcCase(1, big, false); });
+    const Paired pCrc = medianOfRounds(
+        rounds, [&] { return rawCase(raw.port(), 1, big); }, [&] { return rpcCase(1, big, true); });
     Figures grpc1, grpc16, grpcBig;
     bool haveGrpc = false;
 #ifdef MESHX_BENCH_GRPC
@@ -351,13 +390,14 @@ int main(int argc, char** argv) {
         }
     }
 #endif
+    const std::string loadAfter = loadAverage();
 
     std::printf(
-        "\nMeshxRpc-compatible RPC vs raw TCP echo (same run, %.1f s per case, %d CPUs, client on "
-        "CPU 1, server on CPU 0)\n\n",
-        g_seconds, g_cpus);
+        "\nMeshxRpc-compatible RPC vs raw TCP echo (same run, %.1f s per case, %d rounds, %d CPUs, "
+        "client on CPU 1, server on CPU 0; load average %s before, %s after)\n\n",
+        g_seconds, rounds, g_cpus, loadBefore.c_str(), loadAfter.c_str());
     std::printf("%-34s %12s %12s %7s %-7s %12s %7s\n", "case", "raw TCP", "rpc", "ratio", "goal",
-                haveGrpc ? "gRPC C++" : "gRPC C++", "ratio");
+                "gRPC C++", "ratio");
     auto row = [haveGrpc](const char* name, double a, double b, double g, const char* goal) {
         if (haveGrpc && g > 0) {
             std::printf("%-34s %12.1f %12.1f %7.2f %-7s %12.1f %7.2f\n", name, a, b, b / a, goal, g,
@@ -367,21 +407,25 @@ int main(int argc, char** argv) {
                         "-");
         }
     };
+    auto roundsRow = [](const Paired& p) {
+        std::printf("%-34s", "  (ratio per round; median above)");
+        for (double r : p.ratios)
+            std::printf(" %.2f", r);
+        std::printf("\n");
+    };
     row("64 B, 1 worker: calls/s", raw1.callsPerSec, rpc1.callsPerSec, grpc1.callsPerSec, ">= 0.8");
     row("64 B, 1 worker: p50 latency (us)", raw1.p50us, rpc1.p50us, grpc1.p50us, "<= 1.3");
     row("64 B, 1 worker: p99 latency (us)", raw1.p99us, rpc1.p99us, grpc1.p99us, "");
-    row("64 B, 16 workers: calls/s", raw16.callsPerSec, rpc16.callsPerSec, grpc16.callsPerSec,
+    row("64 B, 16 workers: calls/s", p16.base.callsPerSec, p16.ours.callsPerSec, grpc16.callsPerSec,
         ">= 0.9");
-    std::printf("%-34s", "  (16 workers, ratio per round)");
-    for (const auto& [a, b] : rounds16)
-        std::printf(" %.2f", b.callsPerSec / a.callsPerSec);
-    std::printf("\n");
-    row("1 MiB echo, no checksum: MiB/s", rawBig.mibPerSec, rpcBig.mibPerSec, grpcBig.mibPerSec,
-        ">= 0.5");
-    row("1 MiB echo, crc32: MiB/s", rawBig.mibPerSec, rpcBigCrc.mibPerSec, 0, ">= 0.3");
+    roundsRow(p16);
+    row("1 MiB echo, no checksum: MiB/s", pBig.base.mibPerSec, pBig.ours.mibPerSec,
+        grpcBig.mibPerSec, ">= 0.5");
+    roundsRow(pBig);
+    row("1 MiB echo, crc32: MiB/s", pCrc.base.mibPerSec, pCrc.ours.mibPerSec, 0, ">= 0.7");
+    roundsRow(pCrc);
     std::printf(
         "\n(MiB/s = 2^20 bytes/s, both directions; ratio = column / raw TCP; latency ratios: lower "
-        "is "
-        "better)\n");
+        "is better)\n");
     return 0;
 }

@@ -58,6 +58,8 @@ class TestWireCodec : public QObject {
     void outerFramingLimits();
     void wrongConnRefAndReqRef();
     void seqMustCountDown();
+    void reusedAssemblerNeverLeaksEarlierBytes();
+    void blocksCutOtherwiseStillAssemble();
     void badAndPaddedChecksumRejected();
     void missingChecksumRejectedWhenOn();
     void unknownFlagsRejected();
@@ -313,6 +315,115 @@ void TestWireCodec::seqMustCountDown() {
     QCOMPARE_WIRE(rx2.feed(payloadOf(frames[0]), ev), WireError::Ok);
     QCOMPARE_WIRE(rx2.feed(payloadOf(frames.back()), ev),
                   WireError::InvalidRef);  // seq 1 too early
+}
+
+void TestWireCodec::reusedAssemblerNeverLeaksEarlierBytes() {
+    // One assembler per connection places every message's data in a buffer it reuses (and trades
+    // with the caller's previous one): a message must come out with exactly its own bytes after
+    // larger and smaller ones, whether the size predicted from its first two blocks was right
+    // (replies, requests repeating a function name) or not (a new name length).
+    std::mt19937_64 rng(0xb10c);
+    const Checksum& crc = Crc32Checksum::instance();
+    for (const uint64_t blk : {uint64_t(300), uint64_t(1000), uint64_t(16384)}) {
+        for (const bool toServer : {true, false}) {
+            MessageAssembler rx(
+                toServer ? MessageAssembler::Role::Server : MessageAssembler::Role::Client, &crc,
+                1u << 30);
+            rx.setPeerConnRef("conn");
+            Bytes out;  // reused like the server's argument buffer
+            const size_t sizes[] = {200000, 5000, 0, 70000, 1, 70000, 3 * blk, 150000, 10, 999};
+            int i = 0;
+            for (const size_t n : sizes) {
+                Bytes payload(n);
+                for (auto& byte : payload)
+                    byte = static_cast<uint8_t>(rng());
+                const std::string fn = i % 3 == 0 ? "echo" : std::string(1 + rng() % 60, 'f');
+                const uint64_t reqRef = 100 + static_cast<uint64_t>(i++);
+                auto frames = encodeMessage(toServer ? flag::kCallFirst : flag::kReplyFirst, blk,
+                                            reqRef, "conn", fn, payload, &crc);
+                QVERIFY(!frames.empty());
+                if (!toServer)
+                    rx.expectReply(reqRef);
+                Event ev{};
+                for (const Bytes& f : frames)
+                    QCOMPARE_WIRE(rx.feed(payloadOf(f), ev), WireError::Ok);
+                QVERIFY(ev == Event::Message);
+                if (i % 2 == 0)
+                    out.clear();  // sometimes a fresh (empty) buffer, like a client's reply
+                rx.takeData(out);
+                QCOMPARE(out.size(), payload.size());
+                QVERIFY2(
+                    out == payload,
+                    qPrintable(
+                        QStringLiteral("blk %1 size %2 server %3").arg(blk).arg(n).arg(toServer)));
+            }
+        }
+    }
+}
+
+void TestWireCodec::blocksCutOtherwiseStillAssemble() {
+    // Another sender may cut a payload into blocks of any sizes (the receiver only checks that
+    // seq counts down): smaller and larger blocks than the plan predicts, empty ones, a huge
+    // announced seq. The data must still come out whole and in order, on a reused assembler.
+    for (const bool toServer : {true, false}) {
+        MessageAssembler rx(
+            toServer ? MessageAssembler::Role::Server : MessageAssembler::Role::Client, nullptr,
+            1u << 24);
+        rx.setPeerConnRef("c");
+        Bytes out;
+        const std::vector<std::vector<size_t>> cuts = {
+            {700, 3, 500, 10},      // cut[s - 1] = bytes of seq s: seq 1 700, seq 4 10
+            {10, 500, 500, 500},    // seq 1 smaller than predicted
+            {5000, 100, 100, 100},  // seq 1 much larger than predicted
+            {0, 0, 7, 0},           // empty blocks
+            {1, 2},                 // two blocks
+            {9, 9, 9, 9, 9, 9, 9},  // a request whose name length differs from the last
+        };
+        uint64_t reqRef = 1;
+        uint8_t fill = 1;
+        for (const auto& cut : cuts) {
+            Bytes payload;
+            for (const size_t n : cut) {
+                for (size_t k = 0; k < n; ++k)
+                    payload.push_back(fill++);
+            }
+            if (!toServer)
+                rx.expectReply(reqRef);
+            // Blocks go highest seq first; seq s holds cut[s - 1] bytes at its payload offset.
+            size_t offsetOfSeq = payload.size();
+            Event ev{};
+            for (size_t seq = cut.size(); seq >= 1; --seq) {
+                offsetOfSeq -= cut[seq - 1];
+                BlockHeader h;
+                h.flag = seq == 1 ? (toServer ? flag::kCallFirst : flag::kReplyFirst)
+                                  : (toServer ? flag::kCallOther : flag::kReplyOther);
+                h.reqRef = reqRef;
+                h.connRef = "c";
+                h.seq = seq;
+                h.funName = reqRef % 2 ? "f" : "a_longer_name";
+                const ByteView data = ByteView(payload).subspan(offsetOfSeq, cut[seq - 1]);
+                QCOMPARE_WIRE(rx.feed(encodeBlock(h, data, nullptr), ev), WireError::Ok);
+            }
+            QVERIFY(ev == Event::Message);
+            rx.takeData(out);
+            QVERIFY2(out == payload, qPrintable(QStringLiteral("cut %1").arg(reqRef)));
+            ++reqRef;
+        }
+        // A peer that announces a huge seq and sends little: refused by the size bound or
+        // waiting for more, never a crash or an allocation of the announced size.
+        BlockHeader h;
+        h.flag = toServer ? flag::kCallOther : flag::kReplyOther;
+        h.reqRef = reqRef;
+        h.connRef = "c";
+        if (!toServer)
+            rx.expectReply(reqRef);
+        Event ev{};
+        h.seq = uint64_t(1) << 62;
+        QCOMPARE_WIRE(rx.feed(encodeBlock(h, Bytes(100, 1), nullptr), ev), WireError::Ok);
+        h.seq -= 1;
+        QCOMPARE_WIRE(rx.feed(encodeBlock(h, Bytes(100, 2), nullptr), ev), WireError::Ok);
+        QVERIFY(ev == Event::NeedMore);
+    }
 }
 
 void TestWireCodec::badAndPaddedChecksumRejected() {
