@@ -165,7 +165,15 @@ void ProxyProgram::lookUpAgent() {
         startAgentMode(cl_.proxyId);
         return;
     }
-    auto services = client_->call(consul::endpoints::agentServices());
+    // Only the sidecar candidates (sidecarFilter says why); the whole listing when the filter
+    // finds none (a case-insensitive match, or an agent that cannot filter), so the answer and
+    // the error words stay Consul's.
+    auto services = client_->call(consul::endpoints::agentServices(sidecarFilter(cl_.sidecarFor)));
+    if (services && services->empty()) {
+        services = client_->call(consul::endpoints::agentServices());
+    } else if (!services && services.error().code != Code::AgentUnreachable) {
+        services = client_->call(consul::endpoints::agentServices());
+    }
     if (!services && services.error().code == Code::AgentUnreachable) {
         // The agent may start after its sidecars: keep trying, with growing pauses.
         auto delay =

@@ -35,4 +35,16 @@ Result<std::string> findSidecarProxyId(const std::map<std::string, consul::Agent
     return ids.front();
 }
 
+std::string sidecarFilter(const std::string& serviceId) {
+    std::string quoted = "\"";
+    for (char c : serviceId) {
+        if (c == '"' || c == '\\') {
+            quoted += '\\';
+        }
+        quoted += c;
+    }
+    quoted += '"';
+    return "Kind == \"connect-proxy\" and Proxy.DestinationServiceID == " + quoted;
+}
+
 }  // namespace meshx::proxy

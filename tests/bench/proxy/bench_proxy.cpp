@@ -7,18 +7,20 @@
 //   socat 2 hops plain        client -> socat -> socat -> echo
 //
 // Loads: 64-byte ping-pong on one connection (p50/p99 latency, calls/s), 64-byte ping-pong on
-// 16 connections (calls/s), 1 MiB messages echoed on one connection (MB/s). Ratios are to
-// direct TCP of the same run. Certificates (EC P-256, SPIFFE URIs, as Consul's CA makes them)
+// 4 and on 16 connections (calls/s), 1 MiB messages echoed on one connection (MB/s). Ratios are
+// to direct TCP of the same run. Certificates (EC P-256, SPIFFE URIs, as Consul's CA makes them)
 // and every config are generated in a temp dir.
 //
 // Every relay is started first; then the variants are measured in turn, --rounds times, and
-// each column keeps the best round: other load on the machine only ever makes a round worse, so
-// the best round is the closest to what the path can do. The relays' CPU time per call (or per
-// megabyte) is printed too: it does not depend on how busy the machine is.
-// Bounded: rounds x variants x 3 loads x --seconds, plus start-up.
+// each column reports the median round (--best: the best round instead; other load on the
+// machine only ever makes a round worse). The relays' CPU time per call (or per megabyte) is
+// printed too: it depends far less on how busy the machine is. Last, the issue-20 goal ratios:
+// meshx-proxy against the HAProxy mTLS pair on every column, and against HAProxy plain at 16
+// connections, each from the same medians.
+// Bounded: rounds x variants x 4 loads x --seconds, plus start-up.
 //
 // Usage: bench_proxy [--seconds S] [--rounds R] [--haproxy-threads N] [--meshx-workers N]
-//                    [--meshx PATH] [--only SUBSTRING]
+//                    [--meshx PATH] [--only SUBSTRING] [--best 1]
 
 #include <unistd.h>
 
@@ -49,38 +51,70 @@ struct Options {
     int meshxWorkers = 1;  // > 1 adds a row with that many loops per meshx-proxy
     std::string meshx = std::string(MESHX_BIN_DIR) + "/meshx-proxy";
     std::string only;
+    bool best = false;  // best round per column instead of the median
 };
 
 struct Row {
     std::string name;
     PingPongResult ping;
+    double calls4 = 0;
     double calls16 = 0;
     double bulk = 0;
-    // Relay CPU: microseconds per call (1 and 16 connections), milliseconds per megabyte echoed.
+    // Relay CPU: microseconds per call (1, 4 and 16 connections), milliseconds per megabyte echoed.
     double cpuPing = 0;
+    double cpuCalls4 = 0;
     double cpuCalls16 = 0;
     double cpuBulk = 0;
     bool ok = false;
-
-    // Keeps the better figure of each column.
-    void merge(const Row& r) {
-        if (!r.ok) {
-            return;
-        }
-        if (!ok) {
-            *this = r;
-            return;
-        }
-        ping.p50Us = std::min(ping.p50Us, r.ping.p50Us);
-        ping.p99Us = std::min(ping.p99Us, r.ping.p99Us);
-        ping.callsPerSecond = std::max(ping.callsPerSecond, r.ping.callsPerSecond);
-        calls16 = std::max(calls16, r.calls16);
-        bulk = std::max(bulk, r.bulk);
-        cpuPing = std::min(cpuPing, r.cpuPing);
-        cpuCalls16 = std::min(cpuCalls16, r.cpuCalls16);
-        cpuBulk = std::min(cpuBulk, r.cpuBulk);
-    }
 };
+
+// One column over the rounds: the median (the middle round, or the mean of the middle two), or
+// the best round (the lowest for latencies and CPU, the highest for rates).
+double combine(std::vector<double> v, bool best, bool lowerIsBetter) {
+    if (v.empty()) {
+        return 0;
+    }
+    std::sort(v.begin(), v.end());
+    if (best) {
+        return lowerIsBetter ? v.front() : v.back();
+    }
+    const size_t m = v.size() / 2;
+    return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+Row combineRounds(const std::string& name, const std::vector<Row>& rounds, bool best) {
+    Row out;
+    out.name = name;
+    std::vector<const Row*> ok;
+    for (const auto& r : rounds) {
+        if (r.ok) {
+            ok.push_back(&r);
+        }
+    }
+    if (ok.empty()) {
+        return out;
+    }
+    auto col = [&](auto field, bool lowerIsBetter) {
+        std::vector<double> v;
+        for (const Row* r : ok) {
+            v.push_back(field(*r));
+        }
+        return combine(v, best, lowerIsBetter);
+    };
+    out.ping.p50Us = col([](const Row& r) { return r.ping.p50Us; }, true);
+    out.ping.p99Us = col([](const Row& r) { return r.ping.p99Us; }, true);
+    out.ping.callsPerSecond = col([](const Row& r) { return r.ping.callsPerSecond; }, false);
+    out.calls4 = col([](const Row& r) { return r.calls4; }, false);
+    out.calls16 = col([](const Row& r) { return r.calls16; }, false);
+    out.bulk = col([](const Row& r) { return r.bulk; }, false);
+    out.cpuPing = col([](const Row& r) { return r.cpuPing; }, true);
+    out.cpuCalls4 = col([](const Row& r) { return r.cpuCalls4; }, true);
+    out.cpuCalls16 = col([](const Row& r) { return r.cpuCalls16; }, true);
+    out.cpuBulk = col([](const Row& r) { return r.cpuBulk; }, true);
+    out.ping.ok = true;
+    out.ok = true;
+    return out;
+}
 
 void writeFile(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
@@ -233,47 +267,91 @@ Row measure(const std::string& name, uint16_t port, const Options& o, const Chil
     double cpu0 = relayCpu(relays);
     row.ping = pingPong(port, d);
     double cpu1 = relayCpu(relays);
-    row.calls16 = concurrentCalls(port, 16, d);
+    row.calls4 = concurrentCalls(port, 4, d);
     double cpu2 = relayCpu(relays);
-    row.bulk = bulkEcho(port, d);
+    row.calls16 = concurrentCalls(port, 16, d);
     double cpu3 = relayCpu(relays);
-    row.ok = row.ping.ok && row.calls16 > 0 && row.bulk > 0;
+    row.bulk = bulkEcho(port, d);
+    double cpu4 = relayCpu(relays);
+    row.ok = row.ping.ok && row.calls4 > 0 && row.calls16 > 0 && row.bulk > 0;
     if (row.ok) {
         row.cpuPing = (cpu1 - cpu0) * 1e6 / (row.ping.callsPerSecond * o.seconds);
-        row.cpuCalls16 = (cpu2 - cpu1) * 1e6 / (row.calls16 * o.seconds);
-        row.cpuBulk = (cpu3 - cpu2) * 1e3 / (row.bulk * o.seconds);
+        row.cpuCalls4 = (cpu2 - cpu1) * 1e6 / (row.calls4 * o.seconds);
+        row.cpuCalls16 = (cpu3 - cpu2) * 1e6 / (row.calls16 * o.seconds);
+        row.cpuBulk = (cpu4 - cpu3) * 1e3 / (row.bulk * o.seconds);
     }
     return row;
 }
 
 void print(const std::vector<Row>& rows) {
     const Row& base = rows.front();
-    std::printf("\n%-25s %15s %15s %16s %16s %15s %19s\n", "path", "p50 us", "p99 us",
-                "1-conn calls/s", "16-conn calls/s", "1MiB echo MB/s", "relay CPU us/call");
-    std::printf("%-25s %15s %15s %16s %16s %15s %19s\n", "", "(x direct)", "(x direct)",
-                "(x direct)", "(x direct)", "(x direct)", "1c / 16c / ms/MB");
+    std::printf("\n%-25s %13s %13s %15s %15s %16s %15s %24s\n", "path", "p50 us", "p99 us",
+                "1-conn calls/s", "4-conn calls/s", "16-conn calls/s", "1MiB echo MB/s",
+                "relay CPU us/call");
+    std::printf("%-25s %13s %13s %15s %15s %16s %15s %24s\n", "", "(x direct)", "(x direct)",
+                "(x direct)", "(x direct)", "(x direct)", "(x direct)", "1c / 4c / 16c / ms/MB");
     for (const auto& r : rows) {
         if (!r.ok) {
             std::printf("%-25s  FAILED (KEEP_BENCH_DIR=1 keeps the relay logs)\n", r.name.c_str());
             continue;
         }
-        char p50[32], p99[32], c1[32], c16[32], bulk[32], cpu[48];
+        char p50[32], p99[32], c1[32], c4[32], c16[32], bulk[32], cpu[64];
         std::snprintf(p50, sizeof p50, "%.0f (%.1fx)", r.ping.p50Us,
                       r.ping.p50Us / base.ping.p50Us);
         std::snprintf(p99, sizeof p99, "%.0f (%.1fx)", r.ping.p99Us,
                       r.ping.p99Us / base.ping.p99Us);
         std::snprintf(c1, sizeof c1, "%.0f (%.2fx)", r.ping.callsPerSecond,
                       r.ping.callsPerSecond / base.ping.callsPerSecond);
+        std::snprintf(c4, sizeof c4, "%.0f (%.2fx)", r.calls4, r.calls4 / base.calls4);
         std::snprintf(c16, sizeof c16, "%.0f (%.2fx)", r.calls16, r.calls16 / base.calls16);
         std::snprintf(bulk, sizeof bulk, "%.0f (%.2fx)", r.bulk, r.bulk / base.bulk);
         if (&r == &base) {
             std::snprintf(cpu, sizeof cpu, "-");
         } else {
-            std::snprintf(cpu, sizeof cpu, "%.0f / %.0f / %.1f", r.cpuPing, r.cpuCalls16,
-                          r.cpuBulk);
+            std::snprintf(cpu, sizeof cpu, "%.0f / %.0f / %.0f / %.1f", r.cpuPing, r.cpuCalls4,
+                          r.cpuCalls16, r.cpuBulk);
         }
-        std::printf("%-25s %15s %15s %16s %16s %15s %19s\n", r.name.c_str(), p50, p99, c1, c16,
-                    bulk, cpu);
+        std::printf("%-25s %13s %13s %15s %15s %16s %15s %24s\n", r.name.c_str(), p50, p99, c1, c4,
+                    c16, bulk, cpu);
+    }
+}
+
+const Row* findRow(const std::vector<Row>& rows, const std::string& name) {
+    for (const auto& r : rows) {
+        if (r.name == name && r.ok) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+// Issue 20's goals, stated as ratios of meshx-proxy to HAProxy (higher is better for us; the
+// latency ratio is HAProxy's p50 over ours).
+void printGoals(const std::vector<Row>& rows) {
+    const Row* ours = findRow(rows, "meshx-proxy 2 hops mTLS");
+    const Row* haTls = findRow(rows, "haproxy 2 hops mTLS");
+    const Row* haPlain = findRow(rows, "haproxy 2 hops plain");
+    if (ours == nullptr || haTls == nullptr) {
+        return;
+    }
+    auto mark = [](double ratio, double goal) { return ratio >= goal ? "met" : "NOT met"; };
+    std::printf("\nmeshx-proxy pair / HAProxy mTLS pair (goal >= 1.50x each):\n");
+    const std::pair<const char*, double> cols[] = {
+        {"p50 latency (HAProxy p50 / ours)", haTls->ping.p50Us / ours->ping.p50Us},
+        {"1-conn calls/s", ours->ping.callsPerSecond / haTls->ping.callsPerSecond},
+        {"4-conn calls/s", ours->calls4 / haTls->calls4},
+        {"16-conn calls/s", ours->calls16 / haTls->calls16},
+        {"1 MiB echo MB/s", ours->bulk / haTls->bulk},
+    };
+    for (const auto& [label, ratio] : cols) {
+        std::printf("  %-34s %6.2fx  %s\n", label, ratio, mark(ratio, 1.5));
+    }
+    if (haPlain != nullptr) {
+        const double r = ours->calls16 / haPlain->calls16;
+        std::printf(
+            "meshx-proxy mTLS pair / HAProxy plain pair, 16-conn calls/s (goal >= 1.00x): "
+            "%.2fx  %s\n",
+            r, mark(r, 1.0));
     }
 }
 
@@ -295,6 +373,8 @@ int main(int argc, char** argv) {
             o.meshx = argv[i + 1];
         } else if (a == "--only") {
             o.only = argv[i + 1];
+        } else if (a == "--best") {
+            o.best = std::atoi(argv[i + 1]) != 0;
         } else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -306,8 +386,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "certificate generation failed (openssl CLI) in %s\n", dir.c_str());
         return 1;
     }
-    std::printf("bench_proxy: %d s per load, %d rounds, haproxy nbthread %d, temp dir %s\n",
-                o.seconds, o.rounds, o.haproxyThreads, dir.c_str());
+    {
+        std::ifstream loadavg("/proc/loadavg");
+        std::string l1, l5, l15;
+        loadavg >> l1 >> l5 >> l15;
+        std::printf(
+            "bench_proxy: %d s per load, %d rounds, haproxy nbthread %d, load average %s "
+            "%s %s, temp dir %s\n",
+            o.seconds, o.rounds, o.haproxyThreads, l1.c_str(), l5.c_str(), l15.c_str(),
+            dir.c_str());
+    }
 
     EchoServer echo;
     struct Variant {
@@ -333,7 +421,7 @@ int main(int argc, char** argv) {
         std::string name;
         Children relays;
         uint16_t port = 0;
-        Row best;
+        std::vector<Row> rounds;
     };
     std::vector<Running> running;
     for (auto& v : variants) {
@@ -348,7 +436,6 @@ int main(int argc, char** argv) {
         }
         Running r;
         r.name = v.name;
-        r.best.name = v.name;
         r.port = v.setup(dir, echo.port(), r.relays);
         if (r.port == 0) {
             std::printf("  %s: relays did not start\n", v.name.c_str());
@@ -359,7 +446,7 @@ int main(int argc, char** argv) {
         std::printf("  round %d/%d:", round, o.rounds);
         for (auto& r : running) {
             if (r.port != 0) {
-                r.best.merge(measure(r.name, r.port, o, r.relays));
+                r.rounds.push_back(measure(r.name, r.port, o, r.relays));
             }
             std::printf(" .");
             std::fflush(stdout);
@@ -368,13 +455,18 @@ int main(int argc, char** argv) {
     }
     std::vector<Row> rows;
     for (auto& r : running) {
-        rows.push_back(r.best);
+        rows.push_back(combineRounds(r.name, r.rounds, o.best));
     }
     print(rows);
     std::printf(
-        "\nBest of %d rounds per column. Relay CPU: user+system time of the relay "
-        "processes per call (1 and 16 connections) and per MB echoed.\n",
-        o.rounds);
+        "\n%s of %d rounds per column. Relay CPU: user+system time of the relay "
+        "processes per call (1, 4 and 16 connections) and per MB echoed.\n",
+        o.best ? "Best" : "Median", o.rounds);
+    printGoals(rows);
+    std::ifstream loadavg("/proc/loadavg");
+    std::string l1, l5, l15;
+    loadavg >> l1 >> l5 >> l15;
+    std::printf("load average at the end: %s %s %s\n", l1.c_str(), l5.c_str(), l15.c_str());
     if (std::getenv("KEEP_BENCH_DIR") == nullptr) {
         runCommand("rm -rf " + dir);
     }

@@ -18,6 +18,7 @@
 #include "consul/consul_client.h"
 #include "mesh_processes.h"
 #include "meshx_test.h"
+#include "proxy/sidecar_lookup.h"
 #include "proxy_test_support.h"
 
 using namespace meshx;
@@ -256,6 +257,39 @@ class TestProxyMesh : public QObject {
         QCOMPARE(sidecar->terminate(), 0);
         QVERIFY(sidecar->output().endsWith("==> Consul Connect proxy shutdown\n"));
         QVERIFY(refused(sidecarPort));
+    }
+
+    // -sidecar-for asks the agent for the sidecar candidates only (proxy::sidecarFilter), so a
+    // start does not read every registration; a case-insensitive match, which the filter cannot
+    // express, still comes from the full listing.
+    void sidecarForReadsOnlyItsCandidatesAndStillIgnoresCase() {
+        EchoServer db;
+        uint16_t sidecarPort = freePort();
+        registerProvider("db-1", "db", db.port(), sidecarPort);
+        for (int i = 0; i < 20; ++i) {
+            registerProvider("other-" + std::to_string(i), "other", freePort(), freePort());
+        }
+        auto candidates = client_->call(ep::agentServices(proxy::sidecarFilter("db-1")));
+        QVERIFY2(candidates.ok(), candidates.ok() ? "" : candidates.error().message.c_str());
+        QCOMPARE(candidates->size(), size_t(1));
+        QCOMPARE(candidates->begin()->first, std::string("db-1-sidecar-proxy"));
+        auto none = client_->call(ep::agentServices(proxy::sidecarFilter("DB-1")));
+        QVERIFY(none.ok());
+        QCOMPARE(none->size(), size_t(0));
+
+        MeshProcess* exact = startSidecar("db-1");
+        QVERIFY(exact);
+        QTRY_VERIFY_WITH_TIMEOUT(exact->output().contains("Starting listener"), 20000);
+        QVERIFY2(exact->output().contains("Proxy ID: db-1-sidecar-proxy\n"),
+                 qPrintable(exact->output()));
+        QCOMPARE(exact->terminate(), 0);
+
+        MeshProcess* upper = startSidecar("DB-1");
+        QVERIFY(upper);
+        QTRY_VERIFY_WITH_TIMEOUT(upper->output().contains("Starting listener"), 20000);
+        QVERIFY2(upper->output().contains("Proxy ID: db-1-sidecar-proxy\n"),
+                 qPrintable(upper->output()));
+        QCOMPARE(upper->terminate(), 0);
     }
 
     void missingSidecarExitsWithOne() {

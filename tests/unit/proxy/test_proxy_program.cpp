@@ -151,6 +151,16 @@ class TestProxyProgram : public QObject {
                                            "upstream-h11-sidecar-proxy") != std::string::npos);
     }
 
+    void quotesTheSidecarFilter() {
+        const std::string plain = sidecarFilter("web-1");
+        QCOMPARE(plain, std::string("Kind == \"connect-proxy\" and "
+                                    "Proxy.DestinationServiceID == \"web-1\""));
+        // Quotes and backslashes in an ID are escaped, so an ID cannot widen the filter.
+        const std::string odd = sidecarFilter("a\"b\\c");
+        QCOMPARE(odd, std::string("Kind == \"connect-proxy\" and "
+                                  "Proxy.DestinationServiceID == \"a\\\"b\\\\c\""));
+    }
+
     void runsFromAConfigFileUntilStopped_data() {
         QTest::addColumn<int>("workers");
         QTest::newRow("one loop") << 1;
