@@ -1,6 +1,7 @@
 #include "mesh/passing_waiter.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
@@ -30,15 +31,27 @@ consul::CancelToken WaitInterrupt::arm(uint64_t& seen) const {
 
 namespace {
 
-// A filter naming one service id, when the id can be written as a filter string literal; the
-// ids reaching here passed the engine's name check, which only lets '"' through of the
-// characters that would need escaping.
-std::string idFilter(const std::set<std::string>& ids) {
+// Only the checks that are not passing: a batch of N instances then reads what still fails,
+// not all N checks on every TTL update (at 1,000 services that re-read was most of the agent's
+// and the engine's work). With one id, also that id, when it can be written as a filter string
+// literal; the ids reaching here passed the engine's name check, which only lets '"' through of
+// the characters that would need escaping.
+std::string notPassingFilter(const std::set<std::string>& ids) {
+    const std::string notPassing = "Status != \"passing\"";
     if (ids.size() != 1 || ids.begin()->find('"') != std::string::npos) {
-        return {};
+        return notPassing;
     }
-    return "ServiceID == \"" + *ids.begin() + "\"";
+    return "ServiceID == \"" + *ids.begin() + "\" and " + notPassing;
 }
+
+// Errors that say the agent is slow or briefly gone rather than wrong: retried until the
+// deadline (a loaded agent answering one read late must not fail a whole batch start).
+bool transient(const Error& e) {
+    return e.code == Code::Timeout || e.code == Code::AgentUnreachable;
+}
+
+// One blocking round waits at most this long, well inside the client's request timeout.
+constexpr auto kMaxRoundWait = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -46,8 +59,9 @@ Result<std::set<std::string>> PassingWaiter::wait(const std::string& name,
                                                   std::set<std::string> ids,
                                                   Clock::time_point deadline,
                                                   const WaitInterrupt& interrupt, uint64_t& seen) {
-    const std::string filter = idFilter(ids);
+    const std::string filter = notPassingFilter(ids);
     uint64_t index = 0;
+    auto retryPause = std::chrono::milliseconds(50);
     while (!ids.empty()) {
         consul::Blocking blocking;
         if (index > 0) {
@@ -56,7 +70,7 @@ Result<std::set<std::string>> PassingWaiter::wait(const std::string& name,
                 break;
             }
             blocking.index = index;
-            blocking.wait = left;
+            blocking.wait = std::min<std::chrono::milliseconds>(left, kMaxRoundWait);
         }
         auto call = ep::healthChecks(name, filter, blocking);
         call.request.cancel = interrupt.arm(seen);
@@ -68,8 +82,14 @@ Result<std::set<std::string>> PassingWaiter::wait(const std::string& name,
             if (checks.error().code == Code::Closed) {
                 break;  // interrupted: the caller looks at why
             }
-            return checks.error();
+            if (!transient(checks.error()) || Clock::now() + retryPause >= deadline) {
+                return checks.error();
+            }
+            std::this_thread::sleep_for(retryPause);  // back-off before asking a slow agent again
+            retryPause = std::min(retryPause * 2, std::chrono::milliseconds(1000));
+            continue;
         }
+        retryPause = std::chrono::milliseconds(50);
         std::set<std::string> failing;
         for (const auto& c : checks->value) {
             if (c.status != "passing") {
