@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "telemetry/event_json.h"
 #include "telemetry/tap/tap_protocol.h"
 
 namespace meshx::telemetry::tap_lines {
@@ -24,13 +25,13 @@ void appendEvent(std::string& out, const Event& event, const std::string& proces
     out += R"(,"time":")";
     out += formatTime(event.timeUs);
     out += R"(","source":)";
-    out += dumpJson(event.source);
+    event_json::appendString(out, event.source);
     out += R"(,"name":)";
-    out += dumpJson(event.name);
+    event_json::appendString(out, event.name);
     out += R"(,"metrics":)";
-    out += dumpJson(event.metrics);
+    event_json::appendMetrics(out, event);  // a typed event: written from its struct, no tree
     out += R"(,"meta":)";
-    out += dumpJson(event.meta);
+    event_json::appendMeta(out, event);
     out += R"(,"process":)";
     out += processJson;
     out += "}\n";
