@@ -15,25 +15,27 @@ int64_t micros(FlowRecord::Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
+// A typed event (telemetry/flow_event_data.h): plain copies on the loop thread, no JSON tree;
+// the tap makes the documented JSON on its own thread.
 telemetry::Event baseEvent(const FlowRecord& flow, const char* name) {
-    telemetry::Event e;
+    telemetry::Event e{telemetry::Event::TypedTag{}};
     e.source = kSource;
     e.name = name;
-    e.meta = {{"flow_ref", flow.ref}, {"direction", flow.direction}, {"service", flow.service}};
-    auto put = [&e](const char* key, const std::string& value) {
-        if (!value.empty()) {
-            e.meta[key] = value;
-        }
-    };
-    put("src", flow.src);
-    put("dst", flow.dst);
-    put("instance", flow.instance);
-    put("peer_id", flow.peerId);
-    put("intention", flow.intention);
-    if (flow.attempts > 0) {
-        e.meta["attempts"] = flow.attempts;
-    }
+    telemetry::FlowEventData& d = e.payload.emplace<telemetry::FlowEventData>();
+    d.flowRef = flow.ref;
+    d.direction = flow.direction;
+    d.service = flow.service;
+    d.src = flow.src;
+    d.dst = flow.dst;
+    d.instance = flow.instance;
+    d.peerId = flow.peerId;
+    d.intention = flow.intention;
+    d.attempts = flow.attempts;
     return e;
+}
+
+telemetry::FlowEventData& data(telemetry::Event& e) {
+    return std::get<telemetry::FlowEventData>(e.payload);
 }
 
 }  // namespace
@@ -53,8 +55,8 @@ void FlowEvents::accepted(FlowRecord& flow) {
         return;
     }
     telemetry::Event e = baseEvent(flow, "accepted");
-    e.meta["result"] = "ok";
-    e.metrics = {{"time", {{"setup", micros(flow.acceptedAt - flow.started)}}}};
+    data(e).result = "ok";
+    data(e).setupUs = micros(flow.acceptedAt - flow.started);
     telemetry::TelemetryBus::global().publish(std::move(e));
 }
 
@@ -63,9 +65,9 @@ void FlowEvents::refused(const FlowRecord& flow, const std::string& reason) {
         return;
     }
     telemetry::Event e = baseEvent(flow, "refused");
-    e.meta["result"] = "refused";
-    e.meta["reason"] = reason;
-    e.metrics = {{"time", {{"duration", micros(FlowRecord::Clock::now() - flow.started)}}}};
+    data(e).result = "refused";
+    data(e).reason = reason;
+    data(e).durationUs = micros(FlowRecord::Clock::now() - flow.started);
     telemetry::TelemetryBus::global().publish(std::move(e));
 }
 
@@ -76,13 +78,13 @@ void FlowEvents::closed(const FlowRecord& flow, uint64_t toUpstream, uint64_t to
     }
     const auto now = FlowRecord::Clock::now();
     telemetry::Event e = baseEvent(flow, "closed");
-    e.meta["result"] = "ok";
-    e.meta["reason"] = reason;
-    e.metrics = {{"bytes", {{"to_upstream", toUpstream}, {"to_downstream", toDownstream}}},
-                 {"size", {{"send", toUpstream}, {"recv", toDownstream}}},
-                 {"time",
-                  {{"duration", micros(now - flow.started)},
-                   {"setup", micros(flow.acceptedAt - flow.started)}}}};
+    telemetry::FlowEventData& d = data(e);
+    d.result = "ok";
+    d.reason = reason;
+    d.toUpstream = toUpstream;
+    d.toDownstream = toDownstream;
+    d.durationUs = micros(now - flow.started);
+    d.setupUs = micros(flow.acceptedAt - flow.started);
     telemetry::TelemetryBus::global().publish(std::move(e));
 }
 

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "rpc/rpc_options.h"
+#include "telemetry/rpc_event.h"
 
 namespace meshx::telemetry {
 class TelemetryBus;
@@ -14,16 +16,9 @@ class TelemetryBus;
 
 namespace meshx::rpc {
 
-// MeshxRpc's per-request measurements (Structs.Metrics): blocks and bytes each way, and times in
-// microseconds spent serializing, deserializing, executing, handshaking, idle, receiving, sending.
-struct RpcMetrics {
-    uint64_t blocksSend = 0, blocksRecv = 0;
-    uint64_t sizeSend = 0, sizeRecv = 0;
-    int64_t exec = 0, hsk = 0, idle = 0, recv = 0, send = 0;  // microseconds
-    // Nanoseconds: (de)serializing a small term takes well under a microsecond, and the
-    // telemetry shows it as a fraction of one rather than 0 (time.ser, time.dser, time_ns).
-    int64_t serNs = 0, dserNs = 0;
-};
+// MeshxRpc's per-request measurements (Structs.Metrics), the typed event's own struct: blocks and
+// bytes each way, times in microseconds, ser/dser in nanoseconds (telemetry/rpc_event.h).
+using RpcMetrics = telemetry::RpcMeasurements;
 
 struct RpcRefs {
     std::string connRef, nodeRef, svcRef;
@@ -43,8 +38,11 @@ struct RpcEventInfo {
 // Publishes RPC events on the telemetry bus as MeshxRpc does with :telemetry: name = the event,
 // metrics = RpcMetrics, meta = address, fun_name, fun_req, hsk_ref, req_ref, local/remote refs
 // (conn_ref base64 without padding, as the original's logger prints it), result, state, prefix.
-// The shared key is never part of an event. Producers check enabled() first, so nothing is built
-// while nobody listens. Any thread (stateless after construction).
+// Each is a typed event (telemetry::RpcEventData): plain copies of short strings and numbers on
+// the call thread, the address/prefix/local refs shared, no JSON; readers make the JSON on their
+// own threads (telemetry/event_json.h). The shared key is never part of an event. Producers check
+// enabled() first, so nothing is built while nobody listens. Any thread (stateless after
+// construction).
 class RpcTelemetry {
   public:
     // `source` is "rpc.client" or "rpc.server".
@@ -67,9 +65,7 @@ class RpcTelemetry {
   private:
     telemetry::TelemetryBus* bus_;
     std::string source_;
-    std::string address_;
-    std::vector<std::string> prefix_;
-    RpcRefs local_;
+    std::shared_ptr<const telemetry::RpcEndpoint> local_;
 };
 
 }  // namespace meshx::rpc

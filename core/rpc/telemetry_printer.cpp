@@ -1,5 +1,7 @@
 #include "rpc/telemetry_printer.h"
 
+#include "telemetry/event_json.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -23,9 +25,11 @@ std::string refs(const json& r) {
            " svc_ref=" + str(r.value("svc_ref", json("")));
 }
 
+// Milliseconds with 3 decimals, as MeshxRpc prints them; a time under a microsecond (ser/dser
+// of a small term, kept in ns) gets a 4th so it does not print as 0.000.
 std::string ms(double micros) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", micros / 1000.0);
+    std::snprintf(buf, sizeof buf, micros > 0 && micros < 1.0 ? "%.4f" : "%.3f", micros / 1000.0);
     return buf;
 }
 
@@ -55,6 +59,12 @@ std::string TelemetryPrinter::prettyBytes(uint64_t v) {
 }
 
 std::string TelemetryPrinter::format(const telemetry::Event& e) {
+    if (e.jsonPending()) {
+        // A typed event straight from a bus reader: printing is an edge, make its JSON here.
+        telemetry::Event copy = e;
+        telemetry::event_json::materialize(copy);
+        return format(copy);
+    }
     const json& meta = e.meta;
     const json& m = e.metrics;
     std::string name = "[";

@@ -1,5 +1,7 @@
 #include "telemetry/ring_subscription.h"
 
+#include "telemetry/event_json.h"
+
 #include <algorithm>
 #include <atomic>
 #include <utility>
@@ -44,6 +46,15 @@ void RingSubscription::growLocked() {
 }
 
 size_t RingSubscription::drain(std::vector<Event>& out, size_t max) {
+    const size_t first = out.size();
+    const size_t n = drainTyped(out, max);
+    for (size_t i = first; i < out.size(); ++i) {
+        event_json::materialize(out[i]);
+    }
+    return n;
+}
+
+size_t RingSubscription::drainTyped(std::vector<Event>& out, size_t max) {
     // Take the pointers under the lock (reserved beforehand, so no allocation there), then copy
     // the events on our own time.
     std::vector<std::shared_ptr<const Event>> taken;

@@ -32,6 +32,7 @@ class RingSubscription final : public Subscription {
 
     // Subscription
     size_t drain(std::vector<Event>& out, size_t max = SIZE_MAX) override;
+    size_t drainTyped(std::vector<Event>& out, size_t max = SIZE_MAX) override;
     uint64_t dropped() const override;
 
     // Events queued and not yet drained. Any thread.

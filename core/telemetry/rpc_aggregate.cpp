@@ -28,6 +28,12 @@ std::string seconds(int64_t us) {
     return buf;
 }
 
+std::string secondsOfNs(int64_t ns) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.9f", static_cast<double>(ns) / 1e9);
+    return buf;
+}
+
 std::string bound(double b) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", b);
@@ -45,8 +51,9 @@ void RpcAggregate::add(const RpcRecord& r) {
     s.count += 1;
     if (!r.ok())
         s.errors += 1;
-    s.ser += r.tSer;
-    s.dser += r.tDser;
+    // ser/dser in ns: a small term's (de)serialization takes well under a microsecond.
+    s.serNs += r.tSerNs != 0 ? r.tSerNs : r.tSer * 1000;
+    s.dserNs += r.tDserNs != 0 ? r.tDserNs : r.tDser * 1000;
     s.exec += r.tExec;
     s.send += r.tSend;
     s.recv += r.tRecv;
@@ -111,11 +118,14 @@ std::string RpcAggregate::renderPrometheus() const {
     out += "# HELP meshx_rpc_phase_seconds_total Time spent per phase of the requests.\n";
     out += "# TYPE meshx_rpc_phase_seconds_total counter\n";
     for (const auto& [k, s] : series_) {
-        const std::pair<const char*, int64_t> phases[] = {
-            {"ser", s.ser}, {"dser", s.dser}, {"exec", s.exec}, {"send", s.send}, {"recv", s.recv}};
-        for (const auto& [phase, us] : phases) {
+        const std::pair<const char*, int64_t> phasesNs[] = {{"ser", s.serNs},
+                                                            {"dser", s.dserNs},
+                                                            {"exec", s.exec * 1000},
+                                                            {"send", s.send * 1000},
+                                                            {"recv", s.recv * 1000}};
+        for (const auto& [phase, ns] : phasesNs) {
             out += "meshx_rpc_phase_seconds_total{" + labels(k) + ",phase=\"" + phase + "\"} " +
-                   seconds(us) + "\n";
+                   secondsOfNs(ns) + "\n";
         }
     }
     out += "# HELP meshx_rpc_bytes_total Bytes of the requests, by direction.\n";

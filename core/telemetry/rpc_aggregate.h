@@ -38,7 +38,8 @@ class RpcAggregate {
   private:
     struct Series {
         uint64_t count = 0, errors = 0;
-        int64_t ser = 0, dser = 0, exec = 0, send = 0, recv = 0, reqUs = 0;
+        int64_t serNs = 0, dserNs = 0;                    // nanoseconds
+        int64_t exec = 0, send = 0, recv = 0, reqUs = 0;  // microseconds
         int64_t bytesSend = 0, bytesRecv = 0, blocksSend = 0, blocksRecv = 0;
         std::array<uint64_t, kBuckets.size()> buckets{};
     };

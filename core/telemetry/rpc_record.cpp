@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "telemetry/event_json.h"
+
 namespace meshx::telemetry {
 
 namespace {
@@ -72,7 +74,52 @@ bool RpcRecord::isStreamed(const Event& event) {
     return isRpc(event) || event.source == "otlp";
 }
 
+RpcRecord RpcRecord::fromTyped(const Event& e, const RpcEventData& d) {
+    RpcRecord r;
+    r.seq = e.seq;
+    r.timeUs = e.timeUs;
+    r.source = e.source;
+    r.event = e.name;
+    if (!d.funName.empty()) {
+        r.fun = d.funName;
+        r.kind = e.name == "cast" ? "cast" : "call";
+    }
+    r.result = d.result;
+    r.state = d.state;
+    r.hskRef = d.hskRef;
+    r.reqRef = d.reqRef;
+    if (d.local) {
+        r.address = d.local->address;
+        r.localConn = d.local->connRef;
+        r.localNode = d.local->nodeRef;
+        r.localSvc = d.local->svcRef;
+    }
+    if (d.hasRemote) {
+        r.remoteConn = base64Unpadded(d.remoteConnRaw);
+        r.remoteNode = d.remoteNodeRef;
+        r.remoteSvc = d.remoteSvcRef;
+    }
+    const RpcMeasurements& m = d.metrics;
+    r.blocksSend = static_cast<int64_t>(m.blocksSend);
+    r.blocksRecv = static_cast<int64_t>(m.blocksRecv);
+    r.sizeSend = static_cast<int64_t>(m.sizeSend);
+    r.sizeRecv = static_cast<int64_t>(m.sizeRecv);
+    r.tSerNs = m.serNs;
+    r.tDserNs = m.dserNs;
+    r.tSer = m.serNs / 1000;
+    r.tDser = m.dserNs / 1000;
+    r.tExec = m.exec;
+    r.tHsk = m.hsk;
+    r.tIdle = m.idle;
+    r.tRecv = m.recv;
+    r.tSend = m.send;
+    return r;
+}
+
 RpcRecord RpcRecord::fromEvent(const Event& e) {
+    if (const RpcEventData* typed = e.rpc()) {
+        return fromTyped(e, *typed);  // no JSON lookups (and none made)
+    }
     RpcRecord r;
     r.seq = e.seq;
     r.timeUs = e.timeUs;
@@ -128,8 +175,8 @@ Event RpcRecord::toEvent() const {
         {"blocks", {{"send", blocksSend}, {"recv", blocksRecv}}},
         {"size", {{"send", sizeSend}, {"recv", sizeRecv}}},
         {"time",
-         {{"ser", tSer},
-          {"dser", tDser},
+         {{"ser", tSerNs != 0 ? event_json::microsOf(tSerNs) : nlohmann::json(tSer)},
+          {"dser", tDserNs != 0 ? event_json::microsOf(tDserNs) : nlohmann::json(tDser)},
           {"exec", tExec},
           {"hsk", tHsk},
           {"idle", tIdle},

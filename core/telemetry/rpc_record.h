@@ -42,7 +42,8 @@ struct RpcRecord {
     // True for the events the console's telemetry stream keeps: the RPC's and received OTLP
     // spans (source "otlp").
     static bool isStreamed(const Event& event);
-    // Flattens an event; fields of the wrong JSON type are left empty. Pure; any thread.
+    // Flattens an event: a typed RPC event straight from its payload, any other from its JSON
+    // (fields of the wrong JSON type are left empty). Pure; any thread.
     static RpcRecord fromEvent(const Event& event);
     // The event again (the shape fromEvent reads), for printers and JSON export.
     Event toEvent() const;
@@ -62,6 +63,9 @@ struct RpcRecord {
     // The serving instance: the remote refs on a client event, the local ones on a server event,
     // as "svc_ref/conn_ref".
     std::string instance() const;
+
+  private:
+    static RpcRecord fromTyped(const Event& event, const RpcEventData& rpc);
 };
 
 }  // namespace meshx::telemetry

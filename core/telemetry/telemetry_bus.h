@@ -16,8 +16,15 @@ class Subscription {
   public:
     virtual ~Subscription() = default;
 
-    // Moves up to `max` queued events (oldest first) into `out`; returns how many. Any thread.
+    // Moves up to `max` queued events (oldest first) into `out`; returns how many. Typed events
+    // (event.h) come with their metrics/meta JSON made, on the caller's thread. Any thread.
     virtual size_t drain(std::vector<Event>& out, size_t max = SIZE_MAX) = 0;
+    // As drain(), but typed events keep metrics/meta null: for readers that read the payload
+    // (RpcRecord::fromEvent, the tap's line writer, OTLP spans) and so never build a JSON tree.
+    // Any thread.
+    virtual size_t drainTyped(std::vector<Event>& out, size_t max = SIZE_MAX) {
+        return drain(out, max);
+    }
     // Events dropped because this queue was full. Any thread.
     virtual uint64_t dropped() const = 0;
 };

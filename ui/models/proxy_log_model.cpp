@@ -120,7 +120,9 @@ bool ProxyLogModel::toEntry(const telemetry::Event& event, Entry& out) const {
 
 void ProxyLogModel::tick() {
     std::vector<telemetry::Event> events;
-    subscription_->drain(events, options_.batch);
+    // Typed events (RPC, flows) are never log lines: take them as structs, so this GUI-thread
+    // reader never builds their JSON just to skip them.
+    subscription_->drainTyped(events, options_.batch);
     for (const auto& e : events) {
         Entry entry;
         if (toEntry(e, entry)) {

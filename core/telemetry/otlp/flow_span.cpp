@@ -1,5 +1,7 @@
 #include "telemetry/otlp/flow_span.h"
 
+#include "telemetry/event_json.h"
+
 #include <algorithm>
 #include <random>
 
@@ -42,6 +44,12 @@ void randomId(std::array<uint8_t, N>& id) {
 // a sidecar (source "proxy.flow", docs/taps.md "Sidecar flow events"). `accepted` only marks the
 // start, which the span's start time already gives.
 std::optional<Span> flowSpan(const Event& event) {
+    if (event.jsonPending()) {
+        // A typed flow event straight off the bus (a few per connection): read its JSON shape.
+        Event copy = event;
+        event_json::materialize(copy);
+        return flowSpan(copy);
+    }
     if (event.source != "proxy.flow" || (event.name != "closed" && event.name != "refused") ||
         !event.meta.is_object())
         return std::nullopt;

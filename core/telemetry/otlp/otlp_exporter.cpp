@@ -74,19 +74,30 @@ struct OtlpExporter::Impl {
         size_t taken = 0;
         bool more = true;
         while (taken < 4 * options.config.maxQueueSize && queue.size() < queue.capacity()) {
-            if (subscription->drain(events, 1024) == 0) {
+            if (subscription->drainTyped(events, 1024) == 0) {
                 more = false;
                 break;
             }
             taken += events.size();
+            // RPC requests are sampled on their derived trace id before the span is built.
+            const auto keep = [this](const TraceId& id, bool remoteParent) {
+                return options.config.sampler.shouldSample(
+                    id, remoteParent ? Sampler::Parent::Unknown : Sampler::Parent::None);
+            };
+            uint64_t sampledOut = 0;
             for (const Event& e : events) {
-                if (auto s = rpcSpan(e)) {
-                    const auto parent =
-                        s->remoteParent ? Sampler::Parent::Unknown : Sampler::Parent::None;
-                    sample(std::move(*s), parent);
+                bool refused = false;
+                if (auto s = rpcSpanIfKept(e, keep, &refused)) {
+                    queue.push(std::move(*s));
+                } else if (refused) {
+                    ++sampledOut;
                 } else if (auto f = flowSpan(e)) {
                     sample(std::move(*f), Sampler::Parent::None);
                 }
+            }
+            if (sampledOut > 0) {
+                std::lock_guard lock(mutex);
+                stats.sampledOut += sampledOut;
             }
             events.clear();
         }
@@ -226,7 +237,7 @@ struct OtlpExporter::Impl {
         pending.clear();
         if (subscription) {
             std::vector<Event> events;
-            while (subscription->drain(events, 4096) > 0) {
+            while (subscription->drainTyped(events, 4096) > 0) {
                 for (const Event& e : events) {
                     if ((e.source == "rpc.client" || e.source == "rpc.server") &&
                         (e.name == "call" || e.name == "cast"))

@@ -46,10 +46,18 @@ SpanEvent message(uint64_t timeNs, const char* type, uint64_t id, int64_t size) 
 }  // namespace
 
 std::optional<Span> rpcSpan(const Event& event) {
+    return rpcSpanIfKept(
+        event, [](const TraceId&, bool) { return true; }, nullptr);
+}
+
+std::optional<Span> rpcSpanIfKept(const Event& event,
+                                  const std::function<bool(const TraceId&, bool)>& keep,
+                                  bool* refused) {
     if (event.source != "rpc.client" && event.source != "rpc.server")
         return std::nullopt;
     if (event.name != "call" && event.name != "cast")
         return std::nullopt;
+    // A typed event (the RPC's own, off the bus) is read from its struct: no JSON lookups.
     const RpcRecord r = RpcRecord::fromEvent(event);
     if (!r.reqRef || !r.hskRef)
         return std::nullopt;
@@ -58,6 +66,11 @@ std::optional<Span> rpcSpan(const Event& event) {
     const RpcPeerRefs remote{r.remoteConn, r.remoteNode, r.remoteSvc};
     const RpcTraceIds ids = client ? deriveRpcTraceIds(local, remote, *r.hskRef, *r.reqRef)
                                    : deriveRpcTraceIds(remote, local, *r.hskRef, *r.reqRef);
+    if (!keep(ids.traceId, !client)) {
+        if (refused != nullptr)
+            *refused = true;
+        return std::nullopt;
+    }
     const std::string& service = client ? r.remoteSvc : r.localSvc;
 
     Span s;

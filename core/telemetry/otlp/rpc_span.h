@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,5 +43,13 @@ RpcTraceIds deriveRpcTraceIds(const RpcPeerRefs& client, const RpcPeerRefs& serv
 // refs, state, result, times in microseconds); rpc.message events for the request and reply
 // sizes; status ERROR with error.type when the result is an error. Pure; any thread.
 std::optional<Span> rpcSpan(const Event& event);
+
+// As rpcSpan(), but decides first: `keep(traceId, remoteParent)` sees the derived trace id
+// before anything else is built, so a sampler that drops most requests costs one hash each.
+// Returns nullopt for an event that is not an RPC request, or one `keep` refused (then
+// *refused is set). Pure apart from `keep`; any thread.
+std::optional<Span> rpcSpanIfKept(const Event& event,
+                                  const std::function<bool(const TraceId&, bool)>& keep,
+                                  bool* refused);
 
 }  // namespace meshx::telemetry::otlp

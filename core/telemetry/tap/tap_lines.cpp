@@ -1,8 +1,10 @@
 #include "telemetry/tap/tap_lines.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
+#include "telemetry/event_json.h"
 #include "telemetry/tap/tap_protocol.h"
 
 namespace meshx::telemetry::tap_lines {
@@ -14,6 +16,24 @@ std::string dumpJson(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// formatTime() into `out`, with the date and time of day computed once per second per thread:
+// a tap writes tens of thousands of lines a second, and gmtime_r per line is wasted work.
+void appendTime(std::string& out, int64_t timeUs) {
+    thread_local int64_t cachedSecond = INT64_MIN;
+    thread_local std::string cachedPrefix;  // "2026-12-06T10:41:02."
+    const int64_t second = timeUs >= 0 ? timeUs / 1000000 : (timeUs - 999999) / 1000000;
+    if (second != cachedSecond) {
+        cachedPrefix = formatTime(second * 1000000);
+        cachedPrefix.resize(cachedPrefix.size() - 7);  // drop "000000Z"
+        cachedSecond = second;
+    }
+    out += cachedPrefix;
+    char digits[8];
+    const auto micros = static_cast<int>(timeUs - second * 1000000);
+    std::snprintf(digits, sizeof digits, "%06dZ", micros);
+    out += digits;
+}
+
 }  // namespace
 
 void appendEvent(std::string& out, const Event& event, const std::string& processJson) {
@@ -22,15 +42,15 @@ void appendEvent(std::string& out, const Event& event, const std::string& proces
     out += R"(,"time_us":)";
     out += std::to_string(event.timeUs);
     out += R"(,"time":")";
-    out += formatTime(event.timeUs);
+    appendTime(out, event.timeUs);
     out += R"(","source":)";
-    out += dumpJson(event.source);
+    event_json::appendString(out, event.source);
     out += R"(,"name":)";
-    out += dumpJson(event.name);
+    event_json::appendString(out, event.name);
     out += R"(,"metrics":)";
-    out += dumpJson(event.metrics);
+    event_json::appendMetrics(out, event);  // a typed event: written from its struct, no tree
     out += R"(,"meta":)";
-    out += dumpJson(event.meta);
+    event_json::appendMeta(out, event);
     out += R"(,"process":)";
     out += processJson;
     out += "}\n";

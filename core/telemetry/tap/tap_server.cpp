@@ -607,7 +607,7 @@ void TapServer::Impl::pump(Connection& c, Clock::time_point now) {
             break;
         }
         batch.clear();
-        if (c.subscription->drain(batch, kDrainBatch) == 0) {
+        if (c.subscription->drainTyped(batch, kDrainBatch) == 0) {
             break;
         }
         for (const Event& e : batch) {

@@ -1,5 +1,7 @@
 #include "telemetry/watch/flow_record.h"
 
+#include "telemetry/event_json.h"
+
 namespace meshx::telemetry {
 
 namespace {
@@ -47,6 +49,12 @@ std::string FlowRecord::caller() const {
 }
 
 FlowRecord FlowRecord::fromEvent(const Event& e) {
+    if (e.jsonPending()) {
+        // A typed flow event straight off the bus (a few per connection): read its JSON shape.
+        Event copy = e;
+        event_json::materialize(copy);
+        return fromEvent(copy);
+    }
     FlowRecord f;
     f.seq = e.seq;
     f.timeUs = e.timeUs;

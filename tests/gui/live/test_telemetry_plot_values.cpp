@@ -10,6 +10,7 @@
 
 #include "telemetry/rpc_record.h"
 #include "telemetry/telemetry_plots.h"
+#include "telemetry/telemetry_stream_model.h"
 
 using meshx::telemetry::RpcRecord;
 using meshx::ui::TelemetryPlots;
@@ -146,6 +147,31 @@ class TestTelemetryPlotValues : public QObject {
         QCOMPARE(calls.at(double(base_)), 40.0);
         QCOMPARE(calls.at(double(base_ + 1)), 7.0);
         QCOMPARE(calls.at(double(base_ + 2)), 1.0);
+    }
+
+    // ser/dser are measured in ns (a small term takes well under a microsecond): the split plot
+    // and the stream's columns show the fraction instead of 0 (issue 17.4).
+    void subMicrosecondTimesAreShownAsSuch() {
+        RpcRecord rec = record({base_, 0, 0, 100, 5, 7});
+        rec.tSerNs = 412;
+        rec.tDserNs = 38;
+        TelemetryPlots plots;
+        plots.setMetric(TelemetryPlots::Metric::Split);
+        plots.setInstance(QStringLiteral("all"));
+        plots.setWindowSeconds(300);
+        plots.series().add(rec);
+        plots.markDirty();
+        plots.refresh();
+        QCOMPARE(points(plots.plot(), QStringLiteral("ser")).at(double(base_)), 0.000412);
+        QCOMPARE(points(plots.plot(), QStringLiteral("dser")).at(double(base_)), 0.000038);
+        using Model = meshx::ui::TelemetryStreamModel;
+        QCOMPARE(Model::cellText(rec, Model::TSer), QStringLiteral("0.4"));
+        QCOMPARE(Model::cellText(rec, Model::TDser), QStringLiteral("0.038"));
+        rec.tSerNs = 2500;
+        QCOMPARE(Model::cellText(rec, Model::TSer), QStringLiteral("2.5"));
+        rec.tSerNs = 0;
+        rec.tSer = 7;  // a record from an older tap: whole microseconds only
+        QCOMPARE(Model::cellText(rec, Model::TSer), QStringLiteral("7"));
     }
 
     void windowChangesThePlottedRange() {

@@ -15,8 +15,9 @@ void CallSeries::Cell::add(const telemetry::RpcRecord& r) {
     blocksRecv += r.blocksRecv;
     bytesSend += r.sizeSend;
     bytesRecv += r.sizeRecv;
-    ser += r.tSer;
-    dser += r.tDser;
+    // ser/dser in ns: a small term takes well under a microsecond, which tSer/tDser lose.
+    serNs += r.tSerNs != 0 ? r.tSerNs : r.tSer * 1000;
+    dserNs += r.tDserNs != 0 ? r.tDserNs : r.tDser * 1000;
     exec += r.tExec;
     send += r.tSend;
     recv += r.tRecv;
@@ -37,8 +38,8 @@ void CallSeries::Cell::merge(const Cell& o) {
     blocksRecv += o.blocksRecv;
     bytesSend += o.bytesSend;
     bytesRecv += o.bytesRecv;
-    ser += o.ser;
-    dser += o.dser;
+    serNs += o.serNs;
+    dserNs += o.dserNs;
     exec += o.exec;
     send += o.send;
     recv += o.recv;

@@ -22,8 +22,9 @@ class CallSeries {
     struct Cell {
         uint64_t calls = 0, errors = 0;
         int64_t blocksSend = 0, blocksRecv = 0, bytesSend = 0, bytesRecv = 0;
-        int64_t ser = 0, dser = 0, exec = 0, send = 0, recv = 0;
-        std::vector<int32_t> samples;  // request times in us
+        int64_t serNs = 0, dserNs = 0;         // nanoseconds
+        int64_t exec = 0, send = 0, recv = 0;  // microseconds
+        std::vector<int32_t> samples;          // request times in us
 
         void add(const telemetry::RpcRecord& r);
         void merge(const Cell& other);

@@ -27,9 +27,9 @@
 
 #include "models/console_session.h"
 #include "rpc/telemetry_printer.h"
+#include "telemetry/export/prometheus_endpoint.h"
 #include "telemetry/filter/event_filter.h"
 #include "telemetry/mesh_taps.h"
-#include "telemetry/prometheus_endpoint.h"
 #include "telemetry/request_trip.h"
 #include "telemetry/telemetry_bus.h"
 #include "telemetry/telemetry_plots.h"
@@ -186,7 +186,8 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     for (const QString& f : saved_)
         addSavedFilterButton(f);
 
-    prometheus_ = new PrometheusEndpoint([this] { return aggregate_.renderPrometheus(); }, this);
+    prometheus_ =
+        new telemetry::PrometheusEndpoint([this] { return aggregate_.renderPrometheus(); }, this);
 
     connect(pause_, &QToolButton::toggled, this, &TelemetryPage::setPaused);
     connect(autoScrollButton_, &QToolButton::toggled, this, &TelemetryPage::setAutoScroll);
@@ -331,7 +332,7 @@ void TelemetryPage::flush() {
     for (telemetry::Subscription* source : {subscription_.get(), remote_.get()}) {
         while (done < kMaxPerTick && slice.elapsed() < kSliceMs) {
             events.clear();
-            const size_t n = source->drain(events, kChunk);
+            const size_t n = source->drainTyped(events, kChunk);
             if (n == 0)
                 break;
             done += n;

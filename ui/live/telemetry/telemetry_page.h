@@ -27,6 +27,7 @@ class QToolButton;
 class QTreeWidget;
 
 namespace meshx::telemetry {
+class PrometheusEndpoint;
 class Subscription;
 class TelemetryBus;
 }  // namespace meshx::telemetry
@@ -37,7 +38,6 @@ class ConsoleContext;
 class HintLine;
 class MainWindow;
 class MeshTaps;
-class PrometheusEndpoint;
 class RequestTripView;
 class TelemetryPlots;
 class TelemetryStreamModel;
@@ -113,7 +113,7 @@ class TelemetryPage : public QWidget {
     RequestTripView* tripView() const { return trip_; }
     QPlainTextEdit* detail() const { return detail_; }
     QTabWidget* bottomTabs() const { return bottom_; }
-    PrometheusEndpoint* prometheus() const { return prometheus_; }
+    telemetry::PrometheusEndpoint* prometheus() const { return prometheus_; }
     const telemetry::RpcAggregate& aggregate() const { return aggregate_; }
     // Events received from the bus and taps / dropped by their queues since the page opened.
     uint64_t received() const { return received_; }
@@ -164,7 +164,7 @@ class TelemetryPage : public QWidget {
     RequestTripView* trip_ = nullptr;
     QCheckBox* promOn_ = nullptr;
     QSpinBox* promPort_ = nullptr;
-    PrometheusEndpoint* prometheus_ = nullptr;
+    telemetry::PrometheusEndpoint* prometheus_ = nullptr;
 };
 
 // Puts a TelemetryPage on the process-wide bus into `window`'s "telemetry" tab, following the

@@ -150,6 +150,11 @@ void TelemetryPlots::refresh() {
             return c.calls == 0 ? 0.0 : double(c.*field) / double(c.calls) / 1000.0;
         };
     };
+    auto perCallMsOfNs = [](int64_t Cell::*field) {
+        return [field](Cell& c) {
+            return c.calls == 0 ? 0.0 : double(c.*field) / double(c.calls) / 1e6;
+        };
+    };
     QString yLabel;
     switch (metric) {
         case Metric::Calls:
@@ -171,8 +176,8 @@ void TelemetryPlots::refresh() {
             break;
         case Metric::Split:
             yLabel = tr("mean time per call (ms)");
-            addLines(tr("ser"), perCallMs(&Cell::ser));
-            addLines(tr("dser"), perCallMs(&Cell::dser));
+            addLines(tr("ser"), perCallMsOfNs(&Cell::serNs));
+            addLines(tr("dser"), perCallMsOfNs(&Cell::dserNs));
             addLines(tr("exec"), perCallMs(&Cell::exec));
             addLines(tr("send"), perCallMs(&Cell::send));
             addLines(tr("recv"), perCallMs(&Cell::recv));

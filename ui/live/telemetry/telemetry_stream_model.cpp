@@ -1,5 +1,7 @@
 #include "telemetry/telemetry_stream_model.h"
 
+#include "telemetry/export/record_export.h"
+
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
@@ -47,18 +49,17 @@ constexpr ColumnSpec kColumns[TelemetryStreamModel::ColumnCount] = {
     {"req µs", "t.req"},
 };
 
-QString q(const std::string& s) {
-    return QString::fromStdString(s);
+// Microseconds from nanoseconds, keeping what a whole-µs column would lose: 412 ns is "0.4",
+// 38 ns "0.038", 2500 ns "2.5"; from 10 µs on whole microseconds.
+QString microsText(int64_t ns) {
+    if (ns % 1000 == 0 || ns >= 10000 || ns <= -10000)
+        return QString::number(ns / 1000);
+    const double us = double(ns) / 1000.0;
+    return QString::number(us, 'f', ns < 100 && ns > -100 ? 3 : 1);
 }
 
-QString csvField(const QString& v) {
-    if (!v.contains(QLatin1Char(',')) && !v.contains(QLatin1Char('"')) &&
-        !v.contains(QLatin1Char('\n'))) {
-        return v;
-    }
-    QString e = v;
-    e.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + e + QLatin1Char('"');
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
 }
 
 }  // namespace
@@ -204,9 +205,9 @@ QString TelemetryStreamModel::cellText(const RpcRecord& r, int column) {
         case SizeRecv:
             return QString::number(r.sizeRecv);
         case TSer:
-            return QString::number(r.tSer);
+            return microsText(r.tSerNs != 0 ? r.tSerNs : r.tSer * 1000);
         case TDser:
-            return QString::number(r.tDser);
+            return microsText(r.tDserNs != 0 ? r.tDserNs : r.tDser * 1000);
         case TExec:
             return QString::number(r.tExec);
         case TSend:
@@ -256,37 +257,35 @@ QVariant TelemetryStreamModel::headerData(int section, Qt::Orientation orientati
     return {};
 }
 
+// Both formats are core's (telemetry/export/record_export.h), shared with headless programs.
 bool TelemetryStreamModel::exportCsv(QIODevice& out, const QList<int>& columns) const {
-    QStringList header;
+    std::vector<std::string> fields;
     for (int c : columns)
-        header << csvField(columnField(c));
-    QByteArray chunk = header.join(QLatin1Char(',')).toUtf8() + '\n';
+        fields.push_back(columnField(c).toStdString());
+    std::string chunk;
+    telemetry::record_export::appendCsvHeader(chunk, fields);
     for (int row = 0; row < rowCount(); ++row) {
-        const RpcRecord& r = *record(row);
-        QStringList cells;
-        for (int c : columns)
-            cells << csvField(c == Time ? QString::number(r.timeUs) : cellText(r, c));
-        chunk += cells.join(QLatin1Char(',')).toUtf8() + '\n';
+        telemetry::record_export::appendCsvRow(chunk, *record(row), fields);
         if (chunk.size() > (1 << 16)) {
-            if (out.write(chunk) != chunk.size())
+            if (out.write(chunk.data(), qint64(chunk.size())) != qint64(chunk.size()))
                 return false;
             chunk.clear();
         }
     }
-    return out.write(chunk) == chunk.size();
+    return out.write(chunk.data(), qint64(chunk.size())) == qint64(chunk.size());
 }
 
 bool TelemetryStreamModel::exportJsonLines(QIODevice& out) const {
-    QByteArray chunk;
+    std::string chunk;
     for (int row = 0; row < rowCount(); ++row) {
-        chunk += QByteArray::fromStdString(record(row)->toJson().dump()) + '\n';
+        telemetry::record_export::appendJsonLine(chunk, *record(row));
         if (chunk.size() > (1 << 16)) {
-            if (out.write(chunk) != chunk.size())
+            if (out.write(chunk.data(), qint64(chunk.size())) != qint64(chunk.size()))
                 return false;
             chunk.clear();
         }
     }
-    return out.write(chunk) == chunk.size();
+    return out.write(chunk.data(), qint64(chunk.size())) == qint64(chunk.size());
 }
 
 }  // namespace meshx::ui

@@ -1,11 +1,11 @@
-#include "telemetry/prometheus_endpoint.h"
+#include "telemetry/export/prometheus_endpoint.h"
 
 #include <QHostAddress>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
 
-namespace meshx::ui {
+namespace meshx::telemetry {
 
 PrometheusEndpoint::PrometheusEndpoint(std::function<std::string()> render, QObject* parent)
     : QObject(parent), render_(std::move(render)) {}
@@ -81,4 +81,4 @@ void PrometheusEndpoint::onReadable(QTcpSocket* socket) {
     socket->disconnectFromHost();
 }
 
-}  // namespace meshx::ui
+}  // namespace meshx::telemetry

@@ -10,12 +10,13 @@
 class QTcpServer;
 class QTcpSocket;
 
-namespace meshx::ui {
+namespace meshx::telemetry {
 
 // A minimal HTTP/1.0 endpoint serving Prometheus text exposition at GET /metrics on 127.0.0.1
 // only (never another interface). Off until start(); the text comes from `render` at each
 // scrape. Requests larger than 8 KiB or not done within 5 s are dropped.
-// Thread: GUI thread.
+// Thread: the thread that owns it, which runs a Qt event loop (the console's GUI thread, a
+// program's QCoreApplication). The text comes from `render` on that thread.
 class PrometheusEndpoint : public QObject {
     Q_OBJECT
 
@@ -41,4 +42,4 @@ class PrometheusEndpoint : public QObject {
     int scrapes_ = 0;
 };
 
-}  // namespace meshx::ui
+}  // namespace meshx::telemetry
