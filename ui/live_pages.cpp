@@ -1,10 +1,10 @@
-#include "live_pages.h"
+#include "ui/live_pages.h"
 
-#include "demo/demo_panel.h"
-#include "graph/graph_page.h"
-#include "rpc/rpc_pages.h"
-#include "telemetry/telemetry_page.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_panel.h"
+#include "ui/graph/graph_page.h"
+#include "ui/rpc/rpc_pages.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/telemetry_page.h"
 
 namespace meshx::ui {
 

@@ -5,13 +5,13 @@
 #include "engine/agent_monitor.h"
 #include "engine/session.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/intentions_model.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;

@@ -3,7 +3,7 @@
 #include <QLabel>
 #include <QTabWidget>
 
-#include "views/main_window.h"
+#include "ui/shell/main_window.h"
 
 // Offscreen: the window and every view tab exist, in order, with their object names.
 class TestMainWindow : public QObject {

@@ -1,9 +1,9 @@
-#include "models/catalog_model.h"
+#include "ui/catalog/catalog_model.h"
 
 #include <QFont>
 #include <QStringList>
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

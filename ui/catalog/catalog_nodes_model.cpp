@@ -1,6 +1,6 @@
-#include "models/catalog_nodes_model.h"
+#include "ui/catalog/catalog_nodes_model.h"
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "views/catalog_view.h"
+#include "ui/catalog/catalog_view.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -14,14 +14,14 @@
 
 #include "engine/agent_monitor.h"
 #include "engine/catalog_watch.h"
-#include "models/catalog_model.h"
-#include "models/catalog_nodes_model.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/health_badge_delegate.h"
-#include "models/service_commands.h"
-#include "views/first_run_guide.h"
-#include "views/hint_line.h"
+#include "ui/catalog/catalog_model.h"
+#include "ui/catalog/catalog_nodes_model.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/health_badge_delegate.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/service_commands.h"
 
 namespace meshx::ui {
 

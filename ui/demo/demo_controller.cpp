@@ -1,6 +1,6 @@
-#include "demo/demo_controller.h"
+#include "ui/demo/demo_controller.h"
 
-#include "models/services_model.h"
+#include "ui/shared/services_model.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -13,14 +13,14 @@
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
-#include "demo/demo_process.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/services_model.h"
-#include "nodes/node_workbench.h"
-#include "rpc/instance_count_model.h"
-#include "rpc/rpc_workbench.h"
+#include "ui/demo/demo_process.h"
+#include "ui/nodes/node_workbench.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
 
 namespace meshx::ui {
 

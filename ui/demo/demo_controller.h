@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "demo/demo_script.h"
-#include "rpc/background_lane.h"
+#include "ui/demo/demo_script.h"
+#include "ui/shared/background_lane.h"
 
 namespace meshx::ui {
 

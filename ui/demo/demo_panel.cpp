@@ -1,4 +1,4 @@
-#include "demo/demo_panel.h"
+#include "ui/demo/demo_panel.h"
 
 #include <QCloseEvent>
 #include <QHBoxLayout>
@@ -13,12 +13,12 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
-#include "demo/demo_controller.h"
-#include "models/console_session.h"
-#include "rpc/instance_count_model.h"
-#include "rpc/rpc_workbench.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_controller.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "demo/demo_process.h"
+#include "ui/demo/demo_process.h"
 
 #include <sys/prctl.h>
 

@@ -9,15 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "demo/demo_controller.h"
-#include "demo/demo_process.h"
-#include "demo/demo_script.h"
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "nodes/node_workbench.h"
-#include "rpc/instance_count_model.h"
-#include "rpc/rpc_workbench.h"
+#include "ui/demo/demo_controller.h"
+#include "ui/demo/demo_process.h"
+#include "ui/demo/demo_script.h"
+#include "ui/nodes/node_workbench.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
 
 namespace meshx::ui {
 

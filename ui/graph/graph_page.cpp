@@ -1,4 +1,4 @@
-#include "graph/graph_page.h"
+#include "ui/graph/graph_page.h"
 
 #include <QDateTime>
 #include <QHeaderView>
@@ -7,10 +7,10 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "graph/service_graph_view.h"
-#include "telemetry/telemetry_page.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/graph/service_graph_view.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/telemetry_page.h"
 
 namespace meshx::ui {
 

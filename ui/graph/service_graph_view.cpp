@@ -1,4 +1,4 @@
-#include "graph/service_graph_view.h"
+#include "ui/graph/service_graph_view.h"
 
 #include <QLineF>
 #include <QMouseEvent>

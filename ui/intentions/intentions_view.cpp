@@ -1,4 +1,4 @@
-#include "views/intentions_view.h"
+#include "ui/intentions/intentions_view.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -12,10 +12,10 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include "models/console_context.h"
-#include "models/intentions_model.h"
-#include "models/services_model.h"
-#include "views/hint_line.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
 
 namespace meshx::ui {
 

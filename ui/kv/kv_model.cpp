@@ -1,4 +1,4 @@
-#include "models/kv_model.h"
+#include "ui/kv/kv_model.h"
 
 #include <algorithm>
 #include <map>
@@ -6,7 +6,7 @@
 #include "consul/consul_api.h"
 #include "consul/kv_endpoints.h"
 #include "engine/kv_watch.h"
-#include "models/kv_value_format.h"
+#include "ui/kv/kv_value_format.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "models/kv_value_format.h"
+#include "ui/kv/kv_value_format.h"
 
 #include <QByteArray>
 #include <QStringDecoder>

@@ -1,4 +1,4 @@
-#include "views/kv_view.h"
+#include "ui/kv/kv_view.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -17,9 +17,9 @@
 
 #include "engine/kv_watch.h"
 #include "engine/session.h"
-#include "models/kv_model.h"
-#include "views/first_run_guide.h"
-#include "views/hint_line.h"
+#include "ui/kv/kv_model.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/hint_line.h"
 
 namespace meshx::ui {
 

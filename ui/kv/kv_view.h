@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "models/kv_value_format.h"
+#include "ui/kv/kv_value_format.h"
 
 class QAction;
 class QComboBox;

@@ -1,9 +1,9 @@
-#include "nodes/node_workbench.h"
+#include "ui/nodes/node_workbench.h"
 
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/mesh_runner.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/mesh_runner.h"
 
 #ifdef MESHX_HAVE_EI_NODE
 #include "node/node.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "rpc/background_lane.h"
+#include "ui/shared/background_lane.h"
 
 namespace meshx::node {
 class Node;

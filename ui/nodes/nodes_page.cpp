@@ -1,4 +1,4 @@
-#include "nodes/nodes_page.h"
+#include "ui/nodes/nodes_page.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -14,9 +14,9 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#include "models/console_context.h"
-#include "nodes/node_workbench.h"
-#include "views/hint_line.h"
+#include "ui/nodes/node_workbench.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_context.h"
 
 namespace meshx::ui {
 

@@ -1,6 +1,6 @@
-#include "models/proxy_log_filter_model.h"
+#include "ui/proxy_logs/proxy_log_filter_model.h"
 
-#include "models/proxy_log_model.h"
+#include "ui/shared/proxy_log_model.h"
 
 namespace meshx::ui {
 

@@ -1,6 +1,6 @@
-#include "models/proxy_summary.h"
+#include "ui/proxy_logs/proxy_summary.h"
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "views/proxy_view.h"
+#include "ui/proxy_logs/proxy_view.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -16,15 +16,15 @@
 #include <QVBoxLayout>
 
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/health_status.h"
-#include "models/proxy_log_filter_model.h"
-#include "models/proxy_log_model.h"
-#include "models/proxy_summary.h"
-#include "models/service_commands.h"
-#include "models/service_filter_model.h"
-#include "models/services_model.h"
-#include "views/hint_line.h"
+#include "ui/proxy_logs/proxy_log_filter_model.h"
+#include "ui/proxy_logs/proxy_summary.h"
+#include "ui/shared/health_status.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/proxy_log_model.h"
+#include "ui/shared/service_filter_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/service_commands.h"
 
 namespace meshx::ui {
 

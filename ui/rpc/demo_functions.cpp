@@ -1,4 +1,4 @@
-#include "rpc/demo_functions.h"
+#include "ui/rpc/demo_functions.h"
 
 #include <unistd.h>
 

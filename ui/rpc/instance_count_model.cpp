@@ -1,4 +1,4 @@
-#include "rpc/instance_count_model.h"
+#include "ui/rpc/instance_count_model.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "rpc/rpc_page.h"
+#include "ui/rpc/rpc_page.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -20,13 +20,13 @@
 #include "common/hostname.h"
 #include "engine/agent_monitor.h"
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/mesh_runner.h"
-#include "models/service_commands.h"
-#include "rpc/rpc_workbench.h"
 #include "telemetry/tap/tap_protocol.h"
-#include "views/hint_line.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/mesh_runner.h"
+#include "ui/shell/service_commands.h"
 
 namespace meshx::ui {
 

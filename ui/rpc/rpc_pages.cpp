@@ -1,10 +1,10 @@
-#include "rpc/rpc_pages.h"
+#include "ui/rpc/rpc_pages.h"
 
-#include "demo/demo_panel.h"
-#include "models/console_session.h"
-#include "nodes/nodes_page.h"
-#include "rpc/rpc_page.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_panel.h"
+#include "ui/nodes/nodes_page.h"
+#include "ui/rpc/rpc_page.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "rpc/rpc_workbench.h"
+#include "ui/rpc/rpc_workbench.h"
 
 #include <QElapsedTimer>
 #include <QPointer>
@@ -10,10 +10,10 @@
 
 #include <thread>
 
-#include "rpc/demo_functions.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "rpc/serialize/serializer_registry.h"
+#include "ui/rpc/demo_functions.h"
 
 namespace meshx::ui {
 

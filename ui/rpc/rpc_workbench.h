@@ -18,8 +18,8 @@
 
 #include "common/result.h"
 #include "net/address.h"
-#include "rpc/background_lane.h"
-#include "rpc/instance_count_model.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/shared/background_lane.h"
 
 namespace meshx::rpc {
 class RpcClientPool;

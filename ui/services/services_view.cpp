@@ -1,4 +1,4 @@
-#include "views/services_view.h"
+#include "ui/services/services_view.h"
 
 #include <QCheckBox>
 #include <QDateTime>
@@ -22,18 +22,18 @@
 
 #include "engine/agent_monitor.h"
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/health_badge_delegate.h"
-#include "models/health_history_model.h"
-#include "models/health_status.h"
-#include "models/service_commands.h"
-#include "models/service_filter_model.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/first_run_guide.h"
-#include "views/hint_line.h"
-#include "views/start_service_dialog.h"
+#include "ui/services/start_service_dialog.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/health_badge_delegate.h"
+#include "ui/shared/health_history_model.h"
+#include "ui/shared/health_status.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/service_filter_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/service_commands.h"
+#include "ui/shell/start_preview.h"
 
 namespace meshx::ui {
 

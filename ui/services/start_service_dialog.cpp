@@ -1,4 +1,4 @@
-#include "views/start_service_dialog.h"
+#include "ui/services/start_service_dialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -15,7 +15,7 @@
 #include "common/hostname.h"
 #include "common/mesh_config.h"
 #include "mesh/service_mesh.h"
-#include "views/hint_line.h"
+#include "ui/shared/hint_line.h"
 
 namespace meshx::ui {
 

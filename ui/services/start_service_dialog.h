@@ -3,7 +3,7 @@
 #include <QDialog>
 #include <QTimer>
 
-#include "models/start_preview.h"
+#include "ui/shell/start_preview.h"
 
 class QCheckBox;
 class QComboBox;

@@ -1,4 +1,4 @@
-#include "views/settings_page.h"
+#include "ui/settings/settings_page.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -20,7 +20,7 @@
 
 #include "mesh/service_template.h"
 #include "template/template_renderer.h"
-#include "views/hint_line.h"
+#include "ui/shared/hint_line.h"
 
 namespace meshx::ui {
 

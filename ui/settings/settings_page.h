@@ -2,7 +2,7 @@
 
 #include <QWidget>
 
-#include "models/console_settings.h"
+#include "ui/shell/console_settings.h"
 
 class QCheckBox;
 class QComboBox;

@@ -1,4 +1,4 @@
-#include "rpc/background_lane.h"
+#include "ui/shared/background_lane.h"
 
 namespace meshx::ui {
 

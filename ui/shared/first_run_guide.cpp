@@ -1,4 +1,4 @@
-#include "views/first_run_guide.h"
+#include "ui/shared/first_run_guide.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -1,9 +1,9 @@
-#include "models/health_badge_delegate.h"
+#include "ui/shared/health_badge_delegate.h"
 
 #include <QApplication>
 #include <QPainter>
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

@@ -1,8 +1,8 @@
-#include "models/health_history_model.h"
+#include "ui/shared/health_history_model.h"
 
 #include <QDateTime>
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

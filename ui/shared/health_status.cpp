@@ -1,4 +1,4 @@
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui::health {
 

@@ -1,4 +1,4 @@
-#include "views/hint_line.h"
+#include "ui/shared/hint_line.h"
 
 #include <QEvent>
 

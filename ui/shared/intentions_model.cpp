@@ -1,11 +1,11 @@
-#include "models/intentions_model.h"
+#include "ui/shared/intentions_model.h"
 
 #include <QColor>
 
 #include "consul/connect_endpoints.h"
 #include "consul/consul_api.h"
 #include "engine/intentions_watch.h"
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

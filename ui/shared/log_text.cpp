@@ -1,4 +1,4 @@
-#include "models/log_text.h"
+#include "ui/shared/log_text.h"
 
 #include <QRegularExpression>
 

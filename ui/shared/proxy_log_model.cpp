@@ -1,4 +1,4 @@
-#include "models/proxy_log_model.h"
+#include "ui/shared/proxy_log_model.h"
 
 #include <QColor>
 #include <QDateTime>

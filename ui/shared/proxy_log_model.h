@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "models/log_text.h"
+#include "ui/shared/log_text.h"
 
 namespace meshx::telemetry {
 class Subscription;

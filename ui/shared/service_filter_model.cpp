@@ -1,6 +1,6 @@
-#include "models/service_filter_model.h"
+#include "ui/shared/service_filter_model.h"
 
-#include "models/services_model.h"
+#include "ui/shared/services_model.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "models/services_model.h"
+#include "ui/shared/services_model.h"
 
 #include <QColor>
 #include <QFont>
@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "models/health_status.h"
+#include "ui/shared/health_status.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "models/upstreams_model.h"
+#include "ui/shared/upstreams_model.h"
 
 #include <QFont>
 

@@ -1,4 +1,4 @@
-#include "views/app_palette.h"
+#include "ui/shell/app_palette.h"
 
 #include <QApplication>
 #include <QEvent>

@@ -1,4 +1,4 @@
-#include "models/console_context.h"
+#include "ui/shell/console_context.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -6,14 +6,14 @@
 #include "engine/agent_monitor.h"
 #include "engine/intentions_watch.h"
 #include "mesh/service_mesh.h"
-#include "models/console_session.h"
-#include "models/health_history_model.h"
-#include "models/intentions_model.h"
-#include "models/mesh_runner.h"
-#include "models/proxy_log_model.h"
-#include "models/service_commands.h"
-#include "models/services_model.h"
-#include "models/upstreams_model.h"
+#include "ui/shared/health_history_model.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/proxy_log_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shared/upstreams_model.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/mesh_runner.h"
+#include "ui/shell/service_commands.h"
 
 namespace meshx::ui {
 

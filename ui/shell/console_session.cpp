@@ -1,9 +1,9 @@
-#include "models/console_session.h"
+#include "ui/shell/console_session.h"
 
 #include <cstdlib>
 
-#include "models/console_settings.h"
-#include "models/mesh_runner.h"
+#include "ui/shell/console_settings.h"
+#include "ui/shell/mesh_runner.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "models/console_settings.h"
+#include "ui/shell/console_settings.h"
 
 #include <QSettings>
 

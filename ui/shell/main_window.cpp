@@ -1,4 +1,4 @@
-#include "views/main_window.h"
+#include "ui/shell/main_window.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -13,20 +13,20 @@
 
 #include "engine/agent_monitor.h"
 #include "meshx/version.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/console_settings.h"
-#include "models/mesh_runner.h"
-#include "models/service_commands.h"
-#include "views/catalog_view.h"
-#include "views/intentions_view.h"
-#include "views/kv_view.h"
-#include "views/placeholder_page.h"
-#include "views/proxy_view.h"
-#include "views/services_view.h"
-#include "views/settings_page.h"
-#include "views/shortcuts_page.h"
-#include "views/upstreams_view.h"
+#include "ui/catalog/catalog_view.h"
+#include "ui/intentions/intentions_view.h"
+#include "ui/kv/kv_view.h"
+#include "ui/proxy_logs/proxy_view.h"
+#include "ui/services/services_view.h"
+#include "ui/settings/settings_page.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/console_settings.h"
+#include "ui/shell/mesh_runner.h"
+#include "ui/shell/placeholder_page.h"
+#include "ui/shell/service_commands.h"
+#include "ui/shell/shortcuts_page.h"
+#include "ui/upstreams/upstreams_view.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "models/mesh_runner.h"
+#include "ui/shell/mesh_runner.h"
 
 #include <QCoreApplication>
 

@@ -1,4 +1,4 @@
-#include "models/otlp_receiver_control.h"
+#include "ui/shell/otlp_receiver_control.h"
 
 #include "net/address.h"
 #include "telemetry/otlp/otlp_receiver.h"

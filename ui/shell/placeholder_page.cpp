@@ -1,4 +1,4 @@
-#include "views/placeholder_page.h"
+#include "ui/shell/placeholder_page.h"
 
 #include <QLabel>
 #include <QVBoxLayout>

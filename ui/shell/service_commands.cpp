@@ -1,12 +1,12 @@
-#include "models/service_commands.h"
+#include "ui/shell/service_commands.h"
 
 #include <QPointer>
 
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/mesh_runner.h"
-#include "models/start_preview.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/mesh_runner.h"
+#include "ui/shell/start_preview.h"
 
 namespace meshx::ui {
 

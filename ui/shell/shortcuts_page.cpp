@@ -1,4 +1,4 @@
-#include "views/shortcuts_page.h"
+#include "ui/shell/shortcuts_page.h"
 
 #include <QAction>
 #include <QDialogButtonBox>

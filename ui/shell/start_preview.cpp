@@ -1,4 +1,4 @@
-#include "models/start_preview.h"
+#include "ui/shell/start_preview.h"
 
 #include <QObject>
 

@@ -1,4 +1,4 @@
-#include "telemetry/call_series.h"
+#include "ui/telemetry/call_series.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,10 +1,10 @@
-#include "telemetry/mesh_taps.h"
+#include "ui/telemetry/mesh_taps.h"
 
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
 
 namespace meshx::ui {
 

@@ -1,4 +1,4 @@
-#include "telemetry/prometheus_endpoint.h"
+#include "ui/telemetry/prometheus_endpoint.h"
 
 #include <QHostAddress>
 #include <QTcpServer>

@@ -1,4 +1,4 @@
-#include "telemetry/request_trip.h"
+#include "ui/telemetry/request_trip.h"
 
 #include <QHeaderView>
 #include <QLabel>

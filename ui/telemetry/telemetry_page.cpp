@@ -1,4 +1,4 @@
-#include "telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_page.h"
 
 #include <QCheckBox>
 #include <QElapsedTimer>
@@ -25,18 +25,18 @@
 
 #include <algorithm>
 
-#include "models/console_session.h"
 #include "rpc/telemetry_printer.h"
 #include "telemetry/filter/event_filter.h"
-#include "telemetry/mesh_taps.h"
-#include "telemetry/prometheus_endpoint.h"
-#include "telemetry/request_trip.h"
 #include "telemetry/telemetry_bus.h"
-#include "telemetry/telemetry_plots.h"
-#include "telemetry/telemetry_stream_model.h"
 #include "telemetry/watch/tap_subscriber.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/mesh_taps.h"
+#include "ui/telemetry/prometheus_endpoint.h"
+#include "ui/telemetry/request_trip.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 namespace meshx::ui {
 

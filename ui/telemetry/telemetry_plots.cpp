@@ -1,4 +1,4 @@
-#include "telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_plots.h"
 
 #include <QComboBox>
 #include <QDateTime>

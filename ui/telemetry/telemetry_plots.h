@@ -2,7 +2,7 @@
 
 #include <QWidget>
 
-#include "telemetry/call_series.h"
+#include "ui/telemetry/call_series.h"
 
 class QCheckBox;
 class QComboBox;

@@ -1,4 +1,4 @@
-#include "telemetry/telemetry_stream_model.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 #include <QBrush>
 #include <QColor>

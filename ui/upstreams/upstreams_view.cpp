@@ -1,4 +1,4 @@
-#include "views/upstreams_view.h"
+#include "ui/upstreams/upstreams_view.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -16,13 +16,13 @@
 
 #include "engine/agent_monitor.h"
 #include "mesh/service_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/health_badge_delegate.h"
-#include "models/service_commands.h"
-#include "models/services_model.h"
-#include "models/upstreams_model.h"
-#include "views/hint_line.h"
+#include "ui/shared/health_badge_delegate.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/services_model.h"
+#include "ui/shared/upstreams_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/service_commands.h"
 
 namespace meshx::ui {
 

@@ -10,15 +10,15 @@
 #include "../console_fixture.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_api.h"
-#include "demo/demo_controller.h"
-#include "demo/demo_panel.h"
-#include "demo/demo_process.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
 #include "process_runner.h"
-#include "rpc/rpc_pages.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_controller.h"
+#include "ui/demo/demo_panel.h"
+#include "ui/demo/demo_process.h"
+#include "ui/rpc/rpc_pages.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::test {
 

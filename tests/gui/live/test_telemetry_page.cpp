@@ -22,18 +22,18 @@
 #include <memory>
 #include <thread>
 
-#include "live_pages.h"
 #include "meshx_test.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/in_process_bus.h"
-#include "telemetry/prometheus_endpoint.h"
-#include "telemetry/request_trip.h"
-#include "telemetry/telemetry_page.h"
-#include "telemetry/telemetry_plots.h"
-#include "telemetry/telemetry_stream_model.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/live_pages.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/prometheus_endpoint.h"
+#include "ui/telemetry/request_trip.h"
+#include "ui/telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using namespace meshx::rpc;
 using meshx::telemetry::InProcessBus;

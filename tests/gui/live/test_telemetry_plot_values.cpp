@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "telemetry/rpc_record.h"
-#include "telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_plots.h"
 
 using meshx::telemetry::RpcRecord;
 using meshx::ui::TelemetryPlots;
