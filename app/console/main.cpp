@@ -12,7 +12,6 @@
 #include "ui/demo/demo_controller.h"
 #include "ui/demo/demo_panel.h"
 #include "ui/demo/demo_script.h"
-#include "ui/live_pages.h"
 #include "ui/settings/settings_page.h"
 #include "ui/shell/app_palette.h"
 #include "ui/shell/console_context.h"
@@ -49,7 +48,6 @@ int main(int argc, char** argv) {
     meshx::ui::followSystemPalette(parser.value(palette));
 
     meshx::ui::MainWindow window;
-    meshx::ui::installLivePages(window);
     if (parser.isSet(tab) && !window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "meshx-console: no view named %s\n", qPrintable(parser.value(tab)));
         return 2;

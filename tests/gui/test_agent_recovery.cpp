@@ -39,7 +39,7 @@ class TestAgentRecovery : public QObject {
         const StartPreview p = StartPreview::build(
             in, context->session().engine().defaultTemplate(), context->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window.servicesView()->startService(p, false);
+        window.page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(
             context->services().find(QStringLiteral("web-9")) &&
                 context->services().find(QStringLiteral("web-9"))->health == "passing",
@@ -52,7 +52,8 @@ class TestAgentRecovery : public QObject {
         QVERIFY(engine.stopEmbeddedAgent().ok());
 
         auto* status = window.findChild<QLabel*>(QStringLiteral("agentStatus"));
-        auto* banner = window.servicesView()->findChild<HintLine*>(QStringLiteral("agentBanner"));
+        auto* banner =
+            window.page<ServicesView>()->findChild<HintLine*>(QStringLiteral("agentBanner"));
         QVERIFY(status && banner);
         QTRY_VERIFY_WITH_TIMEOUT(!context->monitor().reachable(), test::kWaitMs);
         QVERIFY2(status->text().contains(QLatin1String("unreachable")), qPrintable(status->text()));

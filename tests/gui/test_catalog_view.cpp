@@ -33,7 +33,7 @@ class TestCatalogView : public QObject {
     MainWindow* window_ = nullptr;
 
     ConsoleContext& context() { return *window_->context(); }
-    CatalogView& view() { return *window_->catalogView(); }
+    CatalogView& view() { return *window_->page<CatalogView>(); }
 
     void put(const char* path, const json& body) {
         auto request = consul::Request::put(path);
@@ -93,7 +93,7 @@ class TestCatalogView : public QObject {
         in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
         const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-ours") > 0, test::kWaitMs);
     }
 

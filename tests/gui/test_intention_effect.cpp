@@ -120,7 +120,7 @@ class TestIntentionEffect : public QObject {
                                 window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         QVERIFY2(p.proxy.contains(QLatin1String("meshx-proxy")), qPrintable(p.proxy));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,
                                  test::kWaitMs);
     }
@@ -160,8 +160,8 @@ class TestIntentionEffect : public QObject {
         // Allowed by default: the request goes web -> web's sidecar -> api's sidecar -> api.
         QTRY_VERIFY_WITH_TIMEOUT(roundTrip(*bind), 60000);
 
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("deny"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("deny"));
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->intentions().rowOf(QStringLiteral("web"),
                                                                         QStringLiteral("api")) >= 0,
                                  test::kWaitMs);
@@ -174,7 +174,7 @@ class TestIntentionEffect : public QObject {
         QCOMPARE(row.data(UpstreamsModel::HealthRole).toString(), QStringLiteral("critical"));
 
         // api's proxy log says why, as an error line.
-        ProxyView* proxy = window_->proxyView();
+        ProxyView* proxy = window_->page<ProxyView>();
         window_->showTab(QStringLiteral("proxy-logs"));
         QTRY_VERIFY_WITH_TIMEOUT(proxy->selectService(QStringLiteral("api-1")), test::kWaitMs);
         proxy->setLogSearch(QStringLiteral("denied"));
@@ -183,8 +183,8 @@ class TestIntentionEffect : public QObject {
                  static_cast<int>(logtext::Level::Error));
 
         // Allowed again: the upstream works again.
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("allow"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("allow"));
         QTRY_VERIFY_WITH_TIMEOUT(roundTrip(*bind), 60000);
         QVERIFY(!upstreams.index(upstreams.rowOf(QStringLiteral("web-1"), QStringLiteral("api")), 0)
                      .data(UpstreamsModel::DeniedRole)

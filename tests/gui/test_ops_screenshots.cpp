@@ -113,7 +113,8 @@ class TestOpsScreenshots : public QObject {
 
     void firstRun() {
         window_->showTab(QStringLiteral("services"));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->guide()->isVisible(), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->guide()->isVisible(),
+                                 test::kWaitMs);
         shoot(window_, QStringLiteral("console-first-run.png"));
     }
 
@@ -128,11 +129,11 @@ class TestOpsScreenshots : public QObject {
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-1");
         in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        window_->servicesView()->startService(StartPreview::build(in, mesh.defaultTemplate()),
-                                              false);
+        window_->page<ServicesView>()->startService(StartPreview::build(in, mesh.defaultTemplate()),
+                                                    false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-1") > 0, test::kWaitMs);
         window_->showTab(QStringLiteral("catalog"));
-        CatalogView* view = window_->catalogView();
+        CatalogView* view = window_->page<CatalogView>();
         QTRY_VERIFY_WITH_TIMEOUT(
             view->model().rowOf(QStringLiteral("node-c"), QStringLiteral("api-c")) >= 0 &&
                 view->model().rowCount() >= 5,
@@ -167,7 +168,7 @@ class TestOpsScreenshots : public QObject {
         QVERIFY(api.call(consul::endpoints::kvPut("config/api/limits", "100/s")).ok());
         QVERIFY(api.call(consul::endpoints::kvPut("config/db/primary", "10.0.0.9")).ok());
         window_->showTab(QStringLiteral("kv"));
-        KvView* view = window_->kvView();
+        KvView* view = window_->page<KvView>();
         view->setPrefix(QStringLiteral("config/web/"));
         QTRY_VERIFY_WITH_TIMEOUT(view->openKey(QStringLiteral("config/web/settings.json")),
                                  test::kWaitMs);

@@ -29,7 +29,7 @@ class TestProxyView : public QObject {
   private:
     MainWindow* window_ = nullptr;
 
-    ProxyView* view() { return window_->proxyView(); }
+    ProxyView* view() { return window_->page<ProxyView>(); }
 
     void start(const QString& name, const QString& id, const QString& templ) {
         StartPreview::Input in;
@@ -45,7 +45,7 @@ class TestProxyView : public QObject {
             StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
                                 window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,
                                  test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(view()->selectService(id), test::kWaitMs);

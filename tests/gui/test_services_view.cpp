@@ -32,7 +32,7 @@ class TestServicesView : public QObject {
   private:
     MainWindow* window_ = nullptr;
 
-    ServicesView* view() { return window_->servicesView(); }
+    ServicesView* view() { return window_->page<ServicesView>(); }
     ServicesModel& model() { return window_->context()->services(); }
     const ServicesModel::Row* row(const char* id) { return model().find(QString::fromLatin1(id)); }
     QString health(const char* id) {

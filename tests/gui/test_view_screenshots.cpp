@@ -61,7 +61,7 @@ class TestViewScreenshots : public QObject {
         const StartPreview p = StartPreview::build(
             in, context().session().engine().defaultTemplate(), context().session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count(id) > 0, test::kWaitMs);
     }
 
@@ -138,7 +138,7 @@ class TestViewScreenshots : public QObject {
                                              [&](Result<net::Address> a) { connected = a.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(connected, test::kWaitMs);
         // billing flaps: four transitions in a row.
-        ServicesView* services = window_->servicesView();
+        ServicesView* services = window_->page<ServicesView>();
         QTRY_VERIFY_WITH_TIMEOUT(services->selectService(QStringLiteral("billing-1")),
                                  test::kWaitMs);
         for (const char* status : {"critical", "passing", "critical", "warning"}) {
@@ -150,13 +150,13 @@ class TestViewScreenshots : public QObject {
         }
         QTRY_VERIFY_WITH_TIMEOUT(context().services().find(QStringLiteral("billing-1"))->flapping,
                                  test::kWaitMs);
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("db"),
-                                          QStringLiteral("deny"),
-                                          QStringLiteral("web reads through api only"));
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("allow"));
-        window_->intentionsView()->create(QStringLiteral("*"), QStringLiteral("billing"),
-                                          QStringLiteral("deny"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("db"),
+                                                QStringLiteral("deny"),
+                                                QStringLiteral("web reads through api only"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("allow"));
+        window_->page<IntentionsView>()->create(QStringLiteral("*"), QStringLiteral("billing"),
+                                                QStringLiteral("deny"));
         QTRY_COMPARE_WITH_TIMEOUT(context().intentions().rowCount(), 3, test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(context().upstreams().rowCount() == 3, test::kWaitMs);
         // Traffic through web's upstreams: api is allowed, db is denied (and has no sidecar).
@@ -189,7 +189,7 @@ class TestViewScreenshots : public QObject {
 
     void services() {
         window_->showTab(QStringLiteral("services"));
-        ServicesView* view = window_->servicesView();
+        ServicesView* view = window_->page<ServicesView>();
         QVERIFY(view->selectService(QStringLiteral("billing-1")));
         auto* details = view->findChild<QTabWidget*>(QStringLiteral("serviceDetails"));
         details->setCurrentIndex(1);  // health history
@@ -212,7 +212,7 @@ class TestViewScreenshots : public QObject {
 
     void proxyLogs() {
         window_->showTab(QStringLiteral("proxy-logs"));
-        ProxyView* view = window_->proxyView();
+        ProxyView* view = window_->page<ProxyView>();
         QVERIFY(view->selectService(QStringLiteral("report-1")));
         QTRY_VERIFY_WITH_TIMEOUT(view->summary()->text().contains(QLatin1String("restarts")),
                                  test::kWaitMs);

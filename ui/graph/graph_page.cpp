@@ -9,7 +9,6 @@
 
 #include "ui/graph/service_graph_view.h"
 #include "ui/shared/hint_line.h"
-#include "ui/shell/main_window.h"
 #include "ui/telemetry/telemetry_page.h"
 
 namespace meshx::ui {
@@ -91,13 +90,6 @@ void GraphPage::selectEdge(int edge) {
                 .arg(QString::fromStdString(e.from), QString::fromStdString(e.to), filter));
         emit streamFiltered(filter);
     }
-}
-
-void installGraphPage(MainWindow& window, TelemetryPage& telemetry) {
-    auto* page = new GraphPage(telemetry);
-    window.installPage(QStringLiteral("graph"), page);
-    QObject::connect(page, &GraphPage::streamFiltered, &window,
-                     [&window] { window.showTab(QStringLiteral("telemetry")); });
 }
 
 }  // namespace meshx::ui

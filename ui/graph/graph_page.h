@@ -8,7 +8,6 @@ class QTreeWidget;
 namespace meshx::ui {
 
 class HintLine;
-class MainWindow;
 class ServiceGraphView;
 class TelemetryPage;
 
@@ -41,9 +40,5 @@ class GraphPage : public QWidget {
     HintLine* hint_ = nullptr;
     QTimer* timer_ = nullptr;
 };
-
-// Puts a GraphPage over `telemetry` into `window`'s "graph" tab; a click on an edge shows the
-// telemetry tab, filtered.
-void installGraphPage(MainWindow& window, TelemetryPage& telemetry);
 
 }  // namespace meshx::ui

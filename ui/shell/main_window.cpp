@@ -13,62 +13,26 @@
 
 #include "engine/agent_monitor.h"
 #include "meshx/version.h"
-#include "ui/catalog/catalog_view.h"
-#include "ui/intentions/intentions_view.h"
-#include "ui/kv/kv_view.h"
-#include "ui/proxy_logs/proxy_view.h"
-#include "ui/services/services_view.h"
-#include "ui/settings/settings_page.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/console_settings.h"
 #include "ui/shell/mesh_runner.h"
+#include "ui/shell/page_registry.h"
 #include "ui/shell/placeholder_page.h"
 #include "ui/shell/service_commands.h"
 #include "ui/shell/shortcuts_page.h"
-#include "ui/upstreams/upstreams_view.h"
 
 namespace meshx::ui {
 
-namespace {
+MainWindow::MainWindow(QWidget* parent) : MainWindow(PageRegistry::console(), parent) {}
 
-struct TabSpec {
-    const char* name;
-    const char* title;
-    const char* hint;
-};
-
-constexpr TabSpec kTabs[] = {
-    {"services", "Services",
-     "Every service on the agent with its health, sidecar and checks; start and stop your own."},
-    {"upstreams", "Upstreams",
-     "Upstreams of each proxy service with their local bind address and destination health."},
-    {"proxy-logs", "Proxy logs", "Live stdout and stderr of each sidecar proxy, with restarts."},
-    {"telemetry", "Telemetry", "The live stream of RPC events, filters, plots and request trips."},
-    {"graph", "Service graph",
-     "Services as nodes, observed calls and sidecar flows as edges, live from every tap."},
-    {"rpc", "RPC", "Start RPC servers and client pools, call functions, run load."},
-    {"nodes", "Nodes", "Erlang distribution nodes connected through the mesh."},
-    {"intentions", "Intentions", "Allow and deny rules between services."},
-    {"catalog", "Catalog",
-     "Every node of the catalog with its services and health, in every datacenter."},
-    {"kv", "KV", "Browse, edit and watch the agent's key/value store."},
-    {"settings", "Settings", "Agent address, token, TLS files, templates, port range."},
-};
-
-}  // namespace
-
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(const PageRegistry& pages, QWidget* parent)
+    : QMainWindow(parent), pages_(pages) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("Meshx console %1").arg(QString::fromLatin1(kVersion)));
     tabs_ = new QTabWidget(this);
     tabs_->setObjectName(QStringLiteral("viewTabs"));
     tabs_->setDocumentMode(true);
-    for (const auto& spec : kTabs) {
-        auto* page = new PlaceholderPage(tr(spec.title), tr(spec.hint), tabs_);
-        page->setObjectName(QString::fromLatin1(spec.name));
-        tabs_->addTab(page, tr(spec.title));
-    }
     setCentralWidget(tabs_);
 
     progressLabel_ = new QLabel(this);
@@ -105,7 +69,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             [this] { showTab(QStringLiteral("settings")); });
     statusBar()->addPermanentWidget(changeAgent_);
 
+    buildTabs();
     buildMenus();
+    for (const WindowExtension& extend : pages_.windowExtensions()) {
+        extend(*this);
+    }
     resize(1100, 700);
     restoreLayout();
 }
@@ -116,20 +84,55 @@ MainWindow::~MainWindow() {
 }
 
 QStringList MainWindow::tabNames() {
-    QStringList names;
-    for (const auto& spec : kTabs) {
-        names << QString::fromLatin1(spec.name);
+    return PageRegistry::console().ids();
+}
+
+void MainWindow::buildTabs() {
+    // In tab order, each added before the next is made: a per-window page may look up one
+    // registered before it (the graph finds the telemetry page).
+    for (const PageSpec& spec : pages_.pages()) {
+        QWidget* page = spec.perWindow ? spec.perWindow(*this) : placeholder(spec.id);
+        page->setObjectName(spec.id);
+        tabs_->addTab(page, tr(spec.title));
     }
-    return names;
+}
+
+QWidget* MainWindow::placeholder(const QString& id) {
+    const PageSpec* spec = pages_.find(id);
+    Q_ASSERT(spec);
+    return new PlaceholderPage(tr(spec->title), tr(spec->hint), tabs_);
 }
 
 bool MainWindow::showTab(const QString& name) {
-    const int index = static_cast<int>(tabNames().indexOf(name));
+    const int index = static_cast<int>(pages_.ids().indexOf(name));
     if (index < 0) {
         return false;
     }
     tabs_->setCurrentIndex(index);
     return true;
+}
+
+QWidget* MainWindow::pageWidget(const QString& id) const {
+    const int index = static_cast<int>(pages_.ids().indexOf(id));
+    return index < 0 ? nullptr : tabs_->widget(index);
+}
+
+bool MainWindow::triggerPageAction(const QString& id, const QString& action) {
+    if (!showTab(id)) {
+        return false;
+    }
+    auto* a = pageWidget(id)->findChild<QAction*>(action);
+    if (a == nullptr) {
+        return false;
+    }
+    a->trigger();
+    return true;
+}
+
+void MainWindow::showAgentSettings() {
+    showTab(QStringLiteral("settings"));
+    statusBar()->showMessage(tr("Set the agent address (and token), then Save and reconnect."),
+                             10000);
 }
 
 void MainWindow::buildMenus() {
@@ -152,12 +155,12 @@ void MainWindow::buildMenus() {
     serviceMenu_->setEnabled(false);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    for (int i = 0; i < tabs_->count(); ++i) {
-        QAction* a = view->addAction(tabs_->tabText(i));
-        if (i < 9) {  // Ctrl+1..Ctrl+9; the rest by Ctrl+Tab or this menu (Alt+V)
-            a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
-        }
-        connect(a, &QAction::triggered, this, [this, i] { tabs_->setCurrentIndex(i); });
+    for (const PageSpec& spec : pages_.pages()) {
+        // Each page's own key (Ctrl+1..Ctrl+9 for the first nine); the rest by Ctrl+Tab or this
+        // menu (Alt+V).
+        QAction* a = view->addAction(tr(spec.title));
+        a->setShortcut(spec.shortcut);
+        connect(a, &QAction::triggered, this, [this, id = spec.id] { showTab(id); });
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -177,14 +180,14 @@ void MainWindow::buildMenus() {
     });
 }
 
-void MainWindow::replacePage(const QString& name, QWidget* page) {
-    const int index = static_cast<int>(tabNames().indexOf(name));
+void MainWindow::replacePage(const QString& id, QWidget* page) {
+    const int index = static_cast<int>(pages_.ids().indexOf(id));
     Q_ASSERT(index >= 0);
     const int current = tabs_->currentIndex();
     QWidget* old = tabs_->widget(index);
-    page->setObjectName(name);
+    page->setObjectName(id);
     tabs_->removeTab(index);
-    tabs_->insertTab(index, page, tr(kTabs[index].title));
+    tabs_->insertTab(index, page, tr(pages_.pages()[static_cast<std::size_t>(index)].title));
     delete old;
     tabs_->setCurrentIndex(current);
 }
@@ -193,26 +196,12 @@ void MainWindow::setSession(std::unique_ptr<ConsoleSession> session) {
     teardownSession();
     session_ = std::move(session);
     context_ = new ConsoleContext(*session_, this);
-    services_ = new ServicesView(*context_);
-    upstreams_ = new UpstreamsView(*context_);
-    proxy_ = new ProxyView(*context_);
-    intentions_ = new IntentionsView(*context_);
-    settings_ = new SettingsPage(QString::fromStdString(session_->config().describe()));
-    catalog_ = new CatalogView(*context_);
-    kv_ = new KvView(session_->engine());
-    replacePage(QStringLiteral("services"), services_);
-    replacePage(QStringLiteral("upstreams"), upstreams_);
-    replacePage(QStringLiteral("proxy-logs"), proxy_);
-    replacePage(QStringLiteral("intentions"), intentions_);
-    replacePage(QStringLiteral("settings"), settings_);
-    replacePage(QStringLiteral("catalog"), catalog_);
-    replacePage(QStringLiteral("kv"), kv_);
-    connectGuides();
-    connect(settings_, &SettingsPage::reconnectRequested, this, &MainWindow::reconnect);
-
     serviceMenu_->clear();
-    serviceMenu_->addActions(services_->actionsMenu()->actions());
-    serviceMenu_->setEnabled(true);
+    for (const PageSpec& spec : pages_.pages()) {
+        if (spec.perSession) {
+            replacePage(spec.id, spec.perSession(*context_, *this));
+        }
+    }
 
     connect(&context_->monitor(), &engine::AgentMonitor::reachabilityChanged, this,
             &MainWindow::updateAgentStatus);
@@ -239,21 +228,11 @@ void MainWindow::teardownSession() {
     }
     emit sessionChanged(nullptr);
     // Back to placeholders, then the context, then the session (which stops our services).
-    for (const auto& spec : kTabs) {
-        const QString name = QString::fromLatin1(spec.name);
-        QWidget* page = tabs_->widget(static_cast<int>(tabNames().indexOf(name)));
-        if (page == services_ || page == upstreams_ || page == proxy_ || page == intentions_ ||
-            page == settings_ || page == catalog_ || page == kv_) {
-            replacePage(name, new PlaceholderPage(tr(spec.title), tr(spec.hint), tabs_));
+    for (const PageSpec& spec : pages_.pages()) {
+        if (spec.perSession) {
+            replacePage(spec.id, placeholder(spec.id));
         }
     }
-    services_ = nullptr;
-    upstreams_ = nullptr;
-    proxy_ = nullptr;
-    intentions_ = nullptr;
-    settings_ = nullptr;
-    catalog_ = nullptr;
-    kv_ = nullptr;
     serviceMenu_->clear();
     serviceMenu_->setEnabled(false);
     delete context_;
@@ -301,26 +280,6 @@ void MainWindow::updateAgentStatus() {
                          QString::fromStdString(m.self().nodeName));
     }
     setAgentStatus(text + QStringLiteral(" · ") + token);
-}
-
-void MainWindow::connectGuides() {
-    auto startService = [this] {
-        showTab(QStringLiteral("services"));
-        if (auto* start = services_->findChild<QAction*>(QStringLiteral("startService"))) {
-            start->trigger();
-        }
-    };
-    auto connectAgent = [this] {
-        showTab(QStringLiteral("settings"));
-        statusBar()->showMessage(tr("Set the agent address (and token), then Save and "
-                                    "reconnect."),
-                                 10000);
-    };
-    connect(catalog_, &CatalogView::startServiceRequested, this, startService);
-    connect(catalog_, &CatalogView::connectRequested, this, connectAgent);
-    connect(catalog_, &CatalogView::demoRequested, this, &MainWindow::demoRequested);
-    connect(services_, &ServicesView::connectRequested, this, connectAgent);
-    connect(services_, &ServicesView::demoRequested, this, &MainWindow::demoRequested);
 }
 
 void MainWindow::showShortcuts() {

@@ -1,75 +1,83 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QTabWidget>
 
 #include <memory>
 
 class QLabel;
 class QProgressBar;
-class QTabWidget;
 class QToolButton;
 
 namespace meshx::ui {
 
-class CatalogView;
 class ConsoleContext;
 class ConsoleSession;
-class IntentionsView;
-class KvView;
-class ProxyView;
-class ServicesView;
-class SettingsPage;
+class PageRegistry;
 class ShortcutsPage;
-class UpstreamsView;
 struct ConsoleSettings;
 
-// The console's main window: one tab per view, menus with the views' actions and shortcuts, a
-// status bar with the agent (address, datacenter, node, whether a token is set — never the
-// token) and the progress of the engine command in flight, with Cancel. The window holds the
-// session; the views hold no engine state.
+// The console's main window: one tab per registered page (PageRegistry::console(), in the pages'
+// order), menus with the pages' actions and shortcuts, a status bar with the agent (address,
+// datacenter, node, whether a token is set — never the token) and the progress of the engine
+// command in flight, with Cancel. The window holds the session; the pages hold no engine state.
+// It knows no page: pages find each other by id (pageWidget()) or type (page<T>()).
 //
-// Without a session (tests of the shell) every tab is a placeholder page.
-// Thread: GUI thread.
+// Without a session, per-session pages are placeholders. Thread: GUI thread.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
   public:
     explicit MainWindow(QWidget* parent = nullptr);
+    // The same window over `pages` (a test's own registry); `pages` must outlive the window.
+    explicit MainWindow(const PageRegistry& pages, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     QTabWidget* tabs() const { return tabs_; }
-    // Object names of the tabs, in order ("services", "upstreams", ...), for tests and --demo.
+    // Ids of the console's pages in tab order ("services", "upstreams", ...), for tests and --tab.
     static QStringList tabNames();
     // Shows the tab named `name` (one of tabNames()); false when there is none.
     bool showTab(const QString& name);
 
-    // Takes the session, starts watching the agent and replaces the placeholders with the views.
-    // A previous session is closed first (its services stopped).
+    // The widget in tab `id` (a page or its placeholder), or null when there is no such tab.
+    QWidget* pageWidget(const QString& id) const;
+    // The tab whose widget is a `Page` (ServicesView, TelemetryPage...), or null (no such page,
+    // or only its placeholder while there is no session).
+    template <class Page>
+    Page* page() const {
+        for (int i = 0; i < tabs_->count(); ++i) {
+            if (auto* p = qobject_cast<Page*>(tabs_->widget(i))) {
+                return p;
+            }
+        }
+        return nullptr;
+    }
+
+    // Takes the session, starts watching the agent and replaces the placeholders with pages made
+    // for it. A previous session is closed first (its services stopped).
     void setSession(std::unique_ptr<ConsoleSession> session);
     ConsoleSession* session() const { return session_.get(); }
     ConsoleContext* context() const { return context_; }
-    ServicesView* servicesView() const { return services_; }
-    UpstreamsView* upstreamsView() const { return upstreams_; }
-    ProxyView* proxyView() const { return proxy_; }
-    IntentionsView* intentionsView() const { return intentions_; }
-    SettingsPage* settingsPage() const { return settings_; }
-    CatalogView* catalogView() const { return catalog_; }
-    KvView* kvView() const { return kv_; }
+    // Closes the session and opens one with `settings` (Settings' "Save and reconnect").
+    void reconnect(const ConsoleSettings& settings);
+
+    // The Service menu: the services page fills it for each session; emptied between sessions.
+    QMenu* serviceMenu() const { return serviceMenu_; }
+    // Shows the Settings tab and says how to point the console at an agent.
+    void showAgentSettings();
+    // Shows tab `id` and triggers its action named `action`; false when there is none.
+    bool triggerPageAction(const QString& id, const QString& action);
     // Help → Keyboard shortcuts (F1): every action of the window and its views with its keys.
     void showShortcuts();
     ShortcutsPage* shortcutsPage() const { return shortcuts_; }
 
     void setAgentStatus(const QString& text);
 
-    // Puts `page` in the tab named `name` (one of tabNames()), deleting what was there. Used by
-    // the live pages (ui/live: telemetry, RPC, nodes, demos), which this library does not know.
-    void installPage(const QString& name, QWidget* page) { replacePage(name, page); }
-
   signals:
-    // After setSession() installed the part-1 views (session non-null) and before a session is
-    // torn down (session null): pages holding session state attach or let go here.
+    // After setSession() made the per-session pages (session non-null) and before a session is
+    // torn down (session null): per-window pages holding session state attach or let go here.
     void sessionChanged(meshx::ui::ConsoleSession* session);
-    // A first-run guide's "Run demo" button: the live pages (ui/live) start demo `id`.
+    // A first-run guide's "Run demo" button: the demo folder (ui/demo) starts demo `id`.
     void demoRequested(const QString& id);
 
   protected:
@@ -78,16 +86,17 @@ class MainWindow : public QMainWindow {
     void changeEvent(QEvent* event) override;
 
   private:
+    void buildTabs();
     void buildMenus();
-    void replacePage(const QString& name, QWidget* page);
+    void replacePage(const QString& id, QWidget* page);
+    QWidget* placeholder(const QString& id);
     void teardownSession();
-    void reconnect(const ConsoleSettings& settings);
     void updateAgentStatus();
-    void connectGuides();
     void onBusy(bool busy, const QString& label);
     void restoreLayout();
     void saveLayout();
 
+    const PageRegistry& pages_;
     QTabWidget* tabs_ = nullptr;
     QLabel* agentStatus_ = nullptr;
     QProgressBar* progress_ = nullptr;
@@ -99,13 +108,6 @@ class MainWindow : public QMainWindow {
 
     std::unique_ptr<ConsoleSession> session_;
     ConsoleContext* context_ = nullptr;
-    ServicesView* services_ = nullptr;
-    UpstreamsView* upstreams_ = nullptr;
-    ProxyView* proxy_ = nullptr;
-    IntentionsView* intentions_ = nullptr;
-    SettingsPage* settings_ = nullptr;
-    CatalogView* catalog_ = nullptr;
-    KvView* kv_ = nullptr;
 };
 
 }  // namespace meshx::ui

@@ -31,7 +31,6 @@
 #include "telemetry/watch/tap_subscriber.h"
 #include "ui/shared/hint_line.h"
 #include "ui/shell/console_session.h"
-#include "ui/shell/main_window.h"
 #include "ui/telemetry/mesh_taps.h"
 #include "ui/telemetry/prometheus_endpoint.h"
 #include "ui/telemetry/request_trip.h"
@@ -609,16 +608,6 @@ void TelemetryPage::saveSettings() const {
     settings.setValue(key("hiddenColumns"), hidden);
     settings.setValue(key("savedFilters"), saved_);
     settings.setValue(key("prometheusPort"), promPort_->value());
-}
-
-TelemetryPage* installTelemetryPage(MainWindow& window) {
-    auto* page = new TelemetryPage(telemetry::TelemetryBus::global());
-    window.installPage(QStringLiteral("telemetry"), page);
-    page->setContext(window.context());
-    QObject::connect(
-        &window, &MainWindow::sessionChanged, page,
-        [page, &window](ConsoleSession* s) { page->setContext(s ? window.context() : nullptr); });
-    return page;
 }
 
 }  // namespace meshx::ui

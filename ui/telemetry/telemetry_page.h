@@ -35,7 +35,6 @@ namespace meshx::ui {
 
 class ConsoleContext;
 class HintLine;
-class MainWindow;
 class MeshTaps;
 class PrometheusEndpoint;
 class RequestTripView;
@@ -50,7 +49,7 @@ class TelemetryStreamModel;
 // (MeshTaps -> TapSubscriber, one more bounded queue drained by the same timer), so the stream,
 // filter, plots, aggregates, export and Prometheus cover every process; rows say which process
 // and service they came from. Sidecar flow events are kept too: they feed the request trip's
-// sidecar hops and the service graph (graph(), shown by ui/live/graph).
+// sidecar hops and the service graph (graph(), shown by ui/graph).
 //
 // Tap, then draw: the page subscribes to the bus with a bounded queue; a ~30 Hz timer drains
 // events in chunks for at most kSliceMs (and kMaxPerTick events) per tick, flattens them into
@@ -76,7 +75,7 @@ class TelemetryPage : public QWidget {
     // The session's context (agent watches for tap discovery), or null when it goes.
     void setContext(ConsoleContext* context);
     MeshTaps* taps() const { return taps_; }
-    // Calls and flows of every process as service edges (ui/live/graph draws it).
+    // Calls and flows of every process as service edges (ui/graph draws it).
     const telemetry::ServiceGraph& graph() const { return graph_; }
     const std::deque<telemetry::FlowRecord>& flows() const { return flows_; }
     QTreeWidget* tapList() const { return tapList_; }
@@ -166,9 +165,5 @@ class TelemetryPage : public QWidget {
     QSpinBox* promPort_ = nullptr;
     PrometheusEndpoint* prometheus_ = nullptr;
 };
-
-// Puts a TelemetryPage on the process-wide bus into `window`'s "telemetry" tab, following the
-// window's session for tap discovery; returns it (the graph page reads it).
-TelemetryPage* installTelemetryPage(MainWindow& window);
 
 }  // namespace meshx::ui

@@ -15,7 +15,6 @@
 #include "ui/demo/demo_controller.h"
 #include "ui/demo/demo_panel.h"
 #include "ui/demo/demo_process.h"
-#include "ui/rpc/rpc_pages.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
@@ -30,7 +29,6 @@ inline std::unique_ptr<ui::MainWindow> demoWindow() {
         qFatal("cannot open a session: %s", session.error().toString().c_str());
     }
     auto window = std::make_unique<ui::MainWindow>();
-    ui::installRpcPages(*window);
     window->setSession(std::move(*session));
     window->resize(1600, 950);
     window->show();

@@ -32,7 +32,6 @@
 #include "integration/rpc/rpc_serve_process.h"
 #include "ui/graph/graph_page.h"
 #include "ui/graph/service_graph_view.h"
-#include "ui/live_pages.h"
 #include "ui/rpc/rpc_page.h"
 #include "ui/rpc/rpc_workbench.h"
 #include "ui/shell/app_palette.h"
@@ -179,7 +178,6 @@ void TestMeshWatch::initTestCase() {
     auto session = ConsoleSession::create(config, false);
     QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
     window_ = std::make_unique<MainWindow>();
-    installLivePages(*window_);
     window_->setSession(std::move(*session));
     window_->resize(1400, 880);
     window_->show();

@@ -21,7 +21,6 @@
 #include "process_runner.h"
 #include "ui/nodes/node_workbench.h"
 #include "ui/nodes/nodes_page.h"
-#include "ui/rpc/rpc_pages.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
@@ -83,7 +82,6 @@ class TestNodePage : public QObject {
         auto session = ConsoleSession::create(config, true);
         QVERIFY(session.ok());
         window_ = new MainWindow;
-        installRpcPages(*window_);
         window_->setSession(std::move(*session));
         window_->resize(1400, 900);
         window_->show();

@@ -22,7 +22,6 @@
 #include "ui/rpc/demo_functions.h"
 #include "ui/rpc/instance_count_model.h"
 #include "ui/rpc/rpc_page.h"
-#include "ui/rpc/rpc_pages.h"
 #include "ui/rpc/rpc_workbench.h"
 #include "ui/shared/hint_line.h"
 #include "ui/shell/console_context.h"
@@ -76,7 +75,6 @@ class TestRpcPage : public QObject {
         auto session = ConsoleSession::create(config, true);
         QVERIFY(session.ok());
         window_ = new MainWindow;
-        installRpcPages(*window_);
         window_->setSession(std::move(*session));
         window_->resize(1400, 900);
         window_->show();

@@ -26,7 +26,6 @@
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/in_process_bus.h"
-#include "ui/live_pages.h"
 #include "ui/shared/hint_line.h"
 #include "ui/shell/main_window.h"
 #include "ui/telemetry/prometheus_endpoint.h"
@@ -389,7 +388,6 @@ void TestTelemetryPage::prometheusServesAggregates() {
 
 void TestTelemetryPage::installedInTheMainWindow() {
     meshx::ui::MainWindow window;
-    meshx::ui::installLivePages(window);
     QVERIFY(window.showTab(QStringLiteral("telemetry")));
     QVERIFY(qobject_cast<TelemetryPage*>(window.tabs()->currentWidget()) != nullptr);
 }
