@@ -13,7 +13,6 @@
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
-#include "mesh/consul_mesh.h"
 #include "ui/demo/demo_process.h"
 #include "ui/nodes/node_workbench.h"
 #include "ui/rpc/instance_count_model.h"
