@@ -13,6 +13,7 @@
 #include "consul/agent_endpoints.h"
 #include "consul/catalog_endpoints.h"
 #include "consul/consul_api.h"
+#include "mesh/service_mesh.h"
 #include "ui/demo/demo_process.h"
 #include "ui/nodes/node_workbench.h"
 #include "ui/rpc/instance_count_model.h"

@@ -1,6 +1,7 @@
 // The Nodes tab in the page registry (called from the generated registerConsolePages()).
 
 #include "ui/nodes/nodes_page.h"
+#include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/page_registry.h"
 

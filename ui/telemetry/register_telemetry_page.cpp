@@ -1,6 +1,7 @@
 // The Telemetry tab in the page registry (called from the generated registerConsolePages()).
 
 #include "telemetry/telemetry_bus.h"
+#include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/page_registry.h"
 #include "ui/telemetry/telemetry_page.h"
