@@ -90,8 +90,10 @@ class TestCatalogView : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-ours");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        const StartPreview p =
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh);
         QVERIFY2(p.ok(), qPrintable(p.error));
         window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-ours") > 0, test::kWaitMs);

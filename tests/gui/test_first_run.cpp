@@ -104,9 +104,10 @@ class TestFirstRun : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("first");
         in.id = QStringLiteral("first-1");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        window_->page<ServicesView>()->startService(StartPreview::build(in, mesh.defaultTemplate()),
-                                                    false);
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        window_->page<ServicesView>()->startService(
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh), false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->table()->isVisible(),
                                  test::kWaitMs);
         QVERIFY(!window_->page<ServicesView>()->guide()->isVisible());

@@ -128,9 +128,10 @@ class TestOpsScreenshots : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-1");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        window_->page<ServicesView>()->startService(StartPreview::build(in, mesh.defaultTemplate()),
-                                                    false);
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        window_->page<ServicesView>()->startService(
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh), false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-1") > 0, test::kWaitMs);
         window_->showTab(QStringLiteral("catalog"));
         CatalogView* view = window_->page<CatalogView>();
