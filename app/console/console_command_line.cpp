@@ -3,9 +3,9 @@
 #include <QCoreApplication>
 #include <QStringList>
 
-#include "demo/demo_script.h"
 #include "meshx/version.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_script.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::console {
 

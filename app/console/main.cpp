@@ -7,19 +7,18 @@
 #include <cstdio>
 
 #include "console_command_line.h"
-#include "demo/demo_controller.h"
-#include "demo/demo_panel.h"
-#include "demo/demo_script.h"
 #include "engine/agent_monitor.h"
-#include "live_pages.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/console_settings.h"
-#include "models/otlp_receiver_control.h"
 #include "telemetry/otlp/otlp_exporter.h"
-#include "views/app_palette.h"
-#include "views/main_window.h"
-#include "views/settings_page.h"
+#include "ui/demo/demo_controller.h"
+#include "ui/demo/demo_panel.h"
+#include "ui/demo/demo_script.h"
+#include "ui/settings/settings_page.h"
+#include "ui/shell/app_palette.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/console_settings.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/otlp_receiver_control.h"
 
 int main(int argc, char** argv) {
     meshx::console::setApplicationIdentity();
@@ -49,7 +48,6 @@ int main(int argc, char** argv) {
     meshx::ui::followSystemPalette(parser.value(palette));
 
     meshx::ui::MainWindow window;
-    meshx::ui::installLivePages(window);
     if (parser.isSet(tab) && !window.showTab(parser.value(tab))) {
         std::fprintf(stderr, "meshx-console: no view named %s\n", qPrintable(parser.value(tab)));
         return 2;

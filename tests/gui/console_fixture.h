@@ -10,7 +10,7 @@
 
 #include "common/mesh_config.h"
 #include "meshx_test.h"
-#include "models/console_session.h"
+#include "ui/shell/console_session.h"
 
 namespace meshx::test {
 

@@ -5,13 +5,13 @@
 #include "engine/agent_monitor.h"
 #include "engine/session.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/intentions_model.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -39,7 +39,7 @@ class TestAgentRecovery : public QObject {
         const StartPreview p = StartPreview::build(
             in, context->session().engine().defaultTemplate(), context->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window.servicesView()->startService(p, false);
+        window.page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(
             context->services().find(QStringLiteral("web-9")) &&
                 context->services().find(QStringLiteral("web-9"))->health == "passing",
@@ -52,7 +52,8 @@ class TestAgentRecovery : public QObject {
         QVERIFY(engine.stopEmbeddedAgent().ok());
 
         auto* status = window.findChild<QLabel*>(QStringLiteral("agentStatus"));
-        auto* banner = window.servicesView()->findChild<HintLine*>(QStringLiteral("agentBanner"));
+        auto* banner =
+            window.page<ServicesView>()->findChild<HintLine*>(QStringLiteral("agentBanner"));
         QVERIFY(status && banner);
         QTRY_VERIFY_WITH_TIMEOUT(!context->monitor().reachable(), test::kWaitMs);
         QVERIFY2(status->text().contains(QLatin1String("unreachable")), qPrintable(status->text()));

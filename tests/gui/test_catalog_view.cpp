@@ -6,17 +6,17 @@
 #include "common/hostname.h"
 #include "console_fixture.h"
 #include "consul/consul_api.h"
+#include "engine/agent_monitor.h"
 #include "engine/catalog_watch.h"
 #include "mesh/consul_mesh.h"
-#include "engine/agent_monitor.h"
-#include "models/catalog_model.h"
-#include "models/catalog_nodes_model.h"
-#include "models/console_context.h"
-#include "models/start_preview.h"
-#include "views/catalog_view.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
+#include "ui/catalog/catalog_model.h"
+#include "ui/catalog/catalog_nodes_model.h"
+#include "ui/catalog/catalog_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -33,7 +33,7 @@ class TestCatalogView : public QObject {
     MainWindow* window_ = nullptr;
 
     ConsoleContext& context() { return *window_->context(); }
-    CatalogView& view() { return *window_->catalogView(); }
+    CatalogView& view() { return *window_->page<CatalogView>(); }
 
     void put(const char* path, const json& body) {
         auto request = consul::Request::put(path);
@@ -90,10 +90,12 @@ class TestCatalogView : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-ours");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        const StartPreview p = StartPreview::build(in, mesh.defaultTemplate());
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        const StartPreview p =
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh);
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-ours") > 0, test::kWaitMs);
     }
 

@@ -1,5 +1,6 @@
 #include <QApplication>
 #include <QDialog>
+#include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
@@ -13,21 +14,21 @@
 #include <QToolButton>
 
 #include "console_fixture.h"
-#include "mesh/consul_mesh.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/app_palette.h"
-#include "views/catalog_view.h"
-#include "views/first_run_guide.h"
-#include "views/hint_line.h"
-#include "views/kv_view.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
-#include "views/shortcuts_page.h"
-#include "views/start_service_dialog.h"
+#include "mesh/consul_mesh.h"
+#include "ui/catalog/catalog_view.h"
+#include "ui/kv/kv_view.h"
+#include "ui/services/services_view.h"
+#include "ui/services/start_service_dialog.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/app_palette.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/shortcuts_page.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -43,7 +44,8 @@ class TestFirstRun : public QObject {
 
     ConsoleContext& context() { return *window_->context(); }
     QPushButton* guideButton(const char* name) {
-        return window_->servicesView()->guide()->findChild<QPushButton*>(QString::fromLatin1(name));
+        return window_->page<ServicesView>()->guide()->findChild<QPushButton*>(
+            QString::fromLatin1(name));
     }
     QString currentTab() { return window_->tabs()->currentWidget()->objectName(); }
 
@@ -62,8 +64,9 @@ class TestFirstRun : public QObject {
 
     void emptyServicesViewGuides() {
         window_->showTab(QStringLiteral("services"));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->guide()->isVisible(), test::kWaitMs);
-        QVERIFY(!window_->servicesView()->table()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->guide()->isVisible(),
+                                 test::kWaitMs);
+        QVERIFY(!window_->page<ServicesView>()->table()->isVisible());
         QVERIFY(guideButton("guideStart"));
         QVERIFY(guideButton("guideDemo"));
         QVERIFY(guideButton("guideConnect"));
@@ -73,11 +76,15 @@ class TestFirstRun : public QObject {
         QCOMPARE(currentTab(), QStringLiteral("settings"));
         window_->showTab(QStringLiteral("services"));
 
-        // Run demo E4 asks the window (the live pages start it).
+        // Run demo E4 asks the window, and the demos (ui/demo, in every window through the page
+        // registry) open E4's panel, waiting for Next. Closed again: the rest needs the room.
         QSignalSpy demo(window_, &MainWindow::demoRequested);
         guideButton("guideDemo")->click();
         QCOMPARE(demo.count(), 1);
         QCOMPARE(demo.at(0).at(0).toString(), QStringLiteral("e4"));
+        auto* panel = window_->findChild<QDockWidget*>(QStringLiteral("demoPanel"));
+        QVERIFY(panel);
+        delete panel;  // cleans up at once (nothing ran)
 
         // Start service… opens the start dialog (modal: closed from a timer).
         bool sawDialog = false;
@@ -97,14 +104,16 @@ class TestFirstRun : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("first");
         in.id = QStringLiteral("first-1");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        window_->servicesView()->startService(StartPreview::build(in, mesh.defaultTemplate()),
-                                              false);
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->table()->isVisible(), test::kWaitMs);
-        QVERIFY(!window_->servicesView()->guide()->isVisible());
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        window_->page<ServicesView>()->startService(
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh), false);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->table()->isVisible(),
+                                 test::kWaitMs);
+        QVERIFY(!window_->page<ServicesView>()->guide()->isVisible());
         // The default window (about 1080x690) shows every column, Checks included, without a
         // horizontal scroll bar.
-        QTableView* table = window_->servicesView()->table();
+        QTableView* table = window_->page<ServicesView>()->table();
         QCoreApplication::processEvents();
         QVERIFY(!table->horizontalScrollBar()->isVisible());
         const int checks =
@@ -113,12 +122,13 @@ class TestFirstRun : public QObject {
             checks >= 0 && checks + 80 <= table->viewport()->width(),
             qPrintable(
                 QStringLiteral("Checks at %1 of %2").arg(checks).arg(table->viewport()->width())));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->selectService(QStringLiteral("first-1")),
-                                 test::kWaitMs);
-        window_->servicesView()->stopSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window_->page<ServicesView>()->selectService(QStringLiteral("first-1")), test::kWaitMs);
+        window_->page<ServicesView>()->stopSelected();
         // Every row gone (the sidecar too), and the guide is back.
         QTRY_COMPARE_WITH_TIMEOUT(context().services().rowCount(), 0, test::kWaitMs);
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->guide()->isVisible(), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->guide()->isVisible(),
+                                 test::kWaitMs);
     }
 
     void statusBarNamesTheAgentAndHowToChangeIt() {
@@ -186,7 +196,7 @@ class TestFirstRun : public QObject {
         QPalette desktopDark;
         desktopDark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x20));
         desktopDark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
-        auto* hint = window_->servicesView()->hint();
+        auto* hint = window_->page<ServicesView>()->hint();
         hint->showError(QStringLiteral("an error"));
         const QColor lightError = hint->palette().color(QPalette::WindowText);
         follower.followSystemPalette(desktopDark);

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "meshx_test.h"
-#include "models/health_history_model.h"
+#include "ui/shared/health_history_model.h"
 
 using namespace meshx;
 using namespace meshx::ui;

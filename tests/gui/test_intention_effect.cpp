@@ -12,18 +12,18 @@
 #include "console_fixture.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/intentions_model.h"
-#include "models/proxy_log_filter_model.h"
-#include "models/proxy_log_model.h"
-#include "models/service_commands.h"
-#include "models/start_preview.h"
-#include "models/upstreams_model.h"
 #include "process_runner.h"
-#include "views/intentions_view.h"
-#include "views/main_window.h"
-#include "views/proxy_view.h"
-#include "views/services_view.h"
+#include "ui/intentions/intentions_view.h"
+#include "ui/proxy_logs/proxy_log_filter_model.h"
+#include "ui/proxy_logs/proxy_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/proxy_log_model.h"
+#include "ui/shared/upstreams_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/service_commands.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -120,7 +120,7 @@ class TestIntentionEffect : public QObject {
                                 window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
         QVERIFY2(p.proxy.contains(QLatin1String("meshx-proxy")), qPrintable(p.proxy));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,
                                  test::kWaitMs);
     }
@@ -160,8 +160,8 @@ class TestIntentionEffect : public QObject {
         // Allowed by default: the request goes web -> web's sidecar -> api's sidecar -> api.
         QTRY_VERIFY_WITH_TIMEOUT(roundTrip(*bind), 60000);
 
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("deny"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("deny"));
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->intentions().rowOf(QStringLiteral("web"),
                                                                         QStringLiteral("api")) >= 0,
                                  test::kWaitMs);
@@ -174,7 +174,7 @@ class TestIntentionEffect : public QObject {
         QCOMPARE(row.data(UpstreamsModel::HealthRole).toString(), QStringLiteral("critical"));
 
         // api's proxy log says why, as an error line.
-        ProxyView* proxy = window_->proxyView();
+        ProxyView* proxy = window_->page<ProxyView>();
         window_->showTab(QStringLiteral("proxy-logs"));
         QTRY_VERIFY_WITH_TIMEOUT(proxy->selectService(QStringLiteral("api-1")), test::kWaitMs);
         proxy->setLogSearch(QStringLiteral("denied"));
@@ -183,8 +183,8 @@ class TestIntentionEffect : public QObject {
                  static_cast<int>(logtext::Level::Error));
 
         // Allowed again: the upstream works again.
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("allow"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("allow"));
         QTRY_VERIFY_WITH_TIMEOUT(roundTrip(*bind), 60000);
         QVERIFY(!upstreams.index(upstreams.rowOf(QStringLiteral("web-1"), QStringLiteral("api")), 0)
                      .data(UpstreamsModel::DeniedRole)

@@ -11,12 +11,12 @@
 #include "consul/consul_client.h"
 #include "consul/kv_endpoints.h"
 #include "engine/kv_watch.h"
-#include "models/console_session.h"
-#include "models/kv_model.h"
-#include "models/kv_value_format.h"
-#include "views/first_run_guide.h"
-#include "views/hint_line.h"
-#include "views/kv_view.h"
+#include "ui/kv/kv_model.h"
+#include "ui/kv/kv_value_format.h"
+#include "ui/kv/kv_view.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_session.h"
 
 using namespace meshx;
 using namespace meshx::ui;

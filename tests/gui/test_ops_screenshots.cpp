@@ -9,20 +9,20 @@
 #include "consul/consul_api.h"
 #include "consul/consul_client.h"
 #include "consul/kv_endpoints.h"
-#include "mesh/consul_mesh.h"
 #include "engine/agent_monitor.h"
-#include "models/catalog_model.h"
-#include "models/console_context.h"
-#include "models/kv_model.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/app_palette.h"
-#include "views/catalog_view.h"
-#include "views/first_run_guide.h"
-#include "views/kv_view.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
-#include "views/shortcuts_page.h"
+#include "mesh/consul_mesh.h"
+#include "ui/catalog/catalog_model.h"
+#include "ui/catalog/catalog_view.h"
+#include "ui/kv/kv_model.h"
+#include "ui/kv/kv_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/first_run_guide.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/app_palette.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/shortcuts_page.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -113,7 +113,8 @@ class TestOpsScreenshots : public QObject {
 
     void firstRun() {
         window_->showTab(QStringLiteral("services"));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->servicesView()->guide()->isVisible(), test::kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->page<ServicesView>()->guide()->isVisible(),
+                                 test::kWaitMs);
         shoot(window_, QStringLiteral("console-first-run.png"));
     }
 
@@ -127,12 +128,13 @@ class TestOpsScreenshots : public QObject {
         StartPreview::Input in;
         in.name = QStringLiteral("web");
         in.id = QStringLiteral("web-1");
-        in.templateJson = QString::fromStdString(mesh.namedTemplate("sleeper")->toJson().dump());
-        window_->servicesView()->startService(StartPreview::build(in, mesh.defaultTemplate()),
-                                              false);
+        in.templateJson = QString::fromStdString(
+            context().session().engine().namedTemplate("sleeper")->toJson().dump());
+        window_->page<ServicesView>()->startService(
+            StartPreview::build(in, context().session().engine().defaultTemplate(), mesh), false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count("web-1") > 0, test::kWaitMs);
         window_->showTab(QStringLiteral("catalog"));
-        CatalogView* view = window_->catalogView();
+        CatalogView* view = window_->page<CatalogView>();
         QTRY_VERIFY_WITH_TIMEOUT(
             view->model().rowOf(QStringLiteral("node-c"), QStringLiteral("api-c")) >= 0 &&
                 view->model().rowCount() >= 5,
@@ -167,7 +169,7 @@ class TestOpsScreenshots : public QObject {
         QVERIFY(api.call(consul::endpoints::kvPut("config/api/limits", "100/s")).ok());
         QVERIFY(api.call(consul::endpoints::kvPut("config/db/primary", "10.0.0.9")).ok());
         window_->showTab(QStringLiteral("kv"));
-        KvView* view = window_->kvView();
+        KvView* view = window_->page<KvView>();
         view->setPrefix(QStringLiteral("config/web/"));
         QTRY_VERIFY_WITH_TIMEOUT(view->openKey(QStringLiteral("config/web/settings.json")),
                                  test::kWaitMs);

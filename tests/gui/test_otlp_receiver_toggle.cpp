@@ -9,9 +9,9 @@
 #include <QTcpSocket>
 
 #include "meshx_test.h"
-#include "models/console_settings.h"
-#include "models/otlp_receiver_control.h"
-#include "views/settings_page.h"
+#include "ui/settings/settings_page.h"
+#include "ui/shell/console_settings.h"
+#include "ui/shell/otlp_receiver_control.h"
 
 using namespace meshx;
 using namespace meshx::ui;

@@ -3,12 +3,12 @@
 #include <string>
 
 #include "meshx_test.h"
-#include "models/log_text.h"
-#include "models/proxy_log_filter_model.h"
-#include "models/proxy_log_model.h"
 #include "telemetry/in_process_bus.h"
 #include "telemetry/lifecycle_event.h"
 #include "telemetry/log_line.h"
+#include "ui/proxy_logs/proxy_log_filter_model.h"
+#include "ui/shared/log_text.h"
+#include "ui/shared/proxy_log_model.h"
 
 using namespace meshx;
 using namespace meshx::ui;

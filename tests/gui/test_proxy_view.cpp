@@ -7,15 +7,15 @@
 #include "console_fixture.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/proxy_log_filter_model.h"
-#include "models/proxy_log_model.h"
-#include "models/service_commands.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "views/main_window.h"
-#include "views/proxy_view.h"
-#include "views/services_view.h"
+#include "ui/proxy_logs/proxy_log_filter_model.h"
+#include "ui/proxy_logs/proxy_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/proxy_log_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/service_commands.h"
+#include "ui/shell/start_preview.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -29,7 +29,7 @@ class TestProxyView : public QObject {
   private:
     MainWindow* window_ = nullptr;
 
-    ProxyView* view() { return window_->proxyView(); }
+    ProxyView* view() { return window_->page<ProxyView>(); }
 
     void start(const QString& name, const QString& id, const QString& templ) {
         StartPreview::Input in;
@@ -45,7 +45,7 @@ class TestProxyView : public QObject {
             StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
                                 window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count(id.toStdString()) > 0,
                                  test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(view()->selectService(id), test::kWaitMs);

@@ -11,15 +11,15 @@
 #include "consul/agent_endpoints.h"
 #include "consul/consul_api.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/health_history_model.h"
-#include "models/service_commands.h"
-#include "models/service_filter_model.h"
-#include "models/services_model.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
-#include "views/start_service_dialog.h"
+#include "ui/services/services_view.h"
+#include "ui/services/start_service_dialog.h"
+#include "ui/shared/health_history_model.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/service_filter_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/service_commands.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -32,7 +32,7 @@ class TestServicesView : public QObject {
   private:
     MainWindow* window_ = nullptr;
 
-    ServicesView* view() { return window_->servicesView(); }
+    ServicesView* view() { return window_->page<ServicesView>(); }
     ServicesModel& model() { return window_->context()->services(); }
     const ServicesModel::Row* row(const char* id) { return model().find(QString::fromLatin1(id)); }
     QString health(const char* id) {

@@ -5,9 +5,9 @@
 
 #include "common/mesh_config.h"
 #include "meshx_test.h"
-#include "models/console_settings.h"
-#include "views/hint_line.h"
-#include "views/settings_page.h"
+#include "ui/settings/settings_page.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_settings.h"
 
 using namespace meshx;
 using namespace meshx::ui;

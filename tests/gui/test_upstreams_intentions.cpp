@@ -5,15 +5,15 @@
 #include "console_fixture.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/intentions_model.h"
-#include "models/start_preview.h"
-#include "models/upstreams_model.h"
-#include "views/hint_line.h"
-#include "views/intentions_view.h"
-#include "views/main_window.h"
-#include "views/services_view.h"
-#include "views/upstreams_view.h"
+#include "ui/intentions/intentions_view.h"
+#include "ui/services/services_view.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/upstreams_model.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/start_preview.h"
+#include "ui/upstreams/upstreams_view.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -51,14 +51,14 @@ class TestUpstreamsIntentions : public QObject {
             StartPreview::build(in, window_->context()->session().engine().defaultTemplate(),
                                 window_->context()->session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(window_->context()->owned().count("api-1") > 0, test::kWaitMs);
     }
 
     void cleanupTestCase() { delete window_; }
 
     void connectShowsBindAddressAndDestinationHealth() {
-        UpstreamsView* view = window_->upstreamsView();
+        UpstreamsView* view = window_->page<UpstreamsView>();
         view->connectUpstream(QStringLiteral("api"), QString());
         QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api")), test::kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(view->hint()->kind(), HintLine::Kind::Success, test::kWaitMs);
@@ -74,19 +74,19 @@ class TestUpstreamsIntentions : public QObject {
                  QStringLiteral("1/1 healthy"));
 
         // The destination failing shows in the upstream's health.
-        window_->servicesView()->selectService(QStringLiteral("api-1"));
-        window_->servicesView()->setTtlOfSelected(QStringLiteral("critical"));
+        window_->page<ServicesView>()->selectService(QStringLiteral("api-1"));
+        window_->page<ServicesView>()->setTtlOfSelected(QStringLiteral("critical"));
         QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api"))->health.passing == 0,
                                  test::kWaitMs);
         QCOMPARE(upstreams().index(r, 0).data(UpstreamsModel::HealthRole).toString(),
                  QStringLiteral("critical"));
-        window_->servicesView()->setTtlOfSelected(QStringLiteral("passing"));
+        window_->page<ServicesView>()->setTtlOfSelected(QStringLiteral("passing"));
         QTRY_VERIFY_WITH_TIMEOUT(upstream(QStringLiteral("api"))->health.passing == 1,
                                  test::kWaitMs);
     }
 
     void denyIsListedThenDeleted() {
-        IntentionsView* view = window_->intentionsView();
+        IntentionsView* view = window_->page<IntentionsView>();
         auto& model = window_->context()->intentions();
         view->create(proxyId_, QStringLiteral("api"), QStringLiteral("deny"),
                      QStringLiteral("test"));
@@ -138,7 +138,7 @@ class TestUpstreamsIntentions : public QObject {
         QVERIFY2(before.ok(), before.ok() ? "" : before.error().toString().c_str());
         QVERIFY(before->pid > 0);
 
-        UpstreamsView* view = window_->upstreamsView();
+        UpstreamsView* view = window_->page<UpstreamsView>();
         view->restartOnDisconnect()->setChecked(true);
         QTRY_VERIFY_WITH_TIMEOUT(view->selectUpstream(proxyId_, QStringLiteral("api")),
                                  test::kWaitMs);

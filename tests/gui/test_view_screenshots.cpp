@@ -14,23 +14,23 @@
 #include "consul/consul_api.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/health_history_model.h"
-#include "models/intentions_model.h"
-#include "models/proxy_log_model.h"
-#include "models/service_commands.h"
-#include "models/services_model.h"
-#include "models/start_preview.h"
-#include "models/upstreams_model.h"
 #include "net/address.h"
 #include "process_runner.h"
-#include "views/app_palette.h"
-#include "views/intentions_view.h"
-#include "views/main_window.h"
-#include "views/proxy_view.h"
-#include "views/services_view.h"
-#include "views/start_service_dialog.h"
-#include "views/upstreams_view.h"
+#include "ui/intentions/intentions_view.h"
+#include "ui/proxy_logs/proxy_view.h"
+#include "ui/services/services_view.h"
+#include "ui/services/start_service_dialog.h"
+#include "ui/shared/health_history_model.h"
+#include "ui/shared/intentions_model.h"
+#include "ui/shared/proxy_log_model.h"
+#include "ui/shared/services_model.h"
+#include "ui/shared/upstreams_model.h"
+#include "ui/shell/app_palette.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/service_commands.h"
+#include "ui/shell/start_preview.h"
+#include "ui/upstreams/upstreams_view.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -61,7 +61,7 @@ class TestViewScreenshots : public QObject {
         const StartPreview p = StartPreview::build(
             in, context().session().engine().defaultTemplate(), context().session().mesh());
         QVERIFY2(p.ok(), qPrintable(p.error));
-        window_->servicesView()->startService(p, false);
+        window_->page<ServicesView>()->startService(p, false);
         QTRY_VERIFY_WITH_TIMEOUT(context().owned().count(id) > 0, test::kWaitMs);
     }
 
@@ -138,7 +138,7 @@ class TestViewScreenshots : public QObject {
                                              [&](Result<net::Address> a) { connected = a.ok(); });
         QTRY_VERIFY_WITH_TIMEOUT(connected, test::kWaitMs);
         // billing flaps: four transitions in a row.
-        ServicesView* services = window_->servicesView();
+        ServicesView* services = window_->page<ServicesView>();
         QTRY_VERIFY_WITH_TIMEOUT(services->selectService(QStringLiteral("billing-1")),
                                  test::kWaitMs);
         for (const char* status : {"critical", "passing", "critical", "warning"}) {
@@ -150,13 +150,13 @@ class TestViewScreenshots : public QObject {
         }
         QTRY_VERIFY_WITH_TIMEOUT(context().services().find(QStringLiteral("billing-1"))->flapping,
                                  test::kWaitMs);
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("db"),
-                                          QStringLiteral("deny"),
-                                          QStringLiteral("web reads through api only"));
-        window_->intentionsView()->create(QStringLiteral("web"), QStringLiteral("api"),
-                                          QStringLiteral("allow"));
-        window_->intentionsView()->create(QStringLiteral("*"), QStringLiteral("billing"),
-                                          QStringLiteral("deny"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("db"),
+                                                QStringLiteral("deny"),
+                                                QStringLiteral("web reads through api only"));
+        window_->page<IntentionsView>()->create(QStringLiteral("web"), QStringLiteral("api"),
+                                                QStringLiteral("allow"));
+        window_->page<IntentionsView>()->create(QStringLiteral("*"), QStringLiteral("billing"),
+                                                QStringLiteral("deny"));
         QTRY_COMPARE_WITH_TIMEOUT(context().intentions().rowCount(), 3, test::kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(context().upstreams().rowCount() == 3, test::kWaitMs);
         // Traffic through web's upstreams: api is allowed, db is denied (and has no sidecar).
@@ -189,7 +189,7 @@ class TestViewScreenshots : public QObject {
 
     void services() {
         window_->showTab(QStringLiteral("services"));
-        ServicesView* view = window_->servicesView();
+        ServicesView* view = window_->page<ServicesView>();
         QVERIFY(view->selectService(QStringLiteral("billing-1")));
         auto* details = view->findChild<QTabWidget*>(QStringLiteral("serviceDetails"));
         details->setCurrentIndex(1);  // health history
@@ -212,7 +212,7 @@ class TestViewScreenshots : public QObject {
 
     void proxyLogs() {
         window_->showTab(QStringLiteral("proxy-logs"));
-        ProxyView* view = window_->proxyView();
+        ProxyView* view = window_->page<ProxyView>();
         QVERIFY(view->selectService(QStringLiteral("report-1")));
         QTRY_VERIFY_WITH_TIMEOUT(view->summary()->text().contains(QLatin1String("restarts")),
                                  test::kWaitMs);

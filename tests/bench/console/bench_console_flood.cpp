@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "telemetry/in_process_bus.h"
-#include "telemetry/telemetry_page.h"
-#include "telemetry/telemetry_plots.h"
-#include "telemetry/telemetry_stream_model.h"
+#include "ui/telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using meshx::telemetry::Event;
 using meshx::telemetry::InProcessBus;

@@ -4,9 +4,9 @@
 
 #include <QStandardPaths>
 
-#include "nodes/node_workbench.h"
-#include "rpc/instance_count_model.h"
 #include "test_demo_support.h"
+#include "ui/nodes/node_workbench.h"
+#include "ui/rpc/instance_count_model.h"
 
 using namespace meshx;
 using namespace meshx::ui;

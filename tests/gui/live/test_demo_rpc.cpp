@@ -2,9 +2,9 @@
 // meshx-proxy sidecars and real `meshx rpc-serve` providers; each must pass every step and
 // leave no process or registration behind.
 
-#include "models/services_model.h"
-#include "rpc/instance_count_model.h"
 #include "test_demo_support.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/shared/services_model.h"
 
 using namespace meshx;
 using namespace meshx::ui;

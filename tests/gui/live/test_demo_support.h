@@ -10,15 +10,14 @@
 #include "../console_fixture.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_api.h"
-#include "demo/demo_controller.h"
-#include "demo/demo_panel.h"
-#include "demo/demo_process.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
 #include "process_runner.h"
-#include "rpc/rpc_pages.h"
-#include "views/main_window.h"
+#include "ui/demo/demo_controller.h"
+#include "ui/demo/demo_panel.h"
+#include "ui/demo/demo_process.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::test {
 
@@ -30,7 +29,6 @@ inline std::unique_ptr<ui::MainWindow> demoWindow() {
         qFatal("cannot open a session: %s", session.error().toString().c_str());
     }
     auto window = std::make_unique<ui::MainWindow>();
-    ui::installRpcPages(*window);
     window->setSession(std::move(*session));
     window->resize(1600, 950);
     window->show();

@@ -28,21 +28,20 @@
 #include "../console_fixture.h"
 #include "agent_process.h"
 #include "common/mesh_config.h"
-#include "graph/graph_page.h"
-#include "graph/service_graph_view.h"
-#include "integration/rpc/rpc_serve_process.h"
-#include "live_pages.h"
 #include "engine/agent_monitor.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "rpc/rpc_page.h"
-#include "rpc/rpc_workbench.h"
-#include "telemetry/mesh_taps.h"
-#include "telemetry/request_trip.h"
-#include "telemetry/telemetry_page.h"
-#include "telemetry/telemetry_stream_model.h"
-#include "views/app_palette.h"
-#include "views/main_window.h"
+#include "integration/rpc/rpc_serve_process.h"
+#include "ui/graph/graph_page.h"
+#include "ui/graph/service_graph_view.h"
+#include "ui/rpc/rpc_page.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shell/app_palette.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/mesh_taps.h"
+#include "ui/telemetry/request_trip.h"
+#include "ui/telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -179,7 +178,6 @@ void TestMeshWatch::initTestCase() {
     auto session = ConsoleSession::create(config, false);
     QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
     window_ = std::make_unique<MainWindow>();
-    installLivePages(*window_);
     window_->setSession(std::move(*session));
     window_->resize(1400, 880);
     window_->show();

@@ -18,14 +18,13 @@
 #include "consul/consul_api.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/mesh_runner.h"
-#include "nodes/node_workbench.h"
-#include "nodes/nodes_page.h"
 #include "process_runner.h"
-#include "rpc/rpc_pages.h"
-#include "views/main_window.h"
+#include "ui/nodes/node_workbench.h"
+#include "ui/nodes/nodes_page.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/mesh_runner.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -83,7 +82,6 @@ class TestNodePage : public QObject {
         auto session = ConsoleSession::create(config, true);
         QVERIFY(session.ok());
         window_ = new MainWindow;
-        installRpcPages(*window_);
         window_->setSession(std::move(*session));
         window_->resize(1400, 900);
         window_->show();

@@ -17,18 +17,17 @@
 #include "consul/consul_api.h"
 #include "engine/agent_monitor.h"
 #include "mesh/consul_mesh.h"
-#include "models/console_context.h"
-#include "models/console_session.h"
-#include "models/mesh_runner.h"
 #include "process_runner.h"
-#include "rpc/demo_functions.h"
-#include "rpc/instance_count_model.h"
-#include "rpc/rpc_page.h"
-#include "rpc/rpc_pages.h"
 #include "rpc/rpc_server.h"
-#include "rpc/rpc_workbench.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/rpc/demo_functions.h"
+#include "ui/rpc/instance_count_model.h"
+#include "ui/rpc/rpc_page.h"
+#include "ui/rpc/rpc_workbench.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_context.h"
+#include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/mesh_runner.h"
 
 using namespace meshx;
 using namespace meshx::ui;
@@ -76,7 +75,6 @@ class TestRpcPage : public QObject {
         auto session = ConsoleSession::create(config, true);
         QVERIFY(session.ok());
         window_ = new MainWindow;
-        installRpcPages(*window_);
         window_->setSession(std::move(*session));
         window_->resize(1400, 900);
         window_->show();

@@ -22,18 +22,17 @@
 #include <memory>
 #include <thread>
 
-#include "live_pages.h"
 #include "meshx_test.h"
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/export/prometheus_endpoint.h"
 #include "telemetry/in_process_bus.h"
-#include "telemetry/request_trip.h"
-#include "telemetry/telemetry_page.h"
-#include "telemetry/telemetry_plots.h"
-#include "telemetry/telemetry_stream_model.h"
-#include "views/hint_line.h"
-#include "views/main_window.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/main_window.h"
+#include "ui/telemetry/request_trip.h"
+#include "ui/telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using namespace meshx::rpc;
 using meshx::telemetry::InProcessBus;
@@ -389,7 +388,6 @@ void TestTelemetryPage::prometheusServesAggregates() {
 
 void TestTelemetryPage::installedInTheMainWindow() {
     meshx::ui::MainWindow window;
-    meshx::ui::installLivePages(window);
     QVERIFY(window.showTab(QStringLiteral("telemetry")));
     QVERIFY(qobject_cast<TelemetryPage*>(window.tabs()->currentWidget()) != nullptr);
 }

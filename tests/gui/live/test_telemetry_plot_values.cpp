@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "telemetry/rpc_record.h"
-#include "telemetry/telemetry_plots.h"
-#include "telemetry/telemetry_stream_model.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using meshx::telemetry::RpcRecord;
 using meshx::ui::TelemetryPlots;

@@ -15,8 +15,8 @@
 #include "rpc/rpc_client_pool.h"
 #include "rpc/rpc_server.h"
 #include "telemetry/in_process_bus.h"
-#include "telemetry/telemetry_page.h"
-#include "telemetry/telemetry_stream_model.h"
+#include "ui/telemetry/telemetry_page.h"
+#include "ui/telemetry/telemetry_stream_model.h"
 
 using namespace meshx::rpc;
 using meshx::telemetry::InProcessBus;

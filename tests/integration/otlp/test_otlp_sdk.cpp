@@ -16,12 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/rpc/rpc_serve_process.h"
-#include "models/otlp_receiver_control.h"
 #include "telemetry/filter/event_filter.h"
 #include "telemetry/in_process_bus.h"
 #include "telemetry/otlp/otlp_receiver.h"
 #include "telemetry/rpc_record.h"
 #include "telemetry/telemetry_bus.h"
+#include "ui/shell/otlp_receiver_control.h"
 
 using namespace meshx;
 using namespace meshx::telemetry;

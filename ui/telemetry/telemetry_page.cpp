@@ -1,0 +1,614 @@
+#include "ui/telemetry/telemetry_page.h"
+
+#include <QCheckBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "rpc/telemetry_printer.h"
+#include "telemetry/export/prometheus_endpoint.h"
+#include "telemetry/filter/event_filter.h"
+#include "telemetry/telemetry_bus.h"
+#include "telemetry/watch/tap_subscriber.h"
+#include "ui/shared/hint_line.h"
+#include "ui/shell/console_session.h"
+#include "ui/telemetry/mesh_taps.h"
+#include "ui/telemetry/request_trip.h"
+#include "ui/telemetry/telemetry_plots.h"
+#include "ui/telemetry/telemetry_stream_model.h"
+
+namespace meshx::ui {
+
+using telemetry::EventFilter;
+using telemetry::RpcRecord;
+
+namespace {
+
+const QString kGroup = QStringLiteral("live/telemetry/");
+
+QString key(const char* name) {
+    return kGroup + QLatin1String(name);
+}
+
+}  // namespace
+
+TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
+    : QWidget(parent), bus_(bus) {
+    setObjectName(QStringLiteral("telemetryPage"));
+    QSettings settings;
+    const auto limit = static_cast<size_t>(
+        std::clamp(settings.value(key("historyLimit"), 50000).toLongLong(), 100LL, 1000000LL));
+    model_ = new TelemetryStreamModel(limit, this);
+
+    auto* layout = new QVBoxLayout(this);
+
+    // Tool row: pause, auto-scroll, clear, columns, export, Prometheus, status.
+    auto* tools = new QHBoxLayout;
+    pause_ = new QToolButton(this);
+    pause_->setObjectName(QStringLiteral("pause"));
+    pause_->setText(tr("Pause"));
+    pause_->setCheckable(true);
+    pause_->setToolTip(
+        tr("Freeze the table and plots; events keep arriving and are shown on "
+           "resume (up to the history bound)."));
+    autoScrollButton_ = new QToolButton(this);
+    autoScrollButton_->setObjectName(QStringLiteral("autoScroll"));
+    autoScrollButton_->setText(tr("Auto-scroll"));
+    autoScrollButton_->setCheckable(true);
+    autoScrollButton_->setChecked(true);
+    auto* clear = new QToolButton(this);
+    clear->setText(tr("Clear"));
+    columns_ = new QToolButton(this);
+    columns_->setObjectName(QStringLiteral("columns"));
+    columns_->setText(tr("Columns"));
+    columns_->setPopupMode(QToolButton::InstantPopup);
+    auto* exportCsv = new QToolButton(this);
+    exportCsv->setText(tr("Export CSV…"));
+    auto* exportJson = new QToolButton(this);
+    exportJson->setText(tr("Export JSON lines…"));
+    promOn_ = new QCheckBox(tr("Prometheus on 127.0.0.1:"), this);
+    promOn_->setObjectName(QStringLiteral("prometheus"));
+    promOn_->setToolTip(
+        tr("Serve aggregate metrics at http://127.0.0.1:PORT/metrics (off by "
+           "default; never on another interface)."));
+    promPort_ = new QSpinBox(this);
+    promPort_->setRange(1, 65535);
+    promPort_->setValue(settings.value(key("prometheusPort"), 9464).toInt());
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("streamStatus"));
+    tools->addWidget(pause_);
+    tools->addWidget(autoScrollButton_);
+    tools->addWidget(clear);
+    tools->addWidget(columns_);
+    tools->addWidget(exportCsv);
+    tools->addWidget(exportJson);
+    tools->addSpacing(12);
+    tools->addWidget(promOn_);
+    tools->addWidget(promPort_);
+    tools->addStretch(1);
+    tools->addWidget(status_);
+    layout->addLayout(tools);
+
+    // Filter row and saved filters.
+    auto* filterRow = new QHBoxLayout;
+    filter_ = new QLineEdit(this);
+    filter_->setObjectName(QStringLiteral("filter"));
+    filter_->setClearButtonEnabled(true);
+    filter_->setPlaceholderText(
+        tr("Display filter, e.g. fun == echo and t.exec > 2ms or remote.svc_ref matches \"-2$\""));
+    auto* apply = new QPushButton(tr("Apply"), this);
+    auto* save = new QPushButton(tr("Save"), this);
+    save->setToolTip(tr("Keep this filter as a button (right-click a button to remove it)."));
+    filterRow->addWidget(new QLabel(tr("Filter"), this));
+    filterRow->addWidget(filter_, 1);
+    filterRow->addWidget(apply);
+    filterRow->addWidget(save);
+    layout->addLayout(filterRow);
+    savedBar_ = new QHBoxLayout;
+    savedBar_->addStretch(1);
+    layout->addLayout(savedBar_);
+    hint_ = new HintLine(this);
+    layout->addWidget(hint_);
+
+    // Table above; plots, trip and detail below.
+    auto* split = new QSplitter(Qt::Vertical, this);
+    table_ = new QTableView(split);
+    table_->setObjectName(QStringLiteral("stream"));
+    table_->setModel(model_);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setAlternatingRowColors(true);
+    table_->setWordWrap(false);
+    table_->verticalHeader()->setVisible(false);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 4);
+    table_->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    table_->horizontalHeader()->setSectionsMovable(true);
+    table_->horizontalHeader()->setDefaultSectionSize(84);
+    table_->horizontalHeader()->resizeSection(TelemetryStreamModel::Time, 110);
+    table_->horizontalHeader()->resizeSection(TelemetryStreamModel::Result, 120);
+    bottom_ = new QTabWidget(split);
+    plots_ = new TelemetryPlots(bottom_);
+    trip_ = new RequestTripView(bottom_);
+    detail_ = new QPlainTextEdit(bottom_);
+    detail_->setObjectName(QStringLiteral("detail"));
+    detail_->setReadOnly(true);
+    detail_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    bottom_->addTab(plots_, tr("Plots"));
+    bottom_->addTab(trip_, tr("Request trip"));
+    bottom_->addTab(detail_, tr("Event detail"));
+    tapList_ = new QTreeWidget(bottom_);
+    tapList_->setObjectName(QStringLiteral("tapList"));
+    tapList_->setRootIsDecorated(false);
+    tapList_->setHeaderLabels({tr("Tap"), tr("Services"), tr("Process"), tr("State"), tr("Events"),
+                               tr("Dropped"), tr("Last error")});
+    bottom_->addTab(tapList_, tr("Taps"));
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+
+    const QStringList hidden =
+        settings
+            .value(key("hiddenColumns"),
+                   QStringList{QStringLiteral("local.conn_ref"), QStringLiteral("remote.node_ref"),
+                               QStringLiteral("t.hsk"), QStringLiteral("t.idle"),
+                               QStringLiteral("blocks.recv"), QStringLiteral("blocks.send")})
+            .toStringList();
+    for (int c = 0; c < TelemetryStreamModel::ColumnCount; ++c) {
+        table_->setColumnHidden(c, hidden.contains(TelemetryStreamModel::columnField(c)));
+    }
+    buildColumnMenu();
+    saved_ = settings
+                 .value(key("savedFilters"),
+                        QStringList{QStringLiteral("result != ok"),
+                                    QStringLiteral("event == call and source == rpc.client")})
+                 .toStringList();
+    for (const QString& f : saved_)
+        addSavedFilterButton(f);
+
+    prometheus_ =
+        new telemetry::PrometheusEndpoint([this] { return aggregate_.renderPrometheus(); }, this);
+
+    connect(pause_, &QToolButton::toggled, this, &TelemetryPage::setPaused);
+    connect(autoScrollButton_, &QToolButton::toggled, this, &TelemetryPage::setAutoScroll);
+    // The user scrolling up (wheel, scroll bar, drag) means "let me read": stop following.
+    // actionTriggered carries only user actions, never our own scrollToBottom().
+    connect(table_->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this](int) {
+        QScrollBar* bar = table_->verticalScrollBar();
+        if (autoScroll_ && bar->sliderPosition() < bar->maximum()) {
+            setAutoScroll(false);
+            hint_->showInfo(
+                tr("Auto-scroll stopped: you scrolled up. Press Auto-scroll to "
+                   "follow new events again."));
+        }
+    });
+    connect(clear, &QToolButton::clicked, this, [this] {
+        model_->clear();
+        held_.clear();
+        plots_->series().clear();
+        plots_->markDirty();
+        updateWidgets();
+    });
+    connect(table_->horizontalHeader(), &QHeaderView::customContextMenuRequested, this,
+            [this](const QPoint& at) {
+                columnMenu_->popup(table_->horizontalHeader()->mapToGlobal(at));
+            });
+    connect(filter_, &QLineEdit::textChanged, this, &TelemetryPage::validateFilter);
+    connect(filter_, &QLineEdit::returnPressed, this, [this] { applyFilter(filter_->text()); });
+    connect(apply, &QPushButton::clicked, this, [this] { applyFilter(filter_->text()); });
+    connect(save, &QPushButton::clicked, this, &TelemetryPage::saveCurrentFilter);
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &TelemetryPage::onCurrentChanged);
+    connect(exportCsv, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export CSV"), QStringLiteral("telemetry.csv"), tr("CSV (*.csv)"));
+        if (path.isEmpty())
+            return;
+        if (auto s = exportTo(path, ExportFormat::Csv); !s.ok())
+            hint_->showError(QString::fromStdString(s.error().message));
+        else
+            hint_->showSuccess(tr("Wrote %n row(s) to %1", nullptr, model_->rowCount()).arg(path));
+    });
+    connect(exportJson, &QToolButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export JSON lines"),
+                                                          QStringLiteral("telemetry.jsonl"),
+                                                          tr("JSON lines (*.jsonl *.json)"));
+        if (path.isEmpty())
+            return;
+        if (auto s = exportTo(path, ExportFormat::JsonLines); !s.ok())
+            hint_->showError(QString::fromStdString(s.error().message));
+        else
+            hint_->showSuccess(tr("Wrote %n row(s) to %1", nullptr, model_->rowCount()).arg(path));
+    });
+    connect(promOn_, &QCheckBox::toggled, this, [this](bool on) {
+        if (auto s = setPrometheus(on, static_cast<quint16>(promPort_->value())); !s.ok())
+            hint_->showError(QString::fromStdString(s.error().message));
+    });
+
+    subscription_ = bus_.subscribe(kQueueCapacity);
+    taps_ = new MeshTaps(this);
+    remote_ = taps_->subscriberPtr();
+    connect(taps_, &MeshTaps::targetsChanged, this, [this] {
+        graph_.setServiceNames(taps_->serviceNames());
+        refreshTapList();
+        updateWidgets();
+    });
+    drainTimer_ = new QTimer(this);
+    drainTimer_->setInterval(33);
+    connect(drainTimer_, &QTimer::timeout, this, &TelemetryPage::flush);
+    drainTimer_->start();
+    plotTimer_ = new QTimer(this);
+    plotTimer_->setInterval(500);
+    connect(plotTimer_, &QTimer::timeout, this, [this] {
+        if (plots_->isVisible())
+            plots_->refresh();
+        if (tapList_->isVisible())
+            refreshTapList();
+    });
+    plotTimer_->start();
+    hint_->showInfo(tr("Live RPC telemetry of this console and of every tap the agent advertises. "
+                       "Select a call to see its trip; filter like Wireshark (fields: %1 ...).")
+                        .arg(QStringLiteral("fun result t.exec service process remote.svc_ref")));
+    updateWidgets();
+}
+
+TelemetryPage::~TelemetryPage() {
+    saveSettings();
+}
+
+void TelemetryPage::ingest(std::vector<telemetry::Event>& events, std::vector<RpcRecord>& batch) {
+    for (const auto& e : events) {
+        if (RpcRecord::isStreamed(e)) {  // RPC events and received OTLP spans
+            batch.push_back(RpcRecord::fromEvent(e));
+            graph_.addCall(batch.back());
+        } else if (telemetry::FlowRecord::isFlow(e)) {
+            // A flow is a row too (source proxy), and the trip and graph read it.
+            batch.push_back(RpcRecord::fromEvent(e));
+            flows_.push_back(telemetry::FlowRecord::fromEvent(e));
+            graph_.addFlow(flows_.back());
+            if (flows_.size() > kFlowHistory)
+                flows_.pop_front();
+        }
+    }
+}
+
+void TelemetryPage::setContext(ConsoleContext* context) {
+    taps_->setContext(context);
+}
+
+void TelemetryPage::refreshTapList() {
+    const auto states = taps_->subscriber().taps();
+    tapList_->clear();
+    for (const auto& t : states) {
+        auto* item = new QTreeWidgetItem(tapList_);
+        QStringList services;
+        for (const auto& s : t.services)
+            services << QString::fromStdString(s);
+        item->setText(0, QString::fromStdString(t.address));
+        item->setText(1, services.join(QStringLiteral(", ")));
+        item->setText(
+            2, t.pid > 0
+                   ? QStringLiteral("%1[%2]").arg(QString::fromStdString(t.program)).arg(t.pid)
+                   : QString());
+        item->setText(3, t.ownProcess  ? tr("this console (local bus)")
+                         : t.connected ? tr("connected")
+                                       : tr("retrying"));
+        item->setText(4, QString::number(t.events));
+        item->setText(5, QString::number(t.tapDropped));
+        item->setText(6, QString::fromStdString(t.lastError));
+    }
+}
+
+void TelemetryPage::flush() {
+    // Time-sliced: chunks of kChunk events until the slice is used up, so a flood costs the
+    // event loop at most about kSliceMs per tick; a backlog waits in the bus queue (bounded; the
+    // oldest are dropped and counted when it is full). This process's bus first, then the taps'
+    // merged queue, from the same budget.
+    QElapsedTimer slice;
+    slice.start();
+    size_t done = 0;
+    std::vector<telemetry::Event> events;
+    std::vector<RpcRecord> batch;
+    for (telemetry::Subscription* source : {subscription_.get(), remote_.get()}) {
+        while (done < kMaxPerTick && slice.elapsed() < kSliceMs) {
+            events.clear();
+            const size_t n = source->drainTyped(events, kChunk);
+            if (n == 0)
+                break;
+            done += n;
+            received_ += n;
+            ingest(events, batch);
+        }
+    }
+    if (batch.empty()) {
+        if (done > 0)
+            updateWidgets();
+        return;
+    }
+    for (const RpcRecord& r : batch)
+        aggregate_.add(r);
+    if (paused_) {
+        for (RpcRecord& r : batch)
+            held_.push_back(std::move(r));
+        if (held_.size() > model_->historyLimit() + kMaxPerTick) {
+            held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(
+                                                           held_.size() - model_->historyLimit()));
+        }
+        updateWidgets();
+        return;
+    }
+    const EventFilter& filter = model_->filter();
+    bool plotted = false;
+    for (const RpcRecord& r : batch) {
+        if (r.isPlotted() && filter.matches(r)) {
+            plots_->series().add(r);
+            plotted = true;
+        }
+    }
+    if (plotted)
+        plots_->markDirty();
+    const int before = model_->rowCount();
+    model_->append(std::move(batch));
+    if (autoScroll_ && model_->rowCount() != before)
+        table_->scrollToBottom();
+    updateWidgets();
+}
+
+bool TelemetryPage::applyFilter(const QString& text) {
+    if (filter_->text() != text)
+        filter_->setText(text);
+    telemetry::FilterError detail;
+    auto parsed = EventFilter::parse(text.toStdString(), &detail);
+    if (!parsed) {
+        validateFilter(text);
+        return false;
+    }
+    model_->setFilter(*parsed);
+    rebuildPlots();
+    if (text.trimmed().isEmpty())
+        hint_->showInfo(tr("No filter: every event is shown."));
+    else
+        hint_->showSuccess(
+            tr("Filter applied: %n of the history's events match.", nullptr, model_->rowCount()));
+    if (autoScroll_)
+        table_->scrollToBottom();
+    updateWidgets();
+    return true;
+}
+
+void TelemetryPage::validateFilter(const QString& text) {
+    telemetry::FilterError detail;
+    auto parsed = EventFilter::parse(text.toStdString(), &detail);
+    if (parsed) {
+        filter_->setStyleSheet(
+            text.trimmed().isEmpty()
+                ? QString()
+                : QStringLiteral("QLineEdit { background: #d8f5d8; color: black; }"));
+        filter_->setProperty("valid", true);
+        filter_->setToolTip({});
+        if (text.trimmed() != QString::fromStdString(model_->filter().text()).trimmed())
+            hint_->showInfo(tr("Valid filter: press Enter or Apply."));
+        return;
+    }
+    filter_->setStyleSheet(QStringLiteral("QLineEdit { background: #f7c6c6; color: black; }"));
+    filter_->setProperty("valid", false);
+    const QString message = QString::fromStdString(detail.toString());
+    filter_->setToolTip(message);
+    hint_->showError(tr("Filter: %1").arg(message));
+}
+
+void TelemetryPage::saveCurrentFilter() {
+    const QString text = filter_->text().trimmed();
+    if (text.isEmpty() || saved_.contains(text))
+        return;
+    if (!EventFilter::parse(text.toStdString())) {
+        validateFilter(text);
+        return;
+    }
+    saved_ << text;
+    addSavedFilterButton(text);
+    saveSettings();
+}
+
+void TelemetryPage::addSavedFilterButton(const QString& text) {
+    auto* b = new QToolButton(this);
+    b->setObjectName(QStringLiteral("savedFilter"));
+    b->setText(text.size() > 32 ? text.left(30) + QStringLiteral("…") : text);
+    b->setToolTip(text);
+    b->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(b, &QToolButton::clicked, this, [this, text] { applyFilter(text); });
+    connect(b, &QToolButton::customContextMenuRequested, this, [this, b, text] {
+        QMenu menu;
+        QAction* remove = menu.addAction(tr("Remove saved filter"));
+        if (menu.exec(QCursor::pos()) == remove) {
+            saved_.removeAll(text);
+            b->deleteLater();
+            saveSettings();
+        }
+    });
+    savedBar_->insertWidget(savedBar_->count() - 1, b);
+}
+
+void TelemetryPage::rebuildPlots() {
+    // The plot follows the filter: rebuilt from the history it keeps, then fed live.
+    CallSeries& series = plots_->series();
+    series.clear();
+    const EventFilter& filter = model_->filter();
+    for (const RpcRecord& r : model_->history()) {
+        if (r.isPlotted() && filter.matches(r))
+            series.add(r);
+    }
+    plots_->markDirty();
+    if (plots_->isVisible())
+        plots_->refresh();
+}
+
+void TelemetryPage::setPaused(bool paused) {
+    if (paused_ == paused)
+        return;
+    paused_ = paused;
+    if (pause_->isChecked() != paused)
+        pause_->setChecked(paused);
+    if (!paused_ && !held_.empty()) {
+        std::vector<RpcRecord> batch;
+        batch.swap(held_);
+        const EventFilter& filter = model_->filter();
+        for (const RpcRecord& r : batch) {
+            if (r.isPlotted() && filter.matches(r))
+                plots_->series().add(r);
+        }
+        plots_->markDirty();
+        model_->append(std::move(batch));
+        if (autoScroll_)
+            table_->scrollToBottom();
+    }
+    updateWidgets();
+}
+
+void TelemetryPage::setAutoScroll(bool on) {
+    autoScroll_ = on;
+    if (autoScrollButton_->isChecked() != on)
+        autoScrollButton_->setChecked(on);
+    if (on)
+        table_->scrollToBottom();
+}
+
+void TelemetryPage::buildColumnMenu() {
+    if (columnMenu_ == nullptr) {
+        columnMenu_ = new QMenu(this);
+        columns_->setMenu(columnMenu_);
+    }
+    columnMenu_->clear();
+    for (int c = 0; c < TelemetryStreamModel::ColumnCount; ++c) {
+        QAction* a = columnMenu_->addAction(TelemetryStreamModel::columnName(c));
+        a->setCheckable(true);
+        a->setChecked(!table_->isColumnHidden(c));
+        connect(a, &QAction::toggled, this, [this, c](bool on) { setColumnVisible(c, on); });
+    }
+}
+
+void TelemetryPage::setColumnVisible(int column, bool visible) {
+    table_->setColumnHidden(column, !visible);
+    const auto actions = columnMenu_->actions();
+    if (column >= 0 && column < actions.size() && actions[column]->isChecked() != visible) {
+        const QSignalBlocker block(actions[column]);
+        actions[column]->setChecked(visible);
+    }
+    saveSettings();
+}
+
+bool TelemetryPage::columnVisible(int column) const {
+    return !table_->isColumnHidden(column);
+}
+
+QList<int> TelemetryPage::shownColumns() const {
+    QList<int> columns;
+    const QHeaderView* header = table_->horizontalHeader();
+    for (int v = 0; v < header->count(); ++v) {
+        const int c = header->logicalIndex(v);
+        if (!table_->isColumnHidden(c))
+            columns << c;
+    }
+    return columns;
+}
+
+Status TelemetryPage::exportTo(const QString& path, ExportFormat format) const {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return Error{Code::IoError, "cannot write " + path.toStdString() + ": " +
+                                        file.errorString().toStdString()};
+    }
+    const bool ok = format == ExportFormat::Csv ? model_->exportCsv(file, shownColumns())
+                                                : model_->exportJsonLines(file);
+    if (!ok || !file.flush()) {
+        return Error{Code::IoError, "cannot write " + path.toStdString() + ": " +
+                                        file.errorString().toStdString()};
+    }
+    return {};
+}
+
+Status TelemetryPage::setPrometheus(bool on, quint16 port) {
+    Status result;
+    if (on) {
+        result = prometheus_->start(port);
+        if (result.ok()) {
+            hint_->showSuccess(
+                tr("Prometheus metrics at http://127.0.0.1:%1/metrics").arg(prometheus_->port()));
+        }
+    } else {
+        prometheus_->stop();
+    }
+    {
+        const QSignalBlocker block(promOn_);
+        promOn_->setChecked(prometheus_->running());
+    }
+    if (prometheus_->running())
+        promPort_->setValue(prometheus_->port());
+    saveSettings();
+    return result;
+}
+
+void TelemetryPage::selectRow(int row) {
+    table_->selectRow(row);
+    table_->setCurrentIndex(model_->index(row, 0));
+    onCurrentChanged();
+}
+
+void TelemetryPage::onCurrentChanged() {
+    const RpcRecord* r = model_->record(table_->currentIndex().row());
+    if (r == nullptr)
+        return;
+    detail_->setPlainText(QString::fromStdString(rpc::TelemetryPrinter::format(r->toEvent())) +
+                          QStringLiteral("\n\n") + QString::fromStdString(r->toJson().dump(2)));
+    trip_->setTrip(RequestTrip::find(*r, model_->history(), flows_));
+}
+
+uint64_t TelemetryPage::dropped() const {
+    return subscription_->dropped() + remote_->dropped();
+}
+
+void TelemetryPage::updateWidgets() {
+    QString text =
+        tr("%1 shown · %2 in history").arg(model_->rowCount()).arg(model_->historySize());
+    if (const uint64_t d = dropped(); d > 0)
+        text += tr(" · %1 dropped").arg(d);
+    if (const auto n = taps_->targets().size(); n > 0)
+        text += tr(" · %n tap(s)", nullptr, static_cast<int>(n));
+    if (paused_)
+        text += tr(" · paused, %1 held").arg(held_.size());
+    status_->setText(text);
+    promPort_->setEnabled(!prometheus_->running());
+}
+
+void TelemetryPage::saveSettings() const {
+    QSettings settings;
+    QStringList hidden;
+    for (int c = 0; c < TelemetryStreamModel::ColumnCount; ++c) {
+        if (table_->isColumnHidden(c))
+            hidden << TelemetryStreamModel::columnField(c);
+    }
+    settings.setValue(key("hiddenColumns"), hidden);
+    settings.setValue(key("savedFilters"), saved_);
+    settings.setValue(key("prometheusPort"), promPort_->value());
+}
+
+}  // namespace meshx::ui
