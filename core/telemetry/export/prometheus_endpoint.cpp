@@ -1,8 +1,4 @@
-<<<<<<<< HEAD:core/telemetry/export/prometheus_endpoint.cpp
 #include "telemetry/export/prometheus_endpoint.h"
-========
-#include "ui/telemetry/prometheus_endpoint.h"
->>>>>>>> console-house:ui/telemetry/prometheus_endpoint.cpp
 
 #include <QHostAddress>
 #include <QTcpServer>
