@@ -82,10 +82,12 @@ Result<std::set<std::string>> PassingWaiter::wait(const std::string& name,
             if (checks.error().code == Code::Closed) {
                 break;  // interrupted: the caller looks at why
             }
-            if (!transient(checks.error()) || Clock::now() + retryPause >= deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+            if (!transient(checks.error()) || left.count() <= 0) {
                 return checks.error();
             }
-            std::this_thread::sleep_for(retryPause);  // back-off before asking a slow agent again
+            // Back off before asking a slow agent again; the last try lands on the deadline.
+            std::this_thread::sleep_for(std::min(retryPause, left));
             retryPause = std::min(retryPause * 2, std::chrono::milliseconds(1000));
             continue;
         }

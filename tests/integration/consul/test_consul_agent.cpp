@@ -88,7 +88,7 @@ class TestConsulAgent : public QObject {
     void agentSelf() {
         auto self = client_->call(meshx::consul::endpoints::agentSelf());
         QVERIFY(ok(self));
-        QCOMPARE(self->nodeName, std::string("it-node"));
+        QCOMPARE(self->nodeName, std::string("test-node"));
         QCOMPARE(self->datacenter, std::string("dc1"));
     }
 
@@ -362,7 +362,7 @@ class TestConsulAgent : public QObject {
         QVERIFY(client);
         auto self = client->call(meshx::consul::endpoints::agentSelf());
         QVERIFY(ok(self));
-        QCOMPARE(self->nodeName, std::string("it-node"));
+        QCOMPARE(self->nodeName, std::string("test-node"));
     }
 };
 

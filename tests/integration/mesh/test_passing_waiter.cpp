@@ -138,7 +138,8 @@ class TestPassingWaiter : public QObject {
         auto left = waiter.wait("none", {"n-1"}, Clock::now() + milliseconds(700), interrupt, seen);
         QVERIFY(!left.ok());
         QCOMPARE(left.error().code, Code::AgentUnreachable);
-        QVERIFY(Clock::now() - started >= milliseconds(500));
+        // Retried until the deadline, not given up at the first refused connection.
+        QVERIFY(Clock::now() - started >= milliseconds(650));
     }
 
     void cleanupTestCase() { agent_->stop(); }
