@@ -1,9 +1,8 @@
 // The Nodes tab in the page registry (called from the generated registerConsolePages()).
 
 #include "ui/nodes/nodes_page.h"
-#include "ui/shell/console_session.h"
-#include "ui/shell/main_window.h"
 #include "ui/shell/page_registry.h"
+#include "ui/shell/window_context.h"
 
 namespace meshx::ui {
 
@@ -15,13 +14,7 @@ void registerNodesPage(PageRegistry& registry) {
         .order = 70,
         .shortcut = QKeySequence(Qt::CTRL | Qt::Key_7),
         .perWindow = [](MainWindow& window) -> QWidget* {
-            auto* page = new NodesPage;
-            page->setContext(window.context());
-            QObject::connect(&window, &MainWindow::sessionChanged, page,
-                             [page, &window](ConsoleSession* s) {
-                                 page->setContext(s ? window.context() : nullptr);
-                             });
-            return page;
+            return followWindowContext(window, new NodesPage);
         },
     });
 }

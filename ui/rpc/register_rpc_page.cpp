@@ -1,9 +1,8 @@
 // The RPC tab in the page registry (called from the generated registerConsolePages()).
 
 #include "ui/rpc/rpc_page.h"
-#include "ui/shell/console_session.h"
-#include "ui/shell/main_window.h"
 #include "ui/shell/page_registry.h"
+#include "ui/shell/window_context.h"
 
 namespace meshx::ui {
 
@@ -15,13 +14,7 @@ void registerRpcPage(PageRegistry& registry) {
         .order = 60,
         .shortcut = QKeySequence(Qt::CTRL | Qt::Key_6),
         .perWindow = [](MainWindow& window) -> QWidget* {
-            auto* page = new RpcPage;
-            page->setContext(window.context());
-            QObject::connect(&window, &MainWindow::sessionChanged, page,
-                             [page, &window](ConsoleSession* s) {
-                                 page->setContext(s ? window.context() : nullptr);
-                             });
-            return page;
+            return followWindowContext(window, new RpcPage);
         },
     });
 }

@@ -1,9 +1,8 @@
 // The Telemetry tab in the page registry (called from the generated registerConsolePages()).
 
 #include "telemetry/telemetry_bus.h"
-#include "ui/shell/console_session.h"
-#include "ui/shell/main_window.h"
 #include "ui/shell/page_registry.h"
+#include "ui/shell/window_context.h"
 #include "ui/telemetry/telemetry_page.h"
 
 namespace meshx::ui {
@@ -17,13 +16,8 @@ void registerTelemetryPage(PageRegistry& registry) {
         .shortcut = QKeySequence(Qt::CTRL | Qt::Key_4),
         // One page for the window's life: the stream keeps its history across sessions.
         .perWindow = [](MainWindow& window) -> QWidget* {
-            auto* page = new TelemetryPage(telemetry::TelemetryBus::global());
-            page->setContext(window.context());
-            QObject::connect(&window, &MainWindow::sessionChanged, page,
-                             [page, &window](ConsoleSession* s) {
-                                 page->setContext(s ? window.context() : nullptr);
-                             });
-            return page;
+            return followWindowContext(window,
+                                       new TelemetryPage(telemetry::TelemetryBus::global()));
         },
     });
 }
