@@ -248,6 +248,18 @@ HealthCheck readCheck(const json& j) {
     return c;
 }
 
+// A catalog node as /catalog/nodes and /health/service entries both carry it.
+Node readNode(const json& j) {
+    Node n;
+    n.id = str(j, "ID");
+    n.node = str(j, "Node");
+    n.address = str(j, "Address");
+    n.datacenter = str(j, "Datacenter");
+    n.taggedAddresses = stringMap(j, "TaggedAddresses");
+    n.meta = stringMap(j, "Meta");
+    return n;
+}
+
 std::vector<HealthCheck> readChecks(const json& j, const char* key) {
     std::vector<HealthCheck> out;
     for (const auto& c : array(j, key)) {
@@ -477,13 +489,7 @@ Result<std::vector<ServiceEntry>> decodeServiceEntries(const json& j) {
         for (const auto& e : j) {
             expectObject(e, "health entry");
             ServiceEntry entry;
-            const json& node = object(e, "Node");
-            entry.node.id = str(node, "ID");
-            entry.node.node = str(node, "Node");
-            entry.node.address = str(node, "Address");
-            entry.node.datacenter = str(node, "Datacenter");
-            entry.node.taggedAddresses = stringMap(node, "TaggedAddresses");
-            entry.node.meta = stringMap(node, "Meta");
+            entry.node = readNode(object(e, "Node"));
             entry.service = readService(object(e, "Service"));
             entry.checks = readChecks(e, "Checks");
             out.push_back(std::move(entry));
@@ -498,14 +504,7 @@ Result<std::vector<Node>> decodeNodes(const json& j) {
         std::vector<Node> out;
         for (const auto& e : j) {
             expectObject(e, "node");
-            Node n;
-            n.id = str(e, "ID");
-            n.node = str(e, "Node");
-            n.address = str(e, "Address");
-            n.datacenter = str(e, "Datacenter");
-            n.taggedAddresses = stringMap(e, "TaggedAddresses");
-            n.meta = stringMap(e, "Meta");
-            out.push_back(std::move(n));
+            out.push_back(readNode(e));
         }
         return out;
     });
