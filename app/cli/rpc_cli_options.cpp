@@ -172,6 +172,7 @@ std::vector<CliOption> rpcClientSpec() {
         {"max-overflow", "N", "max_overflow: temporary workers (10)"},
         {"strategy", "lifo|fifo", "worker hand-out order (lifo)"},
         {"idle-reconnect", "MS|never", "idle_reconnect, ±10% (600000)"},
+        {"conn-max-age", "MS|never", "reconnect a connection this old, ±10%, to rebalance (never)"},
         {"retry-idle-error", "MS", "retry_idle_error, ±10% (1000)"},
         {"retry-hsk-fail", "MS", "retry_hsk_fail, ±10% (5000)"},
         {"retry-proxy-fail", "MS", "retry_proxy_fail, ±10% (1000)"},
@@ -312,6 +313,9 @@ Status applyClient(const CliValues& values, rpc::RpcClientOptions& o) {
         }
     }
     if (Status s = optionalMillis(values, "idle-reconnect", "never", o.idleReconnect); !s) {
+        return s;
+    }
+    if (Status s = optionalMillis(values, "conn-max-age", "never", o.connMaxAge); !s) {
         return s;
     }
     for (const auto& [name, field] : {std::pair{"retry-idle-error", &o.retryIdleError},

@@ -65,6 +65,7 @@ class ClientConnection {
     transport::Clock::time_point idleSince{};
     transport::Clock::time_point retryAt{};
     Millis idleLimit{0};
+    transport::Clock::time_point expiresAt = transport::Clock::time_point::max();  // conn_max_age
     bool overflow = false;
     std::string
         lastConnectError;  // why the last connect failed (the "closed" detail while waiting)

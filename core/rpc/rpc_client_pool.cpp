@@ -260,8 +260,27 @@ RpcClientPool::Worker* RpcClientPool::checkout(RpcError& error, transport::Deadl
             }
             continue;
         }
-        w->idleLimit = options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+        armLimits(*w);
         return w;
+    }
+}
+
+void RpcClientPool::armLimits(Worker& w) {
+    w.idleLimit = options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+    w.expiresAt = options_.connMaxAge ? Clock::now() + jitter(*options_.connMaxAge)
+                                      : Clock::time_point::max();
+}
+
+void RpcClientPool::retireIfOld(Worker& w) {
+    if (w.idleSince < w.expiresAt || !w.connected()) {
+        return;
+    }
+    // Between calls nothing is in flight on it: closing loses nothing, and the maintenance
+    // thread dials again, which a sidecar may route to another instance.
+    w.close();
+    w.retryAt = Clock::time_point{};
+    if (telemetry_->enabled()) {
+        telemetry_->publish({"idle", "idle", "", 0, std::nullopt, "conn_max_age", nullptr}, {});
     }
 }
 
@@ -269,6 +288,7 @@ void RpcClientPool::checkin(Worker* w) {
     const bool lifo = options_.strategy == RpcClientOptions::Strategy::Lifo;
     if (w->poolState.load(std::memory_order_relaxed) == PoolState::FastBusy) {
         w->idleSince = Clock::now();
+        retireIfOld(*w);
         if (w->connected()) {
             // The hot path: park it, no lock. Waiters (or stop()) are told.
             w->poolState = PoolState::Parked;
@@ -292,6 +312,7 @@ void RpcClientPool::checkin(Worker* w) {
                                     [w](const auto& p) { return p.get() == w; }));
     } else {
         w->idleSince = Clock::now();
+        retireIfOld(*w);
         if (lifo && w->connected() && !stopping_) {
             w->poolState = PoolState::Parked;  // from now on the lock-free path can take it
         } else {
@@ -349,7 +370,7 @@ RpcResult<Payload> RpcClientPool::once(bool cast, std::string_view funName, cons
             checkin(w);
             w = nullptr;
         } else {
-            w->idleLimit = options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+            armLimits(*w);
         }
     }
 }
@@ -476,8 +497,7 @@ void RpcClientPool::maintain() {
         if (auto e = due->connect()) {
             scheduleRetry(*due, *e);
         } else {
-            due->idleLimit =
-                options_.idleReconnect ? jitter(*options_.idleReconnect) : Millis::max();
+            armLimits(*due);
         }
         lock.lock();
         busy_.erase(std::find(busy_.begin(), busy_.end(), due));

@@ -100,6 +100,11 @@ class RpcClientPool {
     RpcResult<Payload> once(bool cast, std::string_view funName, const Payload& arg,
                             transport::Deadline deadline, bool resendSent);
     Worker* checkout(RpcError& error, transport::Deadline deadline);
+    // After a connect: the jittered idle_reconnect limit and conn_max_age expiry of `w`.
+    void armLimits(Worker& w);
+    // At check-in (idleSince just set): closes `w` when it has outlived conn_max_age, so the
+    // maintenance thread reconnects it.
+    void retireIfOld(Worker& w);
     // Lock-free: a parked worker (this thread's last one first), or nullptr.
     Worker* checkoutParked();
     // Under the lock: moves every parked worker into idle_ (they become ordinary idle workers).

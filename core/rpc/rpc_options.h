@@ -66,10 +66,15 @@ struct RpcClientOptions : RpcCommonOptions {
     size_t maxOverflow = 10;                               // pool_opts max_overflow
     Strategy strategy = Strategy::Lifo;                    // pool_opts strategy
     std::optional<Millis> idleReconnect = Millis{600000};  // idle_reconnect (±10%); nullopt = never
-    Millis retryIdleError{1000};                           // retry_idle_error (±10%)
-    Millis retryHskFail{5000};                             // retry_hsk_fail (±10%)
-    Millis retryProxyFail{1000};                           // retry_proxy_fail (±10%)
-    Millis timeoutConnect{5000};                           // timeout_connect
+    // Ours: a connection this old (±10%) is closed at its next check-in and dialled again. Busy
+    // pools keep their connections for ever, so behind an L4 sidecar that balances connections
+    // (not calls) one early ejection would skew them for good; an age limit spreads them again.
+    // nullopt = never (the original's behaviour).
+    std::optional<Millis> connMaxAge;
+    Millis retryIdleError{1000};  // retry_idle_error (±10%)
+    Millis retryHskFail{5000};    // retry_hsk_fail (±10%)
+    Millis retryProxyFail{1000};  // retry_proxy_fail (±10%)
+    Millis timeoutConnect{5000};  // timeout_connect
     std::vector<RpcErrc> execRetryOnError{RpcErrc::Closed,
                                           RpcErrc::TcpClosed};  // exec_retry_on_error
     std::optional<Millis> callTimeout;  // call/6 timeout: nullopt = infinity

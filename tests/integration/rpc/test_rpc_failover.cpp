@@ -130,17 +130,23 @@ class LoopbackAcceptor {
 // the reconnects after a provider dies fail, and the pool has to cope.
 class RoundRobinRelay {
   public:
-    explicit RoundRobinRelay(std::vector<Address> backends) : backends_(std::move(backends)) {}
+    // `firstToLast`: that many first connections all go to the last backend (as after an
+    // upstream sidecar ejected the others for a moment), round robin after them.
+    explicit RoundRobinRelay(std::vector<Address> backends, size_t firstToLast = 0)
+        : backends_(std::move(backends)), firstToLast_(firstToLast) {}
 
     bool start() {
         return acceptor_.start([this](int client) { relay(client); });
     }
     const Address& address() const { return acceptor_.address(); }
     int refused() const { return refused_.load(); }
+    size_t connections() const { return next_.load(); }
 
   private:
     void relay(int client) {
-        const Address& target = backends_[next_++ % backends_.size()];
+        const size_t turn = next_++;
+        const Address& target =
+            turn < firstToLast_ ? backends_.back() : backends_[turn % backends_.size()];
         auto backend = transport::connectTo(target, 2s);
         if (!backend) {
             ++refused_;
@@ -176,6 +182,7 @@ class RoundRobinRelay {
     }
 
     std::vector<Address> backends_;
+    const size_t firstToLast_;
     std::atomic<size_t> next_{0};
     std::atomic<int> refused_{0};
     LoopbackAcceptor acceptor_;  // last: its threads use the members above
@@ -306,6 +313,7 @@ class TestRpcFailover : public QObject {
     void callWaitsForHealthyWorkerNotBackingOffOne();
     void elixirFramingRaceResendsAtOnce();
     void partReplyOrRetriesOffIsNeverResent();
+    void connMaxAgeSpreadsSkewedConnectionsAgain();
 };
 
 void TestRpcFailover::providerStoppedUnderLoadFailsNoCall() {
@@ -395,6 +403,59 @@ void TestRpcFailover::providerStoppedUnderLoadFailsNoCall() {
         return e.meta.value("state", "") == "resend";
     });
     QCOMPARE(static_cast<uint64_t>(resendEvents), stats.resends);
+}
+
+// A busy pool keeps its connections, so when all of them landed on one provider (the relay sends
+// the pool's first connections to b only, as a sidecar does while a is ejected) a serves nothing
+// for ever; with conn_max_age the connections are dialled again between calls and a gets its
+// share, and no call fails on the way.
+void TestRpcFailover::connMaxAgeSpreadsSkewedConnectionsAgain() {
+    constexpr size_t kPool = 10;
+    constexpr int kCalls = 2000;
+    for (const bool withMaxAge : {false, true}) {
+        std::atomic<int> servedA{0}, servedB{0};
+        auto a = provider("a", servedA);
+        auto b = provider("b", servedB);
+        QVERIFY(a->start().ok());
+        QVERIFY(b->start().ok());
+        RoundRobinRelay relay({a->address(), b->address()}, kPool);
+        QVERIFY(relay.start());
+        RpcClientOptions co;
+        co.address = relay.address();
+        co.id = "MaxAge.Client";
+        co.size = kPool;
+        co.maxOverflow = 0;  // no extra connections beside the pool's own
+        co.callTimeout = 20s;
+        if (withMaxAge)
+            co.connMaxAge = 100ms;
+        RpcClientPool pool(co);
+        QVERIFY(pool.start().ok());
+
+        std::atomic<int> next{0}, failed{0};
+        const auto until = Clock::now() + 120s;  // bounds a starved machine; 2000 calls take ~1 s
+        std::vector<std::jthread> callers;
+        for (size_t c = 0; c < kPool; ++c) {
+            callers.emplace_back([&] {
+                while (next++ < kCalls && Clock::now() < until) {
+                    if (!pool.call("do_work", text("x")).ok())
+                        ++failed;
+                }
+            });
+        }
+        for (auto& t : callers)
+            t.join();
+        qInfo("conn_max_age %s: served a=%d b=%d, relay connections %zu",
+              withMaxAge ? "100 ms" : "never", servedA.load(), servedB.load(), relay.connections());
+        QCOMPARE(failed.load(), 0);
+        QVERIFY(servedA.load() + servedB.load() >= kCalls);  // at least once each
+        if (withMaxAge) {
+            QVERIFY(relay.connections() > kPool);
+            QVERIFY(servedA.load() > 0);
+        } else {
+            QCOMPARE(relay.connections(), kPool);  // the skew stays: nothing redials
+            QCOMPARE(servedA.load(), 0);
+        }
+    }
 }
 
 void TestRpcFailover::callWaitsForHealthyWorkerNotBackingOffOne() {
