@@ -5,6 +5,7 @@
 #include <string>
 
 #include "agent/agent_log.h"
+#include "net/port_claim.h"
 
 namespace meshx::agent {
 
@@ -23,6 +24,10 @@ struct AgentConfig {
     uint64_t kvMaxValueSize = 512 * 1024;
     int64_t sidecarMinPort = 21000;
     int64_t sidecarMaxPort = 21255;
+    // Where sidecar ports are claimed host-wide (net::PortClaim), so dev agents of several
+    // consoles, CLIs and tests on one machine never hand one port to two sidecars. Empty: no
+    // claims.
+    std::string sidecarPortClaimDir = net::PortClaim::defaultDirectory();
     std::chrono::seconds leafCertTtl = std::chrono::hours(72);
     // How often services critical for longer than DeregisterCriticalServiceAfter are removed.
     std::chrono::milliseconds reapInterval = std::chrono::seconds(30);

@@ -48,6 +48,7 @@ AgentCore::AgentCore(AgentConfig config, AgentLog& log, const Clock& clock,
     options.node.datacenter = config_.datacenter;
     options.sidecarMinPort = config_.sidecarMinPort;
     options.sidecarMaxPort = config_.sidecarMaxPort;
+    options.sidecarPortClaimDir = config_.sidecarPortClaimDir;
     state_ = std::make_unique<AgentState>(options, *indexes_, clock_);
     if (ca_) {
         IndexTable::Change change(*indexes_);

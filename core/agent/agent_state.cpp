@@ -105,7 +105,8 @@ AgentState::AgentState(Options options, IndexTable& indexes, const Clock& clock)
       indexes_(indexes),
       remote_(indexes),
       clock_(clock),
-      expander_(options_.sidecarMinPort, options_.sidecarMaxPort, options_.skipSidecarPortsInUse) {
+      expander_(options_.sidecarMinPort, options_.sidecarMaxPort, options_.skipSidecarPortsInUse,
+                options_.sidecarPortClaimDir) {
     Change change(indexes_);
     const uint64_t idx = change.index();
     options_.node.createIndex = options_.node.modifyIndex = idx;
@@ -299,8 +300,9 @@ Status AgentState::registerService(ServiceDefinition def, bool replaceExistingCh
         def.id = def.name;
     }
     std::optional<ServiceDefinition> sidecar;
+    std::unique_ptr<net::PortClaim> sidecarClaim;
     if (def.sidecarService) {
-        auto expanded = expander_.expand(def, services_);
+        auto expanded = expander_.expand(def, services_, &sidecarClaim);
         if (!expanded) {
             return expanded.error();
         }
@@ -329,6 +331,12 @@ Status AgentState::registerService(ServiceDefinition def, bool replaceExistingCh
     if (sidecar) {
         if (auto s = addService(*sidecar, def.id, replaceExistingChecks, change, affected); !s) {
             return s;
+        }
+        if (sidecarClaim != nullptr) {
+            sidecarClaims_[sidecar->id] = std::move(sidecarClaim);
+        } else if (auto held = sidecarClaims_.find(sidecar->id);
+                   held != sidecarClaims_.end() && held->second->port() != sidecar->port) {
+            sidecarClaims_.erase(held);  // re-registered on a port of its own choosing
         }
     }
     refreshAliases(affected, change);
@@ -441,6 +449,7 @@ void AgentState::removeService(const std::string& id, Change& change,
     touchServiceKeys(services_.at(id), change, true);
     indexService(services_.at(id), false);
     services_.erase(id);
+    sidecarClaims_.erase(id);
     checksByService_.erase(id);
     affected.insert(id);
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,6 +35,9 @@ class AgentState {
         // Skip sidecar ports another process listens on (the dev agent shares its machine with
         // other agents and leftover proxies); off for deterministic unit tests.
         bool skipSidecarPortsInUse = true;
+        // Claim picked sidecar ports host-wide in this directory (SidecarExpander); empty: no
+        // claims (Consul's behaviour, and deterministic unit tests).
+        std::string sidecarPortClaimDir;
         int64_t defaultOutputMaxSize = 4096;
     };
 
@@ -170,6 +174,9 @@ class AgentState {
     const Clock& clock_;
     SidecarExpander expander_;
     std::map<std::string, ServiceRecord> services_;
+    // Port claims of the sidecars this agent gave a port, by sidecar id (Options::
+    // sidecarPortClaimDir); dropped with the sidecar's registration.
+    std::map<std::string, std::unique_ptr<net::PortClaim>> sidecarClaims_;
     std::map<std::string, CheckRecord> checks_;
     std::map<std::string, std::set<std::string>> checksByService_;  // "" = node-level
     std::map<std::string, std::set<std::string>> idsByName_;

@@ -43,8 +43,9 @@ bool listenedOnLocally(int64_t port) {
 
 }  // namespace
 
-Result<int64_t> SidecarExpander::pickPort(
-    const std::string& id, const std::map<std::string, ServiceRecord>& services) const {
+Result<int64_t> SidecarExpander::pickPort(const std::string& id,
+                                          const std::map<std::string, ServiceRecord>& services,
+                                          std::unique_ptr<net::PortClaim>* claim) const {
     if (minPort_ < 1 || maxPort_ < 1 || maxPort_ < minPort_) {
         return makeError(Code::Internal,
                          "no port provided for sidecar_service and auto-assignment disabled in "
@@ -60,9 +61,29 @@ Result<int64_t> SidecarExpander::pickPort(
         }
     }
     for (int64_t p = minPort_; p <= maxPort_; ++p) {
-        if (used.count(p) == 0 && !(skipPortsInUse_ && listenedOnLocally(p))) {
-            return p;
+        if (used.count(p) != 0) {
+            continue;
         }
+        std::unique_ptr<net::PortClaim> held;
+        if (!claimDirectory_.empty()) {
+            // Claim before probing, as the engines do: a port we hold and found free stays ours.
+            auto claimed = net::PortClaim::tryClaim(
+                claimDirectory_, net::Address::tcp("127.0.0.1", static_cast<uint16_t>(p)));
+            if (!claimed) {
+                return claimed.error();
+            }
+            if (!*claimed) {
+                continue;  // another agent's sidecar or an engine's service has it
+            }
+            held = std::move(*claimed);
+        }
+        if (skipPortsInUse_ && listenedOnLocally(p)) {
+            continue;
+        }
+        if (claim != nullptr) {
+            *claim = std::move(held);
+        }
+        return p;
     }
     return makeError(
         Code::Internal,
@@ -71,7 +92,8 @@ Result<int64_t> SidecarExpander::pickPort(
 }
 
 Result<ServiceDefinition> SidecarExpander::expand(
-    const ServiceDefinition& parent, const std::map<std::string, ServiceRecord>& services) const {
+    const ServiceDefinition& parent, const std::map<std::string, ServiceRecord>& services,
+    std::unique_ptr<net::PortClaim>* claim) const {
     ServiceDefinition sidecar = *parent.sidecarService;
     sidecar.sidecarService.reset();
 
@@ -112,7 +134,7 @@ Result<ServiceDefinition> SidecarExpander::expand(
         }
     }
     if (sidecar.port < 1) {
-        auto port = pickPort(sidecar.id, services);
+        auto port = pickPort(sidecar.id, services, claim);
         if (!port) {
             return port.error();
         }

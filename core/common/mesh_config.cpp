@@ -210,6 +210,8 @@ Status MeshConfig::applyJson(const nlohmann::json& json) {
             if (portRangeMin > portRangeMax) {
                 return configError("port_range: min is above max");
             }
+        } else if (key == "proxy_log_dir") {
+            st = wantString(&proxyLogDir);
         } else if (key == "max_proxy_restarts") {
             st = wantInt(&maxProxyRestarts);
         } else if (key == "start_timeout_ms") {

@@ -49,6 +49,9 @@ struct MeshConfig {
     uint16_t portRangeMax = 65535;
 
     int maxProxyRestarts = 5;
+    // proxy_log_dir: when set, each supervised proxy's output is also appended to
+    // <dir>/<service-id>.log (the ring and the bus keep it either way).
+    std::string proxyLogDir;
     int startTimeoutMs = 5000;
     int ttlIntervalMs = 5000;
 

@@ -164,7 +164,7 @@ Result<std::set<uint16_t>> ConsulMesh::portsKnownToAgent() {
     return portsOf(*services);
 }
 
-Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Direction direction) {
+Result<std::shared_ptr<net::PortClaim>> ConsulMesh::claimPort(PortAllocator::Direction direction) {
     // The agent's view first (services registered but not listening yet, by any engine, alive or
     // gone), then the machine-wide claim settles races between engines starting together.
     auto known = portsKnownToAgent();
@@ -175,12 +175,12 @@ Result<std::shared_ptr<PortClaim>> ConsulMesh::claimPort(PortAllocator::Directio
     if (!claimed) {
         return claimed.error();
     }
-    return std::shared_ptr<PortClaim>(std::move(*claimed));
+    return std::shared_ptr<net::PortClaim>(std::move(*claimed));
 }
 
 Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
                                                  const ServiceTemplate& tmpl,
-                                                 std::shared_ptr<PortClaim> claim,
+                                                 std::shared_ptr<net::PortClaim> claim,
                                                  std::set<uint16_t>* known) {
     if (params.hash.contains("name") &&
         (!params.hash["name"].is_string() || params.hash["name"].get<std::string>().empty())) {
@@ -197,7 +197,7 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
                 if (!claimed) {
                     return claimed.error();
                 }
-                claim = std::shared_ptr<PortClaim>(std::move(*claimed));
+                claim = std::shared_ptr<net::PortClaim>(std::move(*claimed));
                 known->insert(claim->port());
             } else {
                 auto claimed = claimPort(PortAllocator::Direction::Up);
@@ -291,7 +291,7 @@ Result<ProxySupervisor*> ConsulMesh::startProxy(const Prepared& p) {
 
 Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
                                         bool forceRegistration, std::chrono::milliseconds timeout,
-                                        std::shared_ptr<PortClaim> claim) {
+                                        std::shared_ptr<net::PortClaim> claim) {
     auto prepared = prepare(params, tmpl, std::move(claim), nullptr);
     if (!prepared) {
         return prepared.error();
@@ -746,7 +746,7 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
     // A new proxy service gets its dummy listener before it is registered: the listener holds
     // the claimed port from then on, and when someone outside the claims took the port anyway,
     // the next port is tried instead of registering a service on a port we cannot serve.
-    std::shared_ptr<PortClaim> claim;
+    std::shared_ptr<net::PortClaim> claim;
     DummyListener* dummy = nullptr;
     for (int attempt = 1; owned_.count(proxy.id) == 0; ++attempt) {
         auto claimed = claimPort(PortAllocator::Direction::Up);
@@ -782,7 +782,7 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
     }
     std::vector<json> current(sidecar->upstreams.begin(), sidecar->upstreams.end());
     const auto sizeBefore = current.size();
-    std::vector<std::shared_ptr<PortClaim>> claims;  // kept only once registered
+    std::vector<std::shared_ptr<net::PortClaim>> claims;  // kept only once registered
     std::vector<Result<net::Address>> results;
     for (const auto& upstream : upstreams) {
         json hash = upstreamHash(upstream);
@@ -814,7 +814,7 @@ Result<std::vector<Result<net::Address>>> ConsulMesh::connect(const std::vector<
             continue;
         }
         net::Address address;
-        std::shared_ptr<PortClaim> upstreamClaim;
+        std::shared_ptr<net::PortClaim> upstreamClaim;
         if (validHashAddress(hash)) {
             address = net::Address::tcp(hash["address"].get<std::string>(),
                                         static_cast<uint16_t>(hash["port"].get<int>()));

@@ -98,7 +98,7 @@ class ConsulMesh final : public ServiceMesh {
         // the record lives, so no engine on the host hands them out again. Shared because
         // records are copied; an upstream's claim stays until the service stops, since its
         // proxy may listen on it until it reloads.
-        std::vector<std::shared_ptr<PortClaim>> claims;
+        std::vector<std::shared_ptr<net::PortClaim>> claims;
     };
     struct SidecarView;
     struct ExitWatch;
@@ -108,8 +108,8 @@ class ConsulMesh final : public ServiceMesh {
         std::string serviceId;
         nlohmann::json registration;
         net::Address address;
-        std::shared_ptr<PortClaim> claim;  // null when the params named the address
-        std::string checkId;               // empty: no TTL check
+        std::shared_ptr<net::PortClaim> claim;  // null when the params named the address
+        std::string checkId;                    // empty: no TTL check
         std::string ttlStatus;
         std::chrono::milliseconds ttlInterval{0};
         std::vector<std::string> argv;  // empty: no proxy
@@ -123,12 +123,12 @@ class ConsulMesh final : public ServiceMesh {
     // caller; without one, a port is claimed here unless the params name an address.
     Result<Started> startLocked(const ServiceParams& params, const ServiceTemplate& tmpl,
                                 bool forceRegistration, std::chrono::milliseconds timeout,
-                                std::shared_ptr<PortClaim> claim = nullptr);
+                                std::shared_ptr<net::PortClaim> claim = nullptr);
     // Renders and checks one service; claims its port unless `claim` or the params give one
     // (`known`: the agent's ports, kept up to date by the caller of a batch; null: ask the
     // agent). Caller holds mutex_.
     Result<Prepared> prepare(const ServiceParams& params, const ServiceTemplate& tmpl,
-                             std::shared_ptr<PortClaim> claim, std::set<uint16_t>* known);
+                             std::shared_ptr<net::PortClaim> claim, std::set<uint16_t>* known);
     // AlreadyStarted / InvalidState / ServiceNotOwned as start() answers them. Caller holds mutex_.
     Status checkOwnership(const std::string& serviceId, bool passing, bool forceRegistration);
     Status registerPrepared(const Prepared& p);
@@ -149,7 +149,7 @@ class ConsulMesh final : public ServiceMesh {
     static std::set<uint16_t> portsOf(const std::map<std::string, consul::AgentService>& services);
     // A port no engine on this host has claimed, the agent does not know and nobody listens on.
     // Caller holds mutex_.
-    Result<std::shared_ptr<PortClaim>> claimPort(PortAllocator::Direction direction);
+    Result<std::shared_ptr<net::PortClaim>> claimPort(PortAllocator::Direction direction);
     // Blocks until `serviceId` (of service `name`) passes: blocking queries, woken by the TTL
     // update and by the proxy's exit.
     Status waitPassing(const std::string& name, const std::string& serviceId,

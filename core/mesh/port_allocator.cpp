@@ -111,10 +111,10 @@ bool PortAllocator::bindable(const net::Address& address) {
     return address.isTcp() && tryBind(address.host(), isV6(address.host()), address.port()) == 0;
 }
 
-Result<std::unique_ptr<PortClaim>> PortAllocator::tryPort(uint16_t port) {
+Result<std::unique_ptr<net::PortClaim>> PortAllocator::tryPort(uint16_t port) {
     // Claim first, probe second: a port we claimed and found free stays ours, while probing
     // first would leave a gap in which another engine could claim, probe and bind it.
-    auto claimed = PortClaim::tryClaim(claimDirectory_, net::Address::tcp(ip_, port));
+    auto claimed = net::PortClaim::tryClaim(claimDirectory_, net::Address::tcp(ip_, port));
     if (!claimed || !*claimed) {
         return claimed;
     }
@@ -123,7 +123,7 @@ Result<std::unique_ptr<PortClaim>> PortAllocator::tryPort(uint16_t port) {
         case Probe::Free:
             return claimed;
         case Probe::Busy:
-            return std::unique_ptr<PortClaim>();  // the claim is dropped with it
+            return std::unique_ptr<net::PortClaim>();  // the claim is dropped with it
         case Probe::Failed:
             break;
     }
@@ -131,8 +131,8 @@ Result<std::unique_ptr<PortClaim>> PortAllocator::tryPort(uint16_t port) {
                                         std::strerror(err));
 }
 
-Result<std::unique_ptr<PortClaim>> PortAllocator::claim(Direction direction,
-                                                        const std::set<uint16_t>& known) {
+Result<std::unique_ptr<net::PortClaim>> PortAllocator::claim(Direction direction,
+                                                             const std::set<uint16_t>& known) {
     // One caller at a time: the cursor walk must be one step per caller. Claims are rare (once
     // per service or upstream); contention between processes is settled by the claim itself.
     std::lock_guard lock(mutex_);

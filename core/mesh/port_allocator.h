@@ -7,8 +7,8 @@
 #include <string>
 
 #include "common/result.h"
-#include "mesh/port_claim.h"
 #include "net/address.h"
+#include "net/port_claim.h"
 
 namespace meshx {
 struct MeshConfig;
@@ -48,7 +48,7 @@ class PortAllocator {
     // the host must use the same one; tests pass a directory of their own). Any thread.
     static Result<std::unique_ptr<PortAllocator>> create(
         std::string ip = "127.0.0.1", uint16_t min = 1024, uint16_t max = 65535,
-        std::string claimDirectory = PortClaim::defaultDirectory());
+        std::string claimDirectory = net::PortClaim::defaultDirectory());
     // portRangeIp, portRangeMin and portRangeMax of the config. Any thread.
     static Result<std::unique_ptr<PortAllocator>> fromConfig(const MeshConfig& config);
 
@@ -56,8 +56,8 @@ class PortAllocator {
     // this host and bindable now (see the class comment). PortRangeExhausted when no port of
     // the range qualifies; IoError when probing or claiming itself fails (out of file
     // descriptors, unusable claim directory). Any thread.
-    Result<std::unique_ptr<PortClaim>> claim(Direction direction,
-                                             const std::set<uint16_t>& known = {});
+    Result<std::unique_ptr<net::PortClaim>> claim(Direction direction,
+                                                  const std::set<uint16_t>& known = {});
 
     // Whether a listener could take `address` right now (the probe of step 3). Any thread.
     static bool bindable(const net::Address& address);
@@ -72,7 +72,7 @@ class PortAllocator {
     enum class Probe { Free, Busy, Failed };
     Probe probe(uint16_t port, int* err) const;
     // Steps 2 and 3 for one candidate: the claim, or null when the port is taken.
-    Result<std::unique_ptr<PortClaim>> tryPort(uint16_t port);
+    Result<std::unique_ptr<net::PortClaim>> tryPort(uint16_t port);
 
     const std::string ip_;
     const bool v6_;

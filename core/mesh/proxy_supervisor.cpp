@@ -75,6 +75,7 @@ QProcessEnvironment proxyEnvironment(const MeshConfig& config,
 ProxySupervisor::Options ProxySupervisor::Options::fromConfig(const MeshConfig& config) {
     Options o;
     o.maxRestarts = config.maxProxyRestarts;
+    o.logDir = config.proxyLogDir;
     return o;
 }
 
@@ -215,6 +216,14 @@ Status ProxySupervisor::spawn() {
     if (argv_.empty() || argv_.front().empty()) {
         return makeError(Code::ProxyFailed, "empty proxy command for service " + serviceId_);
     }
+    if (!options_.logDir.empty() && logFile_ == nullptr) {
+        auto file = ProxyLogFile::open(options_.logDir, serviceId_);
+        if (!file) {
+            return makeError(Code::ProxyFailed,
+                             "proxy for service " + serviceId_ + ": " + file.error().message);
+        }
+        logFile_ = std::move(*file);
+    }
     // Resolve the binary up front: QProcess would only say "failed to start", and the user needs
     // to know which binary is missing.
     const std::string& binary = argv_.front();
@@ -309,6 +318,9 @@ void ProxySupervisor::deliver(const LineAssembler::Line& line, LogLine::Stream s
     LogLine l{serviceId_, stream, line.text, nowUs(), line.truncated};
     if (bus_.hasSubscribers()) {
         bus_.publish(l.toEvent());
+    }
+    if (logFile_ != nullptr) {
+        logFile_->append(l);
     }
     ring_.append(std::move(l));
 }

@@ -17,6 +17,7 @@
 #include "mesh/line_assembler.h"
 #include "mesh/log_ring.h"
 #include "mesh/proxy_info.h"
+#include "mesh/proxy_log_file.h"
 #include "telemetry/log_line.h"
 
 namespace meshx {
@@ -55,9 +56,12 @@ class ProxySupervisor : public QObject {
         size_t maxLineBytes = 16 * 1024;  // longer lines are cut and flagged truncated
         // Added to (and overriding) the inherited environment and the agent variables.
         std::map<std::string, std::string> extraEnv;
+        // When set, every line is also appended to <logDir>/<service-id>.log (ProxyLogFile).
+        std::string logDir;
         telemetry::TelemetryBus* bus = nullptr;  // nullptr: TelemetryBus::global()
 
-        // maxRestarts from the config (max_proxy_restarts); other fields keep their defaults.
+        // maxRestarts (max_proxy_restarts) and logDir (proxy_log_dir) from the config; other
+        // fields keep their defaults.
         static Options fromConfig(const MeshConfig& config);
     };
 
@@ -146,6 +150,7 @@ class ProxySupervisor : public QObject {
     LineAssembler stdout_;
     LineAssembler stderr_;
     LogRing ring_;
+    std::unique_ptr<ProxyLogFile> logFile_;  // opened by the first launch when logDir is set
     QTimer stopTimer_;
     QTimer restartTimer_;
 };

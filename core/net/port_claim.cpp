@@ -1,4 +1,4 @@
-#include "mesh/port_claim.h"
+#include "net/port_claim.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <utility>
 
-namespace meshx::mesh {
+namespace meshx::net {
 
 namespace {
 
@@ -91,4 +91,4 @@ Result<std::unique_ptr<PortClaim>> PortClaim::tryClaim(const std::string& dir,
     return std::unique_ptr<PortClaim>(new PortClaim(fd, address));
 }
 
-}  // namespace meshx::mesh
+}  // namespace meshx::net

@@ -7,7 +7,7 @@
 #include "common/result.h"
 #include "net/address.h"
 
-namespace meshx::mesh {
+namespace meshx::net {
 
 // A local TCP port this process has claimed on this host, held until the claim is destroyed.
 //
@@ -51,4 +51,4 @@ class PortClaim {
     const net::Address address_;
 };
 
-}  // namespace meshx::mesh
+}  // namespace meshx::net

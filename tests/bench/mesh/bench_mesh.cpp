@@ -32,7 +32,7 @@
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
-#include "mesh/port_claim.h"
+#include "net/port_claim.h"
 
 using namespace meshx;
 using namespace meshx::mesh;
@@ -257,7 +257,7 @@ LeftBehind leftBehind(Engine& e, const std::vector<qint64>& pids,
         l.processes += ::kill(static_cast<pid_t>(pid), 0) == 0 ? 1 : 0;
     }
     for (uint16_t port : ports) {
-        auto claim = PortClaim::tryClaim(claimDir, net::Address::tcp("127.0.0.1", port));
+        auto claim = net::PortClaim::tryClaim(claimDir, net::Address::tcp("127.0.0.1", port));
         l.claims += (!claim || *claim == nullptr) ? 1 : 0;
     }
     return l;

@@ -35,7 +35,7 @@
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
-#include "mesh/port_claim.h"
+#include "net/port_claim.h"
 
 using namespace meshx;
 using namespace meshx::mesh;
@@ -134,7 +134,7 @@ LeftBehind leftBehind(consul::ConsulClient& client, const std::vector<qint64>& p
     }
     l.children = childProcesses();
     for (uint16_t port : ports) {
-        auto claim = PortClaim::tryClaim(claimDir, net::Address::tcp("127.0.0.1", port));
+        auto claim = net::PortClaim::tryClaim(claimDir, net::Address::tcp("127.0.0.1", port));
         l.claims += (!claim || *claim == nullptr) ? 1 : 0;
     }
     return l;

@@ -7,8 +7,8 @@
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
 #include "mesh/consul_mesh.h"
-#include "mesh/port_claim.h"
 #include "meshx_test.h"
+#include "net/port_claim.h"
 
 using namespace meshx;
 using namespace meshx::mesh;
@@ -101,8 +101,8 @@ class TestMeshBatch : public QObject {
         QCOMPARE(servicesOnAgent(), size_t{2 * kServices});  // each with its sidecar
         // The ports are claimed while the services run.
         for (uint16_t port : ports) {
-            auto claim = PortClaim::tryClaim(claims_.path().toStdString(),
-                                             net::Address::tcp("127.0.0.1", port));
+            auto claim = net::PortClaim::tryClaim(claims_.path().toStdString(),
+                                                  net::Address::tcp("127.0.0.1", port));
             QVERIFY(claim.ok());
             QVERIFY(*claim == nullptr);
         }
@@ -122,8 +122,8 @@ class TestMeshBatch : public QObject {
             QVERIFY(::kill(static_cast<pid_t>(pid), 0) != 0);
         }
         for (uint16_t port : ports) {
-            auto claim = PortClaim::tryClaim(claims_.path().toStdString(),
-                                             net::Address::tcp("127.0.0.1", port));
+            auto claim = net::PortClaim::tryClaim(claims_.path().toStdString(),
+                                                  net::Address::tcp("127.0.0.1", port));
             QVERIFY(claim.ok());
             QVERIFY2(*claim != nullptr, std::to_string(port).c_str());
         }

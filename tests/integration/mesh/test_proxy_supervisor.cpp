@@ -7,8 +7,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 
 #include <chrono>
 #include <string>
@@ -199,6 +201,45 @@ class TestProxySupervisor : public QObject {
         // Nothing more happens once it gave up.
         QVERIFY(!restarted.wait(300));
         QCOMPARE(restarted.count(), 3);
+    }
+
+    // proxy_log_dir: every run's lines land in one file per service, timestamped and kept after
+    // the supervisor is gone; a directory that cannot be used fails the start, naming it.
+    void logDirKeepsLinesOfEveryRun() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string logDir = dir.filePath("logs").toStdString();  // created on demand
+        {
+            auto o = options(1);
+            o.logDir = logDir;
+            ProxySupervisor s("file/1", sh("echo run-out; echo run-err >&2; exit 3"), config_, o);
+            QSignalSpy gaveUp(&s, &ProxySupervisor::gaveUp);
+            QVERIFY(s.start().ok());
+            QVERIFY(gaveUp.count() == 1 || gaveUp.wait(15000));
+        }
+        QFile f(QString::fromStdString(logDir + "/file_1.log"));  // '/' cannot be in a name
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 4);  // two lines from each of the two runs
+        const QRegularExpression shape(
+            QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z (stdout "
+                           "run-out|stderr run-err)$"));
+        for (const auto& line : lines) {
+            QVERIFY2(shape.match(line).hasMatch(), qPrintable(line));
+        }
+        QCOMPARE(lines.filter(QStringLiteral("stdout run-out")).size(), 2);
+
+        QTemporaryFile notADir;
+        QVERIFY(notADir.open());
+        auto o = options(0);
+        o.logDir = notADir.fileName().toStdString();
+        ProxySupervisor bad("web-2", sh("exec sleep 60"), config_, o);
+        const auto st = bad.start();
+        QVERIFY(!st.ok());
+        QCOMPARE(st.error().code, meshx::Code::ProxyFailed);
+        QVERIFY2(st.error().message.find(o.logDir) != std::string::npos,
+                 st.error().message.c_str());
+        QCOMPARE(bad.state(), ProxyState::Idle);
     }
 
     void signalDeathIsReported() {

@@ -16,10 +16,17 @@
 // connection being set up again on the other one; a's surviving sidecar resets new connections
 // before their TLS handshake once its service is gone; the client pool resends the calls that
 // were on connections the kill cut. The slowest call is printed, not asserted (shared machine).
+//
+// This test once failed with a serving nothing before the kill: every dev agent gave its first
+// sidecar port 21000, and another suite's agent had given the same port to its own sidecar, so
+// the caller's sidecar reached a foreign sidecar for a, failed the handshake and ejected a. Dev
+// agents now claim sidecar ports host-wide (test_agent_sidecar_ports); the sidecars' warnings
+// (proxy_log_dir) are in this test's failure messages.
 
 #include <signal.h>
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -66,6 +73,26 @@ class TestMeshFailover : public QObject {
         return r && json::parse(r->body, nullptr, false).contains(id);
     }
 
+    // The warnings every engine-run sidecar of this test wrote (proxy_log_dir), for failure
+    // messages: an "instance ejected" there explains calls that all went to one instance.
+    QString sidecarWarnings() const {
+        QString out;
+        const QDir logs(dir_.filePath(QStringLiteral("proxy-logs")));
+        for (const QString& name : logs.entryList({QStringLiteral("*.log")}, QDir::Files)) {
+            QFile f(logs.filePath(name));
+            if (!f.open(QIODevice::ReadOnly)) {
+                continue;
+            }
+            for (const QByteArray& line : f.readAll().split('\n')) {
+                if (line.contains("[WARN]") || line.contains("[ERROR]")) {
+                    out +=
+                        name + QStringLiteral(": ") + QString::fromUtf8(line) + QLatin1Char('\n');
+                }
+            }
+        }
+        return out.right(4000);
+    }
+
     // Two providers of `service` and a caller of 4000 do_work calls; after kKillAfter calls
     // completed, `kill` happens to provider a. Checks that every call succeeded.
     void runWithKill(const QString& service, Kill kill);
@@ -95,6 +122,7 @@ void TestMeshFailover::initTestCase() {
     f.write(
         QByteArray::fromStdString(json{{"port_range", {{"min", 36100}, {"max", 36999}}},
                                        {"start_timeout_ms", 30000},
+                                       {"proxy_log_dir", dir_.filePath("proxy-logs").toStdString()},
                                        {"templates", {{"external-sidecar", {{"proxy", nullptr}}}}}}
                                       .dump()));
     f.close();
@@ -132,10 +160,10 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
     }
 
     RpcCallRun caller;
-    QVERIFY(caller.start(
-        {"--upstream", service, "--proxy", service + "-caller", "--fn", "do_work", "--count",
-         QString::number(kCalls), "--concurrency", "20", "--pool-size", "20"},
-        env_, dir_.filePath(service + QStringLiteral("-caller.err"))));
+    QVERIFY(caller.start({"--upstream", service, "--proxy", service + "-caller", "--fn", "do_work",
+                          "--count", QString::number(kCalls), "--concurrency", "20", "--pool-size",
+                          "20", "--conn-max-age", "1000"},
+                         env_, dir_.filePath(service + QStringLiteral("-caller.err"))));
     // Bounded: 4000 calls take about 11 s at 20 in parallel; a loaded machine gets 4 minutes.
     QDeadlineTimer deadline(240000);
     bool killed = false;
@@ -176,14 +204,15 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
         caller.calls().size(), caller.failed(), caller.slowestMs(), caller.slowestMs(killedAtMs),
         caller.summary().value("resends", json()).dump().c_str(), json(servedBy).dump().c_str());
     QCOMPARE(caller.calls().size(), size_t(kCalls));
-    QVERIFY2(caller.failed() == 0, firstError.c_str());
+    QVERIFY2(caller.failed() == 0, qPrintable(QString::fromStdString(firstError) +
+                                              QLatin1Char('\n') + sidecarWarnings()));
     QCOMPARE(caller.summary().value("failed", -1), 0);
     QCOMPARE(caller.exitCode(), 0);
 
     const std::string a_ = idA.toStdString(), b_ = idB.toStdString();
-    QVERIFY(servedBy.count(a_) && servedBy.at(a_) > 0);
+    QVERIFY2(servedBy.count(a_) && servedBy.at(a_) > 0, qPrintable(sidecarWarnings()));
     if (kill == Kill::Sidecar) {
-        QVERIFY(servedBy.count(b_) && servedBy.at(b_) > 0);
+        QVERIFY2(servedBy.count(b_) && servedBy.at(b_) > 0, qPrintable(sidecarWarnings()));
         // The engine of provider a restarted its sidecar (a new process).
         QTRY_VERIFY_WITH_TIMEOUT(a.sidecarPid() != 0 && a.sidecarPid() != sidecar, 15000);
     } else {
@@ -195,7 +224,8 @@ void TestMeshFailover::runWithKill(const QString& service, Kill kill) {
             QVERIFY2(log.contains("proxy.inbound: failed to dial"), qPrintable(log.right(3000)));
         }
         // The survivor served everything after the kill (give or take the calls in flight).
-        QVERIFY(servedBy.count(b_) && servedBy.at(b_) > kCalls - kKillAfter - 100);
+        QVERIFY2(servedBy.count(b_) && servedBy.at(b_) > kCalls - kKillAfter - 100,
+                 qPrintable(sidecarWarnings()));
         QVERIFY(!a.running());
     }
     QString out;

@@ -19,12 +19,12 @@
 
 #include "common/mesh_config.h"
 #include "mesh/port_allocator.h"
-#include "mesh/port_claim.h"
+#include "net/port_claim.h"
 
 using meshx::Code;
 namespace net = meshx::net;
 using meshx::mesh::PortAllocator;
-using meshx::mesh::PortClaim;
+using meshx::net::PortClaim;
 using Dir = meshx::mesh::PortAllocator::Direction;
 
 namespace {
@@ -103,7 +103,7 @@ pid_t claimInChild(const std::string& dir, const std::string& ip, uint16_t port,
     if (pid == 0) {
         ::close(report[0]);
         ::close(hold[1]);
-        auto c = PortClaim::tryClaim(dir, meshx::net::Address::tcp(ip, port));
+        auto c = net::PortClaim::tryClaim(dir, meshx::net::Address::tcp(ip, port));
         const char ok = c.ok() && *c ? '1' : '0';
         (void)::write(report[1], &ok, 1);
         char byte = 0;
@@ -240,7 +240,7 @@ class TestPortAllocator : public QObject {
         QVERIFY(a.ok());
         auto& alloc = **a;
         std::mutex m;
-        std::vector<std::unique_ptr<PortClaim>> got;
+        std::vector<std::unique_ptr<net::PortClaim>> got;
         std::vector<std::thread> threads;
         for (int t = 0; t < kThreads; ++t) {
             threads.emplace_back([&, t] {
@@ -299,11 +299,11 @@ class TestPortAllocator : public QObject {
         QVERIFY(other.ok() && *other);
         QCOMPARE((*other)->port(), uint16_t(r.min + 1));
         // A claim on a port that is held fails, and succeeds once the holder lets go.
-        auto again = PortClaim::tryClaim(claimDir(), (*held)->address());
+        auto again = net::PortClaim::tryClaim(claimDir(), (*held)->address());
         QVERIFY(again.ok());
         QVERIFY(*again == nullptr);
         held->reset();
-        again = PortClaim::tryClaim(claimDir(), net::Address::tcp(r.ip, r.min));
+        again = net::PortClaim::tryClaim(claimDir(), net::Address::tcp(r.ip, r.min));
         QVERIFY(again.ok() && *again);
     }
 
@@ -332,7 +332,7 @@ class TestPortAllocator : public QObject {
         QCOMPARE(::waitpid(child, &status, 0), child);
         ::close(report[0]);
         ::close(hold[1]);
-        auto after = PortClaim::tryClaim(claimDir(), net::Address::tcp(r.ip, r.min));
+        auto after = net::PortClaim::tryClaim(claimDir(), net::Address::tcp(r.ip, r.min));
         QVERIFY(after.ok() && *after);
     }
 
@@ -359,7 +359,7 @@ class TestPortAllocator : public QObject {
                 char byte = 0;
                 (void)::read(go[0], &byte, 1);  // the barrier: one write releases all of them
                 uint16_t port = 0;
-                std::unique_ptr<PortClaim> held;
+                std::unique_ptr<net::PortClaim> held;
                 if (a.ok()) {
                     auto c = (*a)->claim(Dir::Up);
                     if (c.ok() && *c) {
@@ -403,14 +403,14 @@ class TestPortAllocator : public QObject {
         QFile f(QString::fromStdString(file));
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.close();
-        auto c = PortClaim::tryClaim(file, net::Address::tcp("127.0.0.1", 20000));
+        auto c = net::PortClaim::tryClaim(file, net::Address::tcp("127.0.0.1", 20000));
         QVERIFY(!c.ok());
         QCOMPARE(c.error().code, Code::IoError);
         QVERIFY(c.error().message.find(file) != std::string::npos);
         // A symlink (someone else's trap in /tmp) is refused, not followed.
         const std::string link = dir.filePath(QStringLiteral("link")).toStdString();
         QCOMPARE(::symlink(dir.path().toStdString().c_str(), link.c_str()), 0);
-        auto viaLink = PortClaim::tryClaim(link, net::Address::tcp("127.0.0.1", 20000));
+        auto viaLink = net::PortClaim::tryClaim(link, net::Address::tcp("127.0.0.1", 20000));
         QVERIFY(!viaLink.ok());
         QCOMPARE(viaLink.error().code, Code::IoError);
     }
@@ -419,7 +419,7 @@ class TestPortAllocator : public QObject {
         QTemporaryDir parent;
         QVERIFY(parent.isValid());
         const std::string dir = parent.filePath(QStringLiteral("claims")).toStdString();
-        auto c = PortClaim::tryClaim(dir, net::Address::tcp("127.0.0.1", 20001));
+        auto c = net::PortClaim::tryClaim(dir, net::Address::tcp("127.0.0.1", 20001));
         QVERIFY(c.ok() && *c);
         struct stat st {};
         QCOMPARE(::lstat(dir.c_str(), &st), 0);
