@@ -113,10 +113,10 @@ class TestOtlpGraph : public QObject {
         // Four calls checkout -> payments (one failed, one slow) and one span inside checkout.
         const uint64_t end = static_cast<uint64_t>(nowUs()) * 1000;
         const json children =
-            json::array({span("0000000000000001", kRoot, end - 4'000'000, 10'000'000, false),
-                         span("0000000000000002", kRoot, end - 3'000'000, 20'000'000, false),
-                         span("0000000000000003", kRoot, end - 2'000'000, 30'000'000, true),
-                         span("0000000000000004", kRoot, end - 1'000'000, 400'000'000, false)});
+            json::array({span("0000000000000001", kRoot, end - 400'000, 10'000'000, false),
+                         span("0000000000000002", kRoot, end - 300'000, 20'000'000, false),
+                         span("0000000000000003", kRoot, end - 200'000, 30'000'000, true),
+                         span("0000000000000004", kRoot, end - 100'000, 400'000'000, false)});
         QCOMPARE(post(url, request("payments", children), "children.json"), 200);
         QTRY_VERIFY_WITH_TIMEOUT((page.flush(), page.graph().spanStats().waiting == 4), 30000);
         QVERIFY(page.graph().snapshot(nowUs()).edges.empty());  // the parent is still missing

@@ -84,7 +84,8 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
     TapSubscriber::Options o;
     o.skipOwnProcess = false;
     TapSubscriber sub(o);
-    sub.setTargets({{a->toString(), {"echo-1"}, {}}, {b->toString(), {"caller"}, {}}});
+    // B as the catalog finds it on another node (this host's node-b): its events say so.
+    sub.setTargets({{a->toString(), {"echo-1"}, {}}, {b->toString(), {"caller"}, "node-b"}});
     uint64_t ref = 0;
     const auto got = collect(
         sub,
@@ -106,6 +107,9 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
         if (prog == "rpc-serve") {
             QCOMPARE(p.value("service_id", ""), std::string("echo-1"));
             QCOMPARE(p.value("pid", 0L), 90001L);
+            QVERIFY(!p.contains("node"));
+        } else {
+            QCOMPARE(p.value("node", ""), std::string("node-b"));
         }
         // The record the console keeps says where it came from.
         const RpcRecord r = RpcRecord::fromEvent(e);
@@ -116,6 +120,7 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
     QCOMPARE(states.size(), size_t(2));
     QVERIFY(states[0].connected && states[1].connected);
     QCOMPARE(states[0].program, std::string("rpc-serve"));
+    QCOMPARE(states[1].node, std::string("node-b"));
     QVERIFY(states[0].events >= 5);
     // Targets that go away are let go.
     sub.setTargets({{b->toString(), {"caller"}, {}}});
