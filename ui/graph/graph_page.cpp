@@ -25,14 +25,16 @@ GraphPage::GraphPage(TelemetryPage& telemetry, QWidget* parent)
     edges_->setObjectName(QStringLiteral("graphEdges"));
     edges_->setRootIsDecorated(false);
     edges_->setHeaderLabels({tr("From"), tr("To"), tr("Calls/s"), tr("Errors"), tr("p99"),
-                             tr("Calls"), tr("Flows"), tr("Denied"), tr("Last denial")});
+                             tr("Calls"), tr("Flows"), tr("Denied"), tr("Last denial"),
+                             tr("Spans")});
     edges_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
     layout->addWidget(split, 1);
     hint_->showInfo(
         tr("Services seen in the telemetry of every tap (calls: client ends; flows: "
-           "sidecars). Click an edge to filter the stream on it."));
+           "sidecars; spans: received OpenTelemetry parent/child spans across services). "
+           "Click an edge to filter the stream on it."));
 
     connect(view_, &ServiceGraphView::edgeClicked, this, &GraphPage::selectEdge);
     connect(edges_, &QTreeWidget::itemActivated, this,
@@ -63,6 +65,7 @@ void GraphPage::refresh() {
         item->setText(6, QString::number(e.flows));
         item->setText(7, QString::number(e.denied));
         item->setText(8, QString::fromStdString(e.lastDenial));
+        item->setText(9, QString::number(e.spans));
         if (e.denied > 0 || e.errorRate > 0)
             for (int c = 0; c < item->columnCount(); ++c)
                 item->setForeground(c, QColor(0xd6, 0x27, 0x28));

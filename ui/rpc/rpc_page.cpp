@@ -21,6 +21,7 @@
 #include "engine/agent_monitor.h"
 #include "mesh/service_mesh.h"
 #include "telemetry/tap/tap_protocol.h"
+#include "ui/rpc/direct_address.h"
 #include "ui/rpc/rpc_workbench.h"
 #include "ui/shared/hint_line.h"
 #include "ui/shell/console_context.h"
@@ -322,12 +323,7 @@ void RpcPage::refreshAgentServices() {
     for (const auto& [id, svc] : monitor.snapshot().services) {
         if (!svc.kind.empty())
             continue;  // sidecars and gateways are not RPC servers
-        std::string address;
-        if (!svc.socketPath.empty())
-            address = "unix://" + svc.socketPath;
-        else if (svc.port > 0)
-            address = "tcp://" + (svc.address.empty() ? nodeAddress : svc.address) + ":" +
-                      std::to_string(svc.port);
+        const std::string address = directAddress(monitor.snapshot().services, id, nodeAddress);
         if (address.empty())
             continue;
         const bool tapped = svc.meta.count(telemetry::kTapMetaKey) > 0 &&

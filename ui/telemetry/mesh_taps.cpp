@@ -91,8 +91,8 @@ void MeshTaps::readCatalog() {
                         if (nodes) {
                             for (const auto& n : nodes->value) {
                                 if (n.node != self && !self.empty())
-                                    round->push_back(
-                                        {n.serviceId, n.serviceName, n.node, n.serviceMeta});
+                                    round->push_back({n.serviceId, n.serviceName, n.node,
+                                                      n.serviceMeta, n.address});
                             }
                         }
                         if (catalogInFlight_ == 0) {

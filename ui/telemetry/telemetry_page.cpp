@@ -280,6 +280,7 @@ void TelemetryPage::ingest(std::vector<telemetry::Event>& events, std::vector<Rp
         if (RpcRecord::isStreamed(e)) {  // RPC events and received OTLP spans
             batch.push_back(RpcRecord::fromEvent(e));
             graph_.addCall(batch.back());
+            graph_.addSpan(e);  // OTLP spans: parent/child edges across services
         } else if (telemetry::FlowRecord::isFlow(e)) {
             // A flow is a row too (source proxy), and the trip and graph read it.
             batch.push_back(RpcRecord::fromEvent(e));
@@ -304,14 +305,18 @@ void TelemetryPage::refreshTapList() {
         for (const auto& s : t.services)
             services << QString::fromStdString(s);
         item->setText(0, QString::fromStdString(t.address));
-        item->setText(1, services.join(QStringLiteral(", ")));
+        item->setText(1,
+                      services.join(QStringLiteral(", ")) +
+                          (t.node.empty() ? QString()
+                                          : tr(" (node %1)").arg(QString::fromStdString(t.node))));
         item->setText(
             2, t.pid > 0
                    ? QStringLiteral("%1[%2]").arg(QString::fromStdString(t.program)).arg(t.pid)
                    : QString());
-        item->setText(3, t.ownProcess  ? tr("this console (local bus)")
-                         : t.connected ? tr("connected")
-                                       : tr("retrying"));
+        item->setText(3, t.ownProcess    ? tr("this console (local bus)")
+                         : t.unreachable ? tr("not reachable")
+                         : t.connected   ? tr("connected")
+                                         : tr("retrying"));
         item->setText(4, QString::number(t.events));
         item->setText(5, QString::number(t.tapDropped));
         item->setText(6, QString::fromStdString(t.lastError));

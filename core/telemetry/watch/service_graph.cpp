@@ -109,9 +109,36 @@ void ServiceGraph::addFlow(const FlowRecord& f) {
         e.flowTimes.pop_front();
 }
 
+void ServiceGraph::addSpan(const Event& event) {
+    auto span = SpanLinks::fromEvent(event);
+    if (!span)
+        return;
+    if (!span->service.empty()) {
+        const std::string own = name(span->service);
+        nodes_[own] = std::max(nodes_[own], span->timeUs);
+    }
+    for (const SpanLinks::Link& l : spans_.add(*span)) {
+        const std::string from = name(l.from), to = name(l.to);
+        EdgeState& e = edge(from, to);
+        ++e.totals.calls;
+        ++e.totals.spans;
+        if (l.error)
+            ++e.totals.errors;
+        e.totals.lastUs = std::max(e.totals.lastUs, l.timeUs);
+        if (e.totals.filter.empty())
+            e.totals.filter = "source == otlp and local.svc_ref == " + quoted(l.to);
+        e.samples.push_back({l.timeUs, l.durationUs, !l.error});
+        while (e.samples.size() > kMaxSamples)
+            e.samples.pop_front();
+        nodes_[from] = std::max(nodes_[from], l.timeUs);
+        nodes_[to] = std::max(nodes_[to], l.timeUs);
+    }
+}
+
 void ServiceGraph::clear() {
     edges_.clear();
     nodes_.clear();
+    spans_.clear();
 }
 
 ServiceGraph::Snapshot ServiceGraph::snapshot(int64_t nowUs) const {

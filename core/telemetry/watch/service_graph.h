@@ -9,6 +9,7 @@
 
 #include "telemetry/rpc_record.h"
 #include "telemetry/watch/flow_record.h"
+#include "telemetry/watch/span_links.h"
 
 namespace meshx::telemetry {
 
@@ -20,6 +21,10 @@ namespace meshx::telemetry {
 //   rpc.server call/cast  -> node  its service           (the client end counts the call)
 //   inbound proxy.flow    -> edge  caller (peer SPIFFE id) -> fronted service: flows accepted
 //                                  or refused, intention denials, bytes (closed)
+//   otlp span             -> node  its service.name; and when its parent span belongs to another
+//                                  service: edge parent's service -> its service, one call with
+//                                  the child's duration and status (SpanLinks pairs them, in
+//                                  whatever order they arrive)
 //
 // Service ids are mapped to names with setServiceNames() (several instances, one node; a
 // sidecar's id to the service it fronts). Not thread-safe: one owner (the GUI thread).
@@ -38,7 +43,9 @@ class ServiceGraph {
         std::string lastDenial;          // the deciding intention / reason of the last denial
         int64_t bytes = 0;               // both ways, flows
         int64_t lastUs = 0;              // newest event on the edge
-        // The stream filter that shows this edge's RPC events.
+        uint64_t spans = 0;              // of `calls`, parent/child OpenTelemetry span pairs
+        // The stream filter that shows this edge's RPC events (or, for span edges, the child
+        // service's spans).
         std::string filter;
     };
     struct Snapshot {
@@ -50,6 +57,11 @@ class ServiceGraph {
     void setServiceNames(std::map<std::string, std::string> names);
     void addCall(const RpcRecord& record);
     void addFlow(const FlowRecord& flow);
+    // A received OTLP span event (source "otlp"; any other event is ignored): its service as a
+    // node, and the calls it completes with its parent or its waiting children as edges.
+    void addSpan(const Event& event);
+    // The span pairing's counters (linked, waiting, given up).
+    SpanLinks::Stats spanStats() const { return spans_.stats(); }
     void clear();
     // Edges and nodes with rates over [nowUs - kWindowUs, nowUs]. Sorted by names.
     Snapshot snapshot(int64_t nowUs) const;
@@ -74,6 +86,7 @@ class ServiceGraph {
     std::map<std::string, std::string> names_;
     std::map<std::pair<std::string, std::string>, EdgeState> edges_;
     std::map<std::string, int64_t> nodes_;
+    SpanLinks spans_;
 };
 
 }  // namespace meshx::telemetry

@@ -1,6 +1,7 @@
 #include "telemetry/watch/tap_discovery.h"
 
 #include <algorithm>
+#include <string>
 
 #include "telemetry/tap/tap_protocol.h"
 
@@ -8,14 +9,27 @@ namespace meshx::telemetry {
 
 namespace {
 
-// A loopback or unix-socket address only means something on the node that advertised it.
-bool onlyLocal(const std::string& address) {
-    return address.rfind("unix://", 0) == 0 || address.find("127.") != std::string::npos ||
-           address.find("localhost") != std::string::npos ||
-           address.find("[::1]") != std::string::npos;
+// The host part of "tcp://HOST:PORT", "HOST:PORT" or "[V6]:PORT".
+std::string hostOf(const std::string& address) {
+    std::string rest = address;
+    if (const auto scheme = rest.find("://"); scheme != std::string::npos)
+        rest = rest.substr(scheme + 3);
+    if (!rest.empty() && rest.front() == '[') {
+        const auto close = rest.find(']');
+        return close == std::string::npos ? rest : rest.substr(1, close - 1);
+    }
+    const auto colon = rest.rfind(':');
+    return colon == std::string::npos ? rest : rest.substr(0, colon);
 }
 
 }  // namespace
+
+bool isHostLocalAddress(const std::string& address) {
+    if (address.rfind("unix://", 0) == 0)
+        return true;
+    const std::string host = hostOf(address);
+    return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+}
 
 std::vector<TapTarget> tapTargets(const std::vector<TapAdvert>& adverts) {
     std::vector<TapTarget> out;
@@ -23,12 +37,22 @@ std::vector<TapTarget> tapTargets(const std::vector<TapAdvert>& adverts) {
         auto it = a.meta.find(kTapMetaKey);
         if (it == a.meta.end() || it->second.empty())
             continue;
-        if (!a.node.empty() && onlyLocal(it->second))
-            continue;
-        auto same = std::find_if(out.begin(), out.end(),
-                                 [&](const TapTarget& t) { return t.address == it->second; });
+        std::string unreachable;
+        if (!a.node.empty() && isHostLocalAddress(it->second) && !isHostLocalAddress(a.nodeAddress))
+            unreachable = "advertised on node " + a.node + " (" +
+                          (a.nodeAddress.empty() ? std::string("no address") : a.nodeAddress) +
+                          ") at a host-local address: not reachable from here";
+        auto same = std::find_if(out.begin(), out.end(), [&](const TapTarget& t) {
+            // The same host-local address on two unreachable nodes is two different taps.
+            return t.address == it->second && t.node == a.node;
+        });
+        if (same == out.end() && unreachable.empty()) {
+            same = std::find_if(out.begin(), out.end(), [&](const TapTarget& t) {
+                return t.address == it->second && t.unreachable.empty();
+            });
+        }
         if (same == out.end()) {
-            out.push_back(TapTarget{it->second, {}, a.node});
+            out.push_back(TapTarget{it->second, {}, a.node, unreachable});
             same = out.end() - 1;
         }
         if (std::find(same->services.begin(), same->services.end(), a.serviceId) ==

@@ -149,6 +149,8 @@ void TapSubscriber::Impl::run() {
         Clock::time_point now = Clock::now();
         Clock::time_point next = now + kIdleWake;
         for (Conn& c : conns) {
+            if (c.state.unreachable)
+                continue;
             if (!c.client && !c.state.ownProcess && now >= c.nextAttempt && !stop)
                 connect(c, now);
             if (!c.client && !c.state.ownProcess)
@@ -221,8 +223,10 @@ void TapSubscriber::Impl::apply() {
     if (targets) {
         std::vector<Conn> kept;
         for (TapTarget& t : *targets) {
-            auto it = std::find_if(conns.begin(), conns.end(),
-                                   [&](const Conn& c) { return c.target.address == t.address; });
+            auto it = std::find_if(conns.begin(), conns.end(), [&](const Conn& c) {
+                return c.target.address == t.address && c.target.node == t.node &&
+                       c.target.unreachable.empty() == t.unreachable.empty();
+            });
             if (it != conns.end()) {
                 it->target.services = t.services;
                 it->state.services = t.services;
@@ -232,6 +236,9 @@ void TapSubscriber::Impl::apply() {
                 Conn c;
                 c.state.address = t.address;
                 c.state.services = t.services;
+                c.state.node = t.node;
+                c.state.unreachable = !t.unreachable.empty();
+                c.state.lastError = t.unreachable;
                 c.target = std::move(t);
                 kept.push_back(std::move(c));
             }
@@ -271,6 +278,8 @@ void TapSubscriber::Impl::handle(Conn& c, const std::string& line, Clock::time_p
     if (line.find("\"type\":\"event\"") != std::string::npos) {
         Event e;
         if (TapSubscriber::eventFromLine(line, c.target.address, e)) {
+            if (!c.target.node.empty())
+                e.meta["process"]["node"] = c.target.node;
             ++c.state.events;
             ring.push(std::make_shared<const Event>(std::move(e)));
         }

@@ -23,7 +23,8 @@ namespace meshx::telemetry {
 //   RingSubscription (bounded; the oldest dropped and counted)  --drain()-->  GUI timer
 //
 // Each event keeps its tap's seq, time, source, name, metrics and meta, and gets
-// `meta.process` = {"pid","program","service_id","tap"} so merged rows stay attributable. The
+// `meta.process` = {"pid","program","service_id","tap"} (+ "node" for another node's tap) so
+// merged rows stay attributable. A target marked unreachable is listed and never dialled. The
 // filter and sources of `Options::filter/sources` are pushed down: the tapped process applies
 // them. A tap that cannot be reached, refuses, ends or falls silent for three heartbeats is
 // retried with exponential back-off (min..max); a tap whose hello names this very process
@@ -46,6 +47,8 @@ class TapSubscriber final : public Subscription {
     struct TapState {
         std::string address;
         std::vector<std::string> services;
+        std::string node;          // another node's tap (found in the catalog); empty: local
+        bool unreachable = false;  // listed, never dialled: lastError says why
         bool connected = false;
         bool ownProcess = false;  // this process's own tap: not read
         long pid = 0;

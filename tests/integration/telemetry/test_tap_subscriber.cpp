@@ -84,7 +84,8 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
     TapSubscriber::Options o;
     o.skipOwnProcess = false;
     TapSubscriber sub(o);
-    sub.setTargets({{a->toString(), {"echo-1"}, {}}, {b->toString(), {"caller"}, {}}});
+    // B as the catalog finds it on another node (this host's node-b): its events say so.
+    sub.setTargets({{a->toString(), {"echo-1"}, {}}, {b->toString(), {"caller"}, "node-b"}});
     uint64_t ref = 0;
     const auto got = collect(
         sub,
@@ -106,6 +107,9 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
         if (prog == "rpc-serve") {
             QCOMPARE(p.value("service_id", ""), std::string("echo-1"));
             QCOMPARE(p.value("pid", 0L), 90001L);
+            QVERIFY(!p.contains("node"));
+        } else {
+            QCOMPARE(p.value("node", ""), std::string("node-b"));
         }
         // The record the console keeps says where it came from.
         const RpcRecord r = RpcRecord::fromEvent(e);
@@ -116,6 +120,7 @@ void TestTapSubscriber::mergesTapsWithProcessTags() {
     QCOMPARE(states.size(), size_t(2));
     QVERIFY(states[0].connected && states[1].connected);
     QCOMPARE(states[0].program, std::string("rpc-serve"));
+    QCOMPARE(states[1].node, std::string("node-b"));
     QVERIFY(states[0].events >= 5);
     // Targets that go away are let go.
     sub.setTargets({{b->toString(), {"caller"}, {}}});
@@ -234,16 +239,34 @@ void TestTapSubscriber::discoveryReadsMeta() {
         {"both", "other", "", {{kTapMetaKey, "tcp://127.0.0.1:4001"}}},  // same process
         {"plain", "plain", "", {}},
         {"empty", "plain", "", {{kTapMetaKey, ""}}},
-        {"far-1", "echo", "node-2", {{kTapMetaKey, "tcp://10.0.0.7:4001"}}},
-        {"far-2", "echo", "node-2", {{kTapMetaKey, "tcp://127.0.0.1:4009"}}},  // not reachable
+        {"far-1", "echo", "node-2", {{kTapMetaKey, "tcp://10.0.0.7:4001"}}, "10.0.0.7"},
+        // Host-local on a remote host: listed as unreachable, never dialled.
+        {"far-2", "echo", "node-2", {{kTapMetaKey, "tcp://127.0.0.1:4009"}}, "10.0.0.7"},
+        {"far-3", "echo", "node-2", {{kTapMetaKey, "unix:///run/x.sock"}}, "10.0.0.7"},
+        // Host-local on a node whose own address is loopback: that node is this host.
+        {"near-1", "echo", "node-3", {{kTapMetaKey, "tcp://127.0.0.3:4010"}}, "127.0.0.3"},
     };
     const auto t = tapTargets(adverts);
-    QCOMPARE(t.size(), size_t(3));
+    QCOMPARE(t.size(), size_t(6));
     QCOMPARE(t[0].address, std::string("tcp://127.0.0.1:4001"));
     QCOMPARE(t[0].services, (std::vector<std::string>{"echo-1", "both"}));
+    QVERIFY(t[0].unreachable.empty());
     QCOMPARE(t[1].address, std::string("unix:///tmp/s.sock"));
     QCOMPARE(t[2].address, std::string("tcp://10.0.0.7:4001"));
     QCOMPARE(t[2].node, std::string("node-2"));
+    QVERIFY(t[2].unreachable.empty());
+    QCOMPARE(t[3].address, std::string("tcp://127.0.0.1:4009"));
+    QCOMPARE(t[3].services, std::vector<std::string>{"far-2"});
+    QVERIFY2(t[3].unreachable.find("node-2 (10.0.0.7)") != std::string::npos,
+             t[3].unreachable.c_str());
+    QCOMPARE(t[4].address, std::string("unix:///run/x.sock"));
+    QVERIFY(!t[4].unreachable.empty());
+    QCOMPARE(t[5].address, std::string("tcp://127.0.0.3:4010"));
+    QCOMPARE(t[5].node, std::string("node-3"));
+    QVERIFY(t[5].unreachable.empty());
+    QVERIFY(isHostLocalAddress("tcp://127.0.0.2:1"));
+    QVERIFY(isHostLocalAddress("[::1]:80"));
+    QVERIFY(!isHostLocalAddress("tcp://10.127.0.1:80"));  // "127." inside is not loopback
 }
 
 void TestTapSubscriber::flowAndGraph() {
