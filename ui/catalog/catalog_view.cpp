@@ -5,7 +5,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QMenu>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
@@ -19,6 +18,7 @@
 #include "ui/shared/first_run_guide.h"
 #include "ui/shared/health_badge_delegate.h"
 #include "ui/shared/hint_line.h"
+#include "ui/shared/view_parts.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/service_commands.h"
@@ -31,20 +31,13 @@ CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
     instances_ = new CatalogModel(this);
     nodes_ = new CatalogNodesModel(this);
 
-    auto makeAction = [this](const QString& text, const QKeySequence& key, const char* name) {
-        auto* a = new QAction(text, this);
-        a->setObjectName(QString::fromLatin1(name));
-        a->setShortcut(key);
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        a->setShortcutVisibleInContextMenu(true);
-        addAction(a);
-        return a;
-    };
-    start_ = makeAction(tr("&Start service…"), QKeySequence::New, "catalogStart");
-    stop_ = makeAction(tr("S&top instance"), QKeySequence::Delete, "catalogStop");
-    refresh_ = makeAction(tr("&Refresh"), QKeySequence::Refresh, "catalogRefresh");
-    auto* focusDc = makeAction(tr("&Datacenter"), QKeySequence(Qt::ALT | Qt::Key_D), "pickDc");
-    auto* focusNodes = makeAction(tr("&Nodes"), QKeySequence(Qt::ALT | Qt::Key_N), "focusNodes");
+    start_ = addViewAction(this, tr("&Start service…"), QKeySequence::New, "catalogStart");
+    stop_ = addViewAction(this, tr("S&top instance"), QKeySequence::Delete, "catalogStop");
+    refresh_ = addViewAction(this, tr("&Refresh"), QKeySequence::Refresh, "catalogRefresh");
+    auto* focusDc =
+        addViewAction(this, tr("&Datacenter"), QKeySequence(Qt::ALT | Qt::Key_D), "pickDc");
+    auto* focusNodes =
+        addViewAction(this, tr("&Nodes"), QKeySequence(Qt::ALT | Qt::Key_N), "focusNodes");
     connect(start_, &QAction::triggered, this, &CatalogView::startServiceRequested);
     connect(stop_, &QAction::triggered, this, &CatalogView::stopSelected);
     connect(refresh_, &QAction::triggered, watch_, &engine::CatalogWatch::refresh);
@@ -97,12 +90,8 @@ CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
     table_ = new QTableView(this);
     table_->setObjectName(QStringLiteral("catalogInstances"));
     table_->setModel(instances_);
-    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->setSelectionMode(QAbstractItemView::SingleSelection);
-    table_->setAlternatingRowColors(true);
+    setUpRowTable(table_);
     table_->setWordWrap(false);
-    table_->verticalHeader()->hide();
-    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
     table_->setItemDelegateForColumn(CatalogModel::Health,
                                      new HealthBadgeDelegate(CatalogModel::HealthRole, table_));
     QHeaderView* header = table_->horizontalHeader();
@@ -114,13 +103,7 @@ CatalogView::CatalogView(ConsoleContext& context, QWidget* parent)
     header->resizeSection(CatalogModel::Health, 100);
     header->resizeSection(CatalogModel::Control, 80);
     header->resizeSection(CatalogModel::Tags, 70);
-    table_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(table_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-        QMenu menu(this);
-        menu.addAction(stop_);
-        menu.addAction(refresh_);
-        menu.exec(table_->viewport()->mapToGlobal(pos));
-    });
+    popUpOnRows(table_, {stop_, refresh_});
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &CatalogView::updateWidgets);
 

@@ -6,7 +6,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMenu>
 #include <QPointer>
 #include <QPushButton>
 #include <QTableView>
@@ -15,40 +14,23 @@
 #include "ui/shared/hint_line.h"
 #include "ui/shared/intentions_model.h"
 #include "ui/shared/services_model.h"
+#include "ui/shared/view_parts.h"
 #include "ui/shell/console_context.h"
 
 namespace meshx::ui {
 
 IntentionsView::IntentionsView(ConsoleContext& context, QWidget* parent)
     : QWidget(parent), context_(context) {
-    source_ = new QComboBox(this);
-    source_->setObjectName(QStringLiteral("source"));
-    source_->setEditable(true);
-    source_->setMinimumContentsLength(14);
-    destination_ = new QComboBox(this);
-    destination_->setObjectName(QStringLiteral("destination"));
-    destination_->setEditable(true);
-    destination_->setMinimumContentsLength(14);
-    source_->lineEdit()->setPlaceholderText(tr("source (or *)"));
-    destination_->lineEdit()->setPlaceholderText(tr("destination (or *)"));
+    source_ = makeNameCombo(this, "source", 14, tr("source (or *)"));
+    destination_ = makeNameCombo(this, "destination", 14, tr("destination (or *)"));
     description_ = new QLineEdit(this);
     description_->setObjectName(QStringLiteral("description"));
     description_->setPlaceholderText(tr("description (optional)"));
 
-    allow_ = new QAction(tr("&Allow"), this);
-    allow_->setObjectName(QStringLiteral("allow"));
-    allow_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-    deny_ = new QAction(tr("De&ny"), this);
-    deny_->setObjectName(QStringLiteral("deny"));
-    deny_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return));
-    delete_ = new QAction(tr("&Delete"), this);
-    delete_->setObjectName(QStringLiteral("deleteIntention"));
-    delete_->setShortcut(QKeySequence::Delete);
-    for (QAction* a : {allow_, deny_, delete_}) {
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        a->setShortcutVisibleInContextMenu(true);
-        addAction(a);
-    }
+    allow_ = addViewAction(this, tr("&Allow"), QKeySequence(Qt::CTRL | Qt::Key_Return), "allow");
+    deny_ = addViewAction(this, tr("De&ny"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                          "deny");
+    delete_ = addViewAction(this, tr("&Delete"), QKeySequence::Delete, "deleteIntention");
     auto createWith = [this](const QString& action) {
         create(source_->currentText().trimmed(), destination_->currentText().trimmed(), action,
                description_->text().trimmed());
@@ -86,20 +68,11 @@ IntentionsView::IntentionsView(ConsoleContext& context, QWidget* parent)
     table_ = new QTableView(this);
     table_->setObjectName(QStringLiteral("intentionsTable"));
     table_->setModel(&context_.intentions());
-    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->setSelectionMode(QAbstractItemView::SingleSelection);
-    table_->verticalHeader()->hide();
-    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
-    table_->setAlternatingRowColors(true);
+    setUpRowTable(table_);
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->horizontalHeader()->resizeSection(IntentionsModel::Source, 180);
     table_->horizontalHeader()->resizeSection(IntentionsModel::Destination, 180);
-    table_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(table_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-        QMenu menu(this);
-        menu.addAction(delete_);
-        menu.exec(table_->viewport()->mapToGlobal(pos));
-    });
+    popUpOnRows(table_, {delete_});
 
     hint_ = new HintLine(this);
     hint_->showInfo(tr("Pick a source and a destination (* for any), then Allow or Deny."));

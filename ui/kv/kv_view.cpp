@@ -20,6 +20,7 @@
 #include "ui/kv/kv_model.h"
 #include "ui/shared/first_run_guide.h"
 #include "ui/shared/hint_line.h"
+#include "ui/shared/view_parts.h"
 
 namespace meshx::ui {
 
@@ -235,13 +236,7 @@ KvView::KvView(engine::Session& session, QWidget* parent) : QWidget(parent) {
 KvView::~KvView() = default;
 
 QAction* KvView::makeAction(const QString& text, const QKeySequence& shortcut, const char* name) {
-    auto* action = new QAction(text, this);
-    action->setObjectName(QString::fromLatin1(name));
-    action->setShortcut(shortcut);
-    action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    action->setShortcutVisibleInContextMenu(true);
-    addAction(action);
-    return action;
+    return addViewAction(this, text, shortcut, name);
 }
 
 void KvView::setPrefix(const QString& prefix) {

@@ -30,6 +30,7 @@
 #include "ui/shared/hint_line.h"
 #include "ui/shared/service_filter_model.h"
 #include "ui/shared/services_model.h"
+#include "ui/shared/view_parts.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/service_commands.h"
@@ -302,13 +303,7 @@ ServicesView::~ServicesView() {
 
 QAction* ServicesView::makeAction(const QString& text, const QKeySequence& shortcut,
                                   const char* name) {
-    auto* action = new QAction(text, this);
-    action->setObjectName(QString::fromLatin1(name));
-    action->setShortcut(shortcut);
-    action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    action->setShortcutVisibleInContextMenu(true);  // whatever the desktop's default
-    QWidget::addAction(action);
-    return action;
+    return addViewAction(this, text, shortcut, name);
 }
 
 QString ServicesView::selectedId() const {

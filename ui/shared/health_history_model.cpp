@@ -21,7 +21,7 @@ std::string keyOf(const std::string& serviceId, const std::string& checkId) {
 HealthHistoryModel::HealthHistoryModel(QObject* parent) : HealthHistoryModel(Options{}, parent) {}
 
 HealthHistoryModel::HealthHistoryModel(Options options, QObject* parent)
-    : QAbstractTableModel(parent), options_(options) {
+    : BoundedRowsModel(options.capacity, parent), options_(options) {
     flushTimer_.setInterval(33);
     flushTimer_.setSingleShot(true);
     connect(&flushTimer_, &QTimer::timeout, this, &HealthHistoryModel::flush);
@@ -105,25 +105,7 @@ void HealthHistoryModel::flush() {
     if (pending_.empty()) {
         return;
     }
-    // Trim first so the model never holds more than capacity rows.
-    const size_t incoming = std::min(pending_.size(), options_.capacity);
-    const size_t total = rows_.size() + incoming;
-    if (total > options_.capacity) {
-        const size_t drop = std::min(rows_.size(), total - options_.capacity);
-        if (drop > 0) {
-            beginRemoveRows({}, 0, static_cast<int>(drop) - 1);
-            rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
-            endRemoveRows();
-        }
-    }
-    const size_t skip = pending_.size() - incoming;
-    const int first = static_cast<int>(rows_.size());
-    beginInsertRows({}, first, first + static_cast<int>(incoming) - 1);
-    for (size_t i = skip; i < pending_.size(); ++i) {
-        rows_.push_back(std::move(pending_[i]));
-    }
-    endInsertRows();
-    pending_.clear();
+    appendBatch(pending_);
 }
 
 std::set<std::string> HealthHistoryModel::flappingServices() const {
@@ -136,12 +118,7 @@ int HealthHistoryModel::transitionCount(const std::string& serviceId) const {
 }
 
 const HealthHistoryModel::Transition* HealthHistoryModel::transitionAt(int row) const {
-    return row >= 0 && row < static_cast<int>(rows_.size()) ? &rows_[static_cast<size_t>(row)]
-                                                            : nullptr;
-}
-
-int HealthHistoryModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+    return rowAt(row);
 }
 
 int HealthHistoryModel::columnCount(const QModelIndex& parent) const {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QAbstractTableModel>
 #include <QTimer>
 
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "consul/agent_types.h"
+#include "ui/shared/bounded_rows_model.h"
 
 namespace meshx::ui {
 
@@ -26,24 +26,27 @@ namespace meshx::ui {
 // its service is in flappingServices() until the window slides past.
 //
 // Thread: GUI thread.
-class HealthHistoryModel : public QAbstractTableModel {
+// One row of HealthHistoryModel.
+struct HealthTransition {
+    qint64 timeUs = 0;
+    std::string serviceName;
+    std::string serviceId;
+    std::string checkId;
+    std::string checkName;
+    std::string from;
+    std::string to;
+    std::string output;
+    bool flapping = false;
+};
+
+class HealthHistoryModel : public BoundedRowsModel<HealthTransition> {
     Q_OBJECT
 
   public:
     enum Column { Time, Service, Instance, Check, From, To, Output, ColumnCount };
     enum Role { ServiceIdRole = Qt::UserRole + 1, TimeUsRole, ToStatusRole };
 
-    struct Transition {
-        qint64 timeUs = 0;
-        std::string serviceName;
-        std::string serviceId;
-        std::string checkId;
-        std::string checkName;
-        std::string from;
-        std::string to;
-        std::string output;
-        bool flapping = false;
-    };
+    using Transition = HealthTransition;
 
     struct Options {
         size_t capacity = 5000;
@@ -66,7 +69,6 @@ class HealthHistoryModel : public QAbstractTableModel {
     const Transition* transitionAt(int row) const;
 
     // QAbstractItemModel
-    int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
@@ -88,7 +90,6 @@ class HealthHistoryModel : public QAbstractTableModel {
     std::map<std::string, std::deque<qint64>> recent_;  // key -> transition times in the window
     std::map<std::string, int> counts_;                 // service id -> transitions
     std::set<std::string> flapping_;                    // service ids
-    std::deque<Transition> rows_;
     std::vector<Transition> pending_;
     QTimer flushTimer_;
 };

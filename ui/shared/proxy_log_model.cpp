@@ -86,7 +86,7 @@ logtext::Level levelOfEvent(const LifecycleEvent& e) {
 ProxyLogModel::ProxyLogModel(QObject* parent) : ProxyLogModel(Options{}, parent) {}
 
 ProxyLogModel::ProxyLogModel(Options options, QObject* parent)
-    : QAbstractTableModel(parent), options_(options) {
+    : BoundedRowsModel(options.capacity, parent), options_(options) {
     auto& bus = options_.bus ? *options_.bus : telemetry::TelemetryBus::global();
     // Room for a few seconds of a flooding proxy between ticks; beyond that the bus drops.
     subscription_ = bus.subscribe(std::max<size_t>(options_.capacity, 20000));
@@ -143,20 +143,7 @@ void ProxyLogModel::flushPending() {
     if (pending_.empty()) {
         return;
     }
-    const size_t incoming = pending_.size();  // <= capacity
-    if (rows_.size() + incoming > options_.capacity) {
-        const size_t drop = std::min(rows_.size(), rows_.size() + incoming - options_.capacity);
-        beginRemoveRows({}, 0, static_cast<int>(drop) - 1);
-        rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(drop));
-        endRemoveRows();
-    }
-    const int first = static_cast<int>(rows_.size());
-    beginInsertRows({}, first, first + static_cast<int>(incoming) - 1);
-    for (auto& e : pending_) {
-        rows_.push_back(std::move(e));
-    }
-    endInsertRows();
-    pending_.clear();
+    const size_t incoming = appendBatch(pending_);
     emit batchInserted(static_cast<int>(incoming));
 }
 
@@ -168,10 +155,8 @@ void ProxyLogModel::setPaused(bool paused) {
 }
 
 void ProxyLogModel::clear() {
-    beginResetModel();
-    rows_.clear();
     pending_.clear();
-    endResetModel();
+    clearRows();
 }
 
 uint64_t ProxyLogModel::dropped() const {
@@ -179,12 +164,7 @@ uint64_t ProxyLogModel::dropped() const {
 }
 
 const ProxyLogModel::Entry* ProxyLogModel::entryAt(int row) const {
-    return row >= 0 && row < static_cast<int>(rows_.size()) ? &rows_[static_cast<size_t>(row)]
-                                                            : nullptr;
-}
-
-int ProxyLogModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+    return rowAt(row);
 }
 
 int ProxyLogModel::columnCount(const QModelIndex& parent) const {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QAbstractTableModel>
 #include <QString>
 #include <QTimer>
 
@@ -10,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "ui/shared/bounded_rows_model.h"
 #include "ui/shared/log_text.h"
 
 namespace meshx::telemetry {
@@ -30,12 +30,24 @@ namespace meshx::ui {
 // bounded queue (the oldest are dropped and counted).
 //
 // Thread: GUI thread.
-class ProxyLogModel : public QAbstractTableModel {
+// What a ProxyLogModel row is: a line of the proxy's stdout or stderr, or a lifecycle step.
+enum class ProxyLogKind { Stdout, Stderr, Event };
+
+// One row of ProxyLogModel.
+struct ProxyLogEntry {
+    qint64 timeUs = 0;
+    QString serviceId;
+    ProxyLogKind kind = ProxyLogKind::Stdout;
+    logtext::Level level = logtext::Level::Info;
+    QString text;
+    bool truncated = false;  // the supervisor cut the line at its limit
+};
+
+class ProxyLogModel : public BoundedRowsModel<ProxyLogEntry> {
     Q_OBJECT
 
   public:
     enum Column { Time, Service, Stream, Text, ColumnCount };
-    enum class Kind { Stdout, Stderr, Event };
     enum Role {
         ServiceIdRole = Qt::UserRole + 1,  // QString
         KindRole,                          // int (Kind)
@@ -43,14 +55,8 @@ class ProxyLogModel : public QAbstractTableModel {
         FullTextRole,                      // QString: the whole safe text, for a detail pane
     };
 
-    struct Entry {
-        qint64 timeUs = 0;
-        QString serviceId;
-        Kind kind = Kind::Stdout;
-        logtext::Level level = logtext::Level::Info;
-        QString text;
-        bool truncated = false;  // the supervisor cut the line at its limit
-    };
+    using Kind = ProxyLogKind;
+    using Entry = ProxyLogEntry;
 
     struct Options {
         size_t capacity = 10000;  // rows kept
@@ -78,7 +84,6 @@ class ProxyLogModel : public QAbstractTableModel {
     const Entry* entryAt(int row) const;
 
     // QAbstractItemModel
-    int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
@@ -95,7 +100,6 @@ class ProxyLogModel : public QAbstractTableModel {
     std::shared_ptr<telemetry::Subscription> subscription_;
     QTimer timer_;
     bool paused_ = false;
-    std::deque<Entry> rows_;
     std::deque<Entry> pending_;
     uint64_t pendingDropped_ = 0;
 };

@@ -7,7 +7,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -20,6 +19,7 @@
 #include "ui/shared/hint_line.h"
 #include "ui/shared/services_model.h"
 #include "ui/shared/upstreams_model.h"
+#include "ui/shared/view_parts.h"
 #include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
 #include "ui/shell/service_commands.h"
@@ -33,15 +33,8 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     filter_->setFilterCaseSensitivity(Qt::CaseInsensitive);
     filter_->setFilterKeyColumn(-1);
 
-    destination_ = new QComboBox(this);
-    destination_->setObjectName(QStringLiteral("destination"));
-    destination_->setEditable(true);
-    destination_->setMinimumContentsLength(16);
-    destination_->lineEdit()->setPlaceholderText(tr("destination service"));
-    proxyService_ = new QComboBox(this);
-    proxyService_->setObjectName(QStringLiteral("proxyService"));
-    proxyService_->setEditable(true);
-    proxyService_->setMinimumContentsLength(16);
+    destination_ = makeNameCombo(this, "destination", 16, tr("destination service"));
+    proxyService_ = makeNameCombo(this, "proxyService", 16, QString());
     proxyService_->setToolTip(
         tr("The service whose sidecar gets the upstream; the default "
            "proxy service is started when it is not running yet."));
@@ -54,17 +47,10 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     connect(restart_, &QCheckBox::toggled, this,
             [](bool on) { QSettings().setValue(QStringLiteral("upstreams/restart"), on); });
 
-    connect_ = new QAction(tr("&Connect"), this);
-    connect_->setObjectName(QStringLiteral("connectUpstream"));
-    connect_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-    disconnect_ = new QAction(tr("&Disconnect"), this);
-    disconnect_->setObjectName(QStringLiteral("disconnectUpstream"));
-    disconnect_->setShortcut(QKeySequence::Delete);
-    for (QAction* a : {connect_, disconnect_}) {
-        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        a->setShortcutVisibleInContextMenu(true);
-        addAction(a);
-    }
+    connect_ = addViewAction(this, tr("&Connect"), QKeySequence(Qt::CTRL | Qt::Key_Return),
+                             "connectUpstream");
+    disconnect_ =
+        addViewAction(this, tr("&Disconnect"), QKeySequence::Delete, "disconnectUpstream");
     connect(connect_, &QAction::triggered, this, [this] {
         connectUpstream(destination_->currentText().trimmed(),
                         proxyService_->currentText().trimmed());
@@ -96,11 +82,7 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     table_->setModel(filter_);
     table_->setSortingEnabled(true);
     table_->sortByColumn(UpstreamsModel::ProxyService, Qt::AscendingOrder);
-    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->setSelectionMode(QAbstractItemView::SingleSelection);
-    table_->verticalHeader()->hide();
-    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
-    table_->setAlternatingRowColors(true);
+    setUpRowTable(table_);
     table_->setItemDelegateForColumn(UpstreamsModel::DestinationHealth,
                                      new HealthBadgeDelegate(UpstreamsModel::HealthRole, table_));
     QHeaderView* header = table_->horizontalHeader();
@@ -113,12 +95,7 @@ UpstreamsView::UpstreamsView(ConsoleContext& context, QWidget* parent)
     connect(header, &QHeaderView::sectionResized, this, [header] {
         QSettings().setValue(QStringLiteral("upstreams/header"), header->saveState());
     });
-    table_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(table_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
-        QMenu menu(this);
-        menu.addAction(disconnect_);
-        menu.exec(table_->viewport()->mapToGlobal(pos));
-    });
+    popUpOnRows(table_, {disconnect_});
 
     hint_ = new HintLine(this);
     hint_->showInfo(
