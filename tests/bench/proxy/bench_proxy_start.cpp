@@ -8,7 +8,8 @@
 // Per binary it prints: shared libraries loaded (ldd lines), `-version` CPU (exec, dynamic
 // linking, exit), and for a real sidecar start (-sidecar-for against the agent: config, CA roots,
 // leaf certificate, listeners) the wall time exec -> ready line and the CPU of the whole process
-// (exec -> ready -> SIGTERM -> exit, from wait4), medians of the runs; then baseline ÷ ours.
+// (exec -> ready -> SIGTERM -> exit, from wait4) and SIGTERM -> exit, medians of the runs; then
+// baseline ÷ ours.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -128,7 +129,7 @@ std::string loadAverage() {
 }
 
 struct Figures {
-    std::vector<double> versionCpuMs, readyWallMs, sidecarCpuMs;
+    std::vector<double> versionCpuMs, readyWallMs, sidecarCpuMs, stopWallMs;
     int failures = 0;
 };
 
@@ -213,7 +214,10 @@ int main(int argc, char** argv) {
             const bool ready = waitFor(sidecar, "ready to serve", 30000, &seen);
             const double wallMs =
                 std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+            const auto stopping = Clock::now();
             const double cpuMs = stopAndCpu(sidecar) * 1e3;
+            const double stopMs =
+                std::chrono::duration<double, std::milli>(Clock::now() - stopping).count();
             if (!ready) {
                 ++figures[b].failures;
                 std::fprintf(stderr, "%s: no ready line: %s\n", binaries[b].c_str(), seen.c_str());
@@ -221,19 +225,20 @@ int main(int argc, char** argv) {
             }
             figures[b].readyWallMs.push_back(wallMs);
             figures[b].sidecarCpuMs.push_back(cpuMs);
+            figures[b].stopWallMs.push_back(stopMs);
         }
     }
     ::kill(agent.pid, SIGTERM);
     ::waitpid(agent.pid, nullptr, 0);
 
     const char* names[] = {"baseline", "this build"};
-    std::printf("%-11s %5s %14s %18s %22s %8s\n", "binary", "libs", "-version CPU",
-                "exec->ready wall", "sidecar CPU (to exit)", "failed");
+    std::printf("%-11s %5s %14s %18s %22s %16s %8s\n", "binary", "libs", "-version CPU",
+                "exec->ready wall", "sidecar CPU (to exit)", "SIGTERM->exit", "failed");
     for (size_t b = 0; b < 2; ++b) {
-        std::printf("%-11s %5d %11.1f ms %15.1f ms %19.1f ms %8d\n", names[b],
+        std::printf("%-11s %5d %11.1f ms %15.1f ms %19.1f ms %13.1f ms %8d\n", names[b],
                     libraries(binaries[b]), median(figures[b].versionCpuMs),
                     median(figures[b].readyWallMs), median(figures[b].sidecarCpuMs),
-                    figures[b].failures);
+                    median(figures[b].stopWallMs), figures[b].failures);
     }
     auto ratio = [](double base, double mine) { return mine > 0 ? base / mine : 0.0; };
     std::printf(
