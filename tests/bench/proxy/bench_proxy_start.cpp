@@ -164,6 +164,8 @@ int main(int argc, char** argv) {
                      waitFor(agent, "\n", 5000, &banner));
     if (!up) {
         std::fprintf(stderr, "meshx-agent did not start: %s\n", banner.c_str());
+        ::kill(agent.pid, SIGTERM);
+        ::waitpid(agent.pid, nullptr, 0);
         return 1;
     }
     // The agent logs as it serves: keep its pipe drained so it never blocks on a full pipe.
@@ -177,6 +179,14 @@ int main(int argc, char** argv) {
 
     meshx::MeshConfig config;
     config.agent = *meshx::AgentEndpoint::parse(address);
+    // The agent goes with this process, however main() returns.
+    struct AgentStop {
+        pid_t pid;
+        ~AgentStop() {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } agentStop{agent.pid};
     auto client = meshx::proxy::AgentHttpClient::create(config);
     if (!client) {
         return 1;
@@ -228,8 +238,6 @@ int main(int argc, char** argv) {
             figures[b].stopWallMs.push_back(stopMs);
         }
     }
-    ::kill(agent.pid, SIGTERM);
-    ::waitpid(agent.pid, nullptr, 0);
 
     const char* names[] = {"baseline", "this build"};
     std::printf("%-11s %5s %14s %18s %22s %16s %8s\n", "binary", "libs", "-version CPU",
