@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "common/mesh_config.h"
-#include "consul/service_read_check.h"
 #include "meshx/version.h"
 #include "proxy/command_line.h"
 #include "proxy/proxy_program.h"
+#include "proxy/service_read_check.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "telemetry/tap/tap_server.h"
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
                 agent.agent = *endpoint;
             }
             meshx::telemetry::TapServer::setProcessTokenCheck(
-                meshx::consul::serviceReadCheck(agent, serviceId));
+                meshx::proxy::serviceReadCheck(agent, serviceId));
         }
         // No banner line for it: meshx-proxy's output stays `consul connect proxy`'s, line for
         // line. The tap is found through the sidecar's registration (Meta "meshx-tap").

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "consul/backoff.h"
+#include "consul/blocking_query_loop.h"
 #include "consul/call.h"
 #include "consul/cancel_token.h"
 #include "consul/consul_api.h"
@@ -18,33 +19,12 @@
 
 namespace meshx::consul {
 
-// Loops one blocking query on its own thread and reports each changed result.
-//
-// Index mode (catalog, health, intentions, CA roots, leaf): sends the last X-Consul-Index with
-// `wait`; a result whose index differs from the last delivered one is a change. Per reference
-// §1.8, an index of 0 (an agent bug) counts as 1, so the loop keeps blocking instead of
-// spinning, and when the index goes backwards the next query is sent with no index (a fresh
-// read). Start/stop from one thread at a time.
-// Hash mode (/agent/service/:id): sends the last X-Consul-ContentHash; a new hash is a change.
-//
-// Errors (agent down, 5xx, 404 when a watched service disappears, an undecodable reply) are
-// reported with the delay before the retry; delays follow Backoff and reset after a success.
-// stop() interrupts even a query in the middle of a 10-minute wait (CancelToken wakes curl).
-//
-// Each request takes a curl slot from the client's pool for its whole duration; slots are made
-// on demand, so a watcher never delays other callers.
+// A BlockingQueryLoop (the query loop, its modes, errors and back-off: see there) whose handlers
+// run on a QObject's thread. stop() interrupts even a query in the middle of a 10-minute wait.
 class BlockingWatcher {
   public:
-    enum class Mode { Index, Hash };
-
-    struct Options {
-        Mode mode = Mode::Index;
-        std::chrono::milliseconds wait{std::chrono::minutes(5)};
-        Backoff::Options backoff;
-        // Consul may wake a watcher with a new index but the same content (an idempotent
-        // write); such results are not reported when this is set.
-        bool skipUnchangedBody = true;
-    };
+    using Mode = BlockingQueryLoop::Mode;
+    using Options = BlockingQueryLoop::Options;
 
     using ChangeHandler = std::function<void(const Response&)>;
     using ErrorHandler = std::function<void(const Error&, std::chrono::milliseconds retryIn)>;
@@ -68,17 +48,17 @@ class BlockingWatcher {
     BlockingWatcher& operator=(const BlockingWatcher&) = delete;
 
     // Any thread. Starts the loop (again after a stop()); no-op while running.
-    void start();
+    void start() { loop_->start(); }
     // Any thread but the watcher's own (so with a null context, not from a handler). Returns
-    // once the loop has ended: immediately, bounded by curl noticing the wakeup. Handlers
-    // already queued on the context may still run until the watcher is destroyed.
-    void stop();
-    bool running() const { return thread_.joinable(); }
+    // once the loop has ended: immediately, bounded by the transport noticing the cancel.
+    // Handlers already queued on the context may still run until the watcher is destroyed.
+    void stop() { loop_->stop(); }
+    bool running() const { return loop_->running(); }
 
     // Any thread. The index the next query will send (0 = a non-blocking read).
-    uint64_t nextIndex() const { return nextIndex_.load(); }
+    uint64_t nextIndex() const { return loop_->nextIndex(); }
     // Any thread. Queries sent so far (tests, telemetry).
-    uint64_t requests() const { return requests_.load(); }
+    uint64_t requests() const { return loop_->requests(); }
 
   private:
     // Runs on the watcher thread with each changed reply; an error triggers back-off.
@@ -87,31 +67,9 @@ class BlockingWatcher {
     BlockingWatcher(SinkTag, ConsulApi& api, Request request, Options options, QObject* context,
                     Sink sink, ErrorHandler onError);
 
-    void run();
-    Status handle(const Response& response);
-    void reportError(const Error& error, std::chrono::milliseconds retryIn);
-
-    ConsulApi& api_;
-    const Request request_;
-    const Options options_;
-    Sink sink_;
-    ErrorHandler onError_;
+    // Declared first, destroyed last: the loop (which posts to it) stops before it goes.
     std::unique_ptr<ContextRelay> relay_;
-
-    std::thread thread_;
-    CancelToken token_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-
-    // Loop state, touched only by the watcher thread (nextIndex_ also read by others).
-    std::atomic<uint64_t> nextIndex_{0};
-    std::atomic<uint64_t> requests_{0};
-    uint64_t lastSeenIndex_ = 0;
-    uint64_t deliveredIndex_ = 0;
-    std::string hash_;
-    std::string deliveredBody_;
-    bool delivered_ = false;
+    std::unique_ptr<BlockingQueryLoop> loop_;
 };
 
 template <typename T>

@@ -1,6 +1,6 @@
 #include "proxy/certificate_watcher.h"
 
-#include "consul/blocking_watcher.h"
+#include "consul/blocking_query_loop.h"
 #include "consul/connect_endpoints.h"
 
 namespace meshx::proxy {
@@ -8,24 +8,24 @@ namespace meshx::proxy {
 CertificateWatcher::CertificateWatcher(consul::ConsulApi& api, Logger& log, std::string service,
                                        Handler onTls)
     : log_(log), service_(std::move(service)), onTls_(std::move(onTls)) {
-    consul::BlockingWatcher::Options options;
-    options.mode = consul::BlockingWatcher::Mode::Index;
+    consul::BlockingQueryLoop::Options options;
+    options.mode = consul::BlockingQueryLoop::Mode::Index;
     auto onError = [this](const char* what) {
         return [this, what](const Error& error, std::chrono::milliseconds retryIn) {
             std::string retry = std::to_string(retryIn.count()) + "ms";
             log_.error("proxy", what, {{"error", error.message}, {"retry_in", retry}});
         };
     };
-    rootsWatcher_ = consul::BlockingWatcher::typed<consul::Indexed<consul::CaRoots>>(
-        api, consul::endpoints::caRoots(), options, nullptr,
+    rootsWatcher_ = consul::BlockingQueryLoop::typed<consul::Indexed<consul::CaRoots>>(
+        api, consul::endpoints::caRoots(), options,
         [this](const consul::Indexed<consul::CaRoots>& roots, uint64_t) {
             std::lock_guard lock(mutex_);
             roots_ = roots.value;
             rebuild();
         },
         onError("failed to watch the CA roots"));
-    leafWatcher_ = consul::BlockingWatcher::typed<consul::Indexed<consul::LeafCert>>(
-        api, consul::endpoints::caLeaf(service_), options, nullptr,
+    leafWatcher_ = consul::BlockingQueryLoop::typed<consul::Indexed<consul::LeafCert>>(
+        api, consul::endpoints::caLeaf(service_), options,
         [this](const consul::Indexed<consul::LeafCert>& leaf, uint64_t) {
             std::lock_guard lock(mutex_);
             leaf_ = leaf.value;

@@ -12,7 +12,7 @@
 #include "proxy/tls_context.h"
 
 namespace meshx::consul {
-class BlockingWatcher;
+class BlockingQueryLoop;
 }
 
 namespace meshx::proxy {
@@ -44,8 +44,8 @@ class CertificateWatcher {
     std::mutex mutex_;
     std::optional<consul::CaRoots> roots_;
     std::optional<consul::LeafCert> leaf_;
-    std::unique_ptr<consul::BlockingWatcher> rootsWatcher_;
-    std::unique_ptr<consul::BlockingWatcher> leafWatcher_;
+    std::unique_ptr<consul::BlockingQueryLoop> rootsWatcher_;
+    std::unique_ptr<consul::BlockingQueryLoop> leafWatcher_;
 };
 
 }  // namespace meshx::proxy

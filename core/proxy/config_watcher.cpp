@@ -1,17 +1,17 @@
 #include "proxy/config_watcher.h"
 
 #include "consul/agent_endpoints.h"
-#include "consul/blocking_watcher.h"
+#include "consul/blocking_query_loop.h"
 
 namespace meshx::proxy {
 
 ConfigWatcher::ConfigWatcher(consul::ConsulApi& api, Logger& log, std::string proxyId,
                              Handler onConfig) {
-    consul::BlockingWatcher::Options options;
-    options.mode = consul::BlockingWatcher::Mode::Hash;
+    consul::BlockingQueryLoop::Options options;
+    options.mode = consul::BlockingQueryLoop::Mode::Hash;
     Logger* logger = &log;
-    watcher_ = consul::BlockingWatcher::typed<consul::AgentService>(
-        api, consul::endpoints::agentService(proxyId), options, nullptr,
+    watcher_ = consul::BlockingQueryLoop::typed<consul::AgentService>(
+        api, consul::endpoints::agentService(proxyId), options,
         [logger, onConfig = std::move(onConfig)](const consul::AgentService& service, uint64_t) {
             auto config = ProxyConfig::fromAgentService(service.raw);
             if (!config) {

@@ -9,7 +9,7 @@
 #include "proxy/proxy_config.h"
 
 namespace meshx::consul {
-class BlockingWatcher;
+class BlockingQueryLoop;
 }
 
 namespace meshx::proxy {
@@ -31,7 +31,7 @@ class ConfigWatcher {
     void start();
 
   private:
-    std::unique_ptr<consul::BlockingWatcher> watcher_;
+    std::unique_ptr<consul::BlockingQueryLoop> watcher_;
 };
 
 }  // namespace meshx::proxy

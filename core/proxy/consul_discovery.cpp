@@ -1,6 +1,6 @@
 #include "proxy/consul_discovery.h"
 
-#include "consul/blocking_watcher.h"
+#include "consul/blocking_query_loop.h"
 #include "consul/catalog_endpoints.h"
 
 namespace meshx::proxy {
@@ -9,7 +9,7 @@ namespace {
 
 class ConsulDiscoveryWatch : public DiscoveryWatch {
   public:
-    explicit ConsulDiscoveryWatch(std::unique_ptr<consul::BlockingWatcher> watcher)
+    explicit ConsulDiscoveryWatch(std::unique_ptr<consul::BlockingQueryLoop> watcher)
         : watcher_(std::move(watcher)) {
         watcher_->start();
     }
@@ -17,7 +17,7 @@ class ConsulDiscoveryWatch : public DiscoveryWatch {
     ~ConsulDiscoveryWatch() override { watcher_->stop(); }
 
   private:
-    std::unique_ptr<consul::BlockingWatcher> watcher_;
+    std::unique_ptr<consul::BlockingQueryLoop> watcher_;
 };
 
 // One health entry -> the instance to dial and the identity its certificate must carry.
@@ -44,14 +44,13 @@ std::unique_ptr<DiscoveryWatch> ConsulDiscovery::watch(const UpstreamConfig& ups
     consul::endpoints::HealthQuery query;
     query.passing = true;
     query.datacenter = upstream.datacenter;
-    consul::BlockingWatcher::Options options;
-    options.mode = consul::BlockingWatcher::Mode::Index;
+    consul::BlockingQueryLoop::Options options;
+    options.mode = consul::BlockingQueryLoop::Mode::Index;
     Logger* log = &log_;
     std::string name = upstream.toString();
     auto watcher =
-        consul::BlockingWatcher::typed<consul::Indexed<std::vector<consul::ServiceEntry>>>(
+        consul::BlockingQueryLoop::typed<consul::Indexed<std::vector<consul::ServiceEntry>>>(
             api_, consul::endpoints::healthConnect(upstream.destinationName, query), options,
-            nullptr,
             [update, upstream, log, name](
                 const consul::Indexed<std::vector<consul::ServiceEntry>>& r, uint64_t) {
                 std::vector<UpstreamInstance> instances;

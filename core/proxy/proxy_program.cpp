@@ -4,7 +4,7 @@
 
 #include "common/mesh_config.h"
 #include "consul/agent_endpoints.h"
-#include "consul/consul_client.h"
+#include "proxy/agent_http_client.h"
 #include "proxy/certificate_watcher.h"
 #include "proxy/config_watcher.h"
 #include "proxy/consul_authorizer.h"
@@ -154,7 +154,7 @@ void ProxyProgram::lookUpAgent() {
         if (!cl_.token.empty()) {
             config.token = cl_.token;
         }
-        auto client = consul::ConsulClient::create(config);
+        auto client = AgentHttpClient::create(config);
         if (!client) {
             fail("Error connecting to Consul agent: " + client.error().message);
             return;

@@ -12,11 +12,9 @@
 #include "proxy/command_line.h"
 #include "proxy/event_loop.h"
 
-namespace meshx::consul {
-class ConsulClient;
-}
-
 namespace meshx::proxy {
+
+class AgentHttpClient;
 
 class Authorizer;
 class CertificateWatcher;
@@ -81,7 +79,7 @@ class ProxyProgram {
     std::unique_ptr<Logger> log_;
     // One per -workers loop, all serving the same config on shared ports.
     std::vector<std::unique_ptr<Proxy>> proxies_;
-    std::unique_ptr<consul::ConsulClient> client_;
+    std::unique_ptr<AgentHttpClient> client_;
     std::unique_ptr<ConfigWatcher> configWatcher_;
     std::unique_ptr<CertificateWatcher> certificates_;
 };
