@@ -63,7 +63,7 @@ bool inProducerOrder(const std::vector<Event>& events, std::map<int, uint64_t>& 
 
 }  // namespace
 
-class TestBusQueue : public QObject {
+class TestTelemetryBusQueue : public QObject {
     Q_OBJECT
 
   private slots:
@@ -300,5 +300,5 @@ class TestBusQueue : public QObject {
     }
 };
 
-QTEST_GUILESS_MAIN(TestBusQueue)
-#include "test_bus_queue.moc"
+QTEST_GUILESS_MAIN(TestTelemetryBusQueue)
+#include "test_telemetry_bus_queue.moc"
