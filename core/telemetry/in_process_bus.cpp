@@ -22,12 +22,19 @@ struct ListCacheEntry {
     uint64_t version = 0;
     std::shared_ptr<const InProcessBus::RingList> list;
 };
+// Trivial, so testing it costs no TLS initialisation guard on the no-subscriber path.
+thread_local bool tlHasCache = false;
+// Set once this thread's cache is destroyed (thread exit): a publish from a later thread_local
+// destructor must not touch it.
+thread_local bool tlCacheGone = false;
 struct ListCache {
     ListCacheEntry entries[2];
     unsigned next = 0;
+    ~ListCache() {
+        tlHasCache = false;
+        tlCacheGone = true;
+    }
 };
-// Trivial, so testing it costs no TLS initialisation guard on the no-subscriber path.
-thread_local bool tlHasCache = false;
 
 ListCache& listCache() {
     thread_local ListCache cache;
@@ -70,6 +77,10 @@ void InProcessBus::publish(Event event) {
 }
 
 const InProcessBus::RingList& InProcessBus::Core::listForThisThread() {
+    if (tlCacheGone) [[unlikely]] {
+        static const RingList kNone;
+        return kNone;  // this thread is exiting: its events go nowhere
+    }
     ListCache& cache = listCache();
     const uint64_t v = version.load(std::memory_order_acquire);
     for (const ListCacheEntry& e : cache.entries) {
