@@ -272,7 +272,7 @@ void TapSubscriber::Impl::handle(Conn& c, const std::string& line, Clock::time_p
         Event e;
         if (TapSubscriber::eventFromLine(line, c.target.address, e)) {
             ++c.state.events;
-            ring.push(std::make_shared<const Event>(std::move(e)));
+            ring.push(std::move(e));  // moved into a preallocated slot: no copy
         }
         return;
     }
