@@ -1,48 +1,101 @@
 #include "telemetry/ring_subscription.h"
 
-#include "telemetry/event_json.h"
-
 #include <algorithm>
-#include <atomic>
 #include <utility>
+
+#include "telemetry/event_json.h"
 
 namespace meshx::telemetry {
 
 namespace {
-// First slot array size: enough for a ~30 Hz reader at a few thousand events/s without growing.
-constexpr size_t kInitialSlots = 256;
+
+// Each producer thread counts its drops in one stripe, picked once per thread.
+size_t dropStripeOfThisThread(size_t stripes) {
+    static std::atomic<size_t> next{0};
+    thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed);
+    return mine % stripes;
+}
+
 }  // namespace
 
-RingSubscription::RingSubscription(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {
-    slots_.resize(std::min(capacity_, kInitialSlots));
-}
-
-void RingSubscription::push(const std::shared_ptr<const Event>& event) {
-    std::shared_ptr<const Event> evicted;  // released after unlock: it may free the event
-    std::lock_guard lock(mutex_);
-    if (size_ == slots_.size() && slots_.size() < capacity_) {
-        growLocked();
-    }
-    if (size_ == slots_.size()) {
-        // Full at capacity: the newest event wins, the oldest goes.
-        evicted = std::exchange(slots_[head_], event);
-        head_ = (head_ + 1) % slots_.size();
-        dropped_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-        slots_[(head_ + size_) % slots_.size()] = event;
-        ++size_;
+RingSubscription::Chunk::Chunk(uint64_t firstIndex) {
+    for (size_t i = 0; i < kChunkCells; ++i) {
+        cells[i].turn.store(firstIndex + i, std::memory_order_relaxed);
     }
 }
 
-void RingSubscription::growLocked() {
-    // Unroll the ring into a larger array, oldest first; growth is geometric, so it happens
-    // O(log capacity) times in a subscription's life.
-    std::vector<std::shared_ptr<const Event>> bigger(std::min(capacity_, slots_.size() * 2));
-    for (size_t i = 0; i < size_; ++i) {
-        bigger[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+RingSubscription::RingSubscription(size_t capacity)
+    : capacity_(std::max<size_t>(capacity, 1)),
+      chunkCount_((capacity_ + kChunkCells - 1) / kChunkCells),
+      chunks_(std::make_unique<std::atomic<Chunk*>[]>(chunkCount_)) {
+    for (size_t i = 0; i < chunkCount_; ++i) {
+        chunks_[i].store(nullptr, std::memory_order_relaxed);
     }
-    slots_.swap(bigger);
-    head_ = 0;
+}
+
+RingSubscription::~RingSubscription() {
+    for (size_t i = 0; i < chunkCount_; ++i) {
+        delete chunks_[i].load(std::memory_order_acquire);
+    }
+}
+
+RingSubscription::Chunk& RingSubscription::chunkFor(size_t index) {
+    std::atomic<Chunk*>& slot = chunks_[index / kChunkCells];
+    Chunk* chunk = slot.load(std::memory_order_acquire);
+    if (chunk != nullptr) {
+        return *chunk;
+    }
+    // First touch: once per chunk in the ring's life. Producers racing here each build one; the
+    // first to install it wins and the others free theirs.
+    auto fresh = std::make_unique<Chunk>(index / kChunkCells * kChunkCells);
+    if (slot.compare_exchange_strong(chunk, fresh.get(), std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+        return *fresh.release();
+    }
+    return *chunk;
+}
+
+template <class E>
+bool RingSubscription::pushImpl(E&& event) {
+    uint64_t pos = tail_.load(std::memory_order_relaxed);
+    Cell* cell = nullptr;
+    while (true) {
+        const size_t index = static_cast<size_t>(pos % capacity_);
+        Chunk* chunk = chunks_[index / kChunkCells].load(std::memory_order_acquire);
+        // An unallocated chunk has never been written: its cells are at their first turn.
+        const uint64_t turn =
+            chunk != nullptr
+                ? chunk->cells[index % kChunkCells].turn.load(std::memory_order_acquire)
+                : index;
+        if (turn == pos) {
+            if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+                cell = &chunkFor(index).cells[index % kChunkCells];
+                break;
+            }
+            // pos now holds the current tail: try again there.
+        } else if (turn < pos) {
+            // The cell still holds the event of the previous lap: the ring is full.
+            countDrop();
+            return false;
+        } else {
+            pos = tail_.load(std::memory_order_relaxed);  // another producer got there first
+        }
+    }
+    cell->event = std::forward<E>(event);
+    cell->turn.store(pos + 1, std::memory_order_release);
+    return true;
+}
+
+bool RingSubscription::push(Event&& event) {
+    return pushImpl(std::move(event));
+}
+
+bool RingSubscription::push(const Event& event) {
+    return pushImpl(event);
+}
+
+void RingSubscription::countDrop() {
+    drops_[dropStripeOfThisThread(kDropStripes)].n.fetch_add(1, std::memory_order_relaxed);
 }
 
 size_t RingSubscription::drain(std::vector<Event>& out, size_t max) {
@@ -55,42 +108,51 @@ size_t RingSubscription::drain(std::vector<Event>& out, size_t max) {
 }
 
 size_t RingSubscription::drainTyped(std::vector<Event>& out, size_t max) {
-    // Take the pointers under the lock (reserved beforehand, so no allocation there), then copy
-    // the events on our own time.
-    std::vector<std::shared_ptr<const Event>> taken;
-    taken.reserve(std::min(max, pending()));
-    {
-        std::lock_guard lock(mutex_);
-        const size_t n = std::min({max, size_, taken.capacity()});
-        for (size_t i = 0; i < n; ++i) {
-            taken.push_back(std::move(slots_[head_]));
-            head_ = (head_ + 1) % slots_.size();
+    std::lock_guard lock(drainMutex_);
+    out.reserve(out.size() + std::min(max, pending()));
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    size_t n = 0;
+    while (n < max) {
+        const size_t index = static_cast<size_t>(head % capacity_);
+        Chunk* chunk = chunks_[index / kChunkCells].load(std::memory_order_acquire);
+        if (chunk == nullptr) {
+            break;  // never written
         }
-        size_ -= n;
-    }
-    out.reserve(out.size() + taken.size());
-    for (auto& e : taken) {
-        if (e.use_count() == 1) {
-            // No other subscription holds it and none can gain it now: take it without a copy.
-            // The fence pairs with the other holders' release on dropping their reference, so
-            // their reads of the event happen before our move. The bus creates every event
-            // non-const, so casting the const away is sound.
-            std::atomic_thread_fence(std::memory_order_acquire);
-            out.push_back(std::move(const_cast<Event&>(*e)));
-        } else {
-            out.push_back(*e);
+        Cell& cell = chunk->cells[index % kChunkCells];
+        if (cell.turn.load(std::memory_order_acquire) != head + 1) {
+            break;  // empty, or its producer has claimed it and not finished writing
         }
+        out.push_back(std::move(cell.event));
+        cell.turn.store(head + capacity_, std::memory_order_release);
+        ++head;
+        ++n;
     }
-    return taken.size();
+    head_.store(head, std::memory_order_relaxed);
+    return n;
 }
 
 uint64_t RingSubscription::dropped() const {
-    return dropped_.load(std::memory_order_relaxed);
+    uint64_t sum = 0;
+    for (const DropStripe& s : drops_) {
+        sum += s.n.load(std::memory_order_relaxed);
+    }
+    return sum;
 }
 
 size_t RingSubscription::pending() const {
-    std::lock_guard lock(mutex_);
-    return size_;
+    const uint64_t head = head_.load(std::memory_order_relaxed);
+    const uint64_t tail = tail_.load(std::memory_order_relaxed);
+    return tail > head ? static_cast<size_t>(std::min<uint64_t>(tail - head, capacity_)) : 0;
+}
+
+size_t RingSubscription::allocatedSlots() const {
+    size_t n = 0;
+    for (size_t i = 0; i < chunkCount_; ++i) {
+        if (chunks_[i].load(std::memory_order_relaxed) != nullptr) {
+            n += kChunkCells;
+        }
+    }
+    return n;
 }
 
 }  // namespace meshx::telemetry

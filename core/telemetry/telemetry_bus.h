@@ -10,8 +10,8 @@
 namespace meshx::telemetry {
 
 // A subscriber's bounded queue. The bus appends; the owner drains in batches (the console on a
-// ~30 Hz timer). When full, the oldest events are dropped and counted — a slow reader never slows
-// a producer.
+// ~30 Hz timer). When full, the events that do not fit (the newest) are dropped and counted — a
+// slow reader never slows a producer, and a producer never touches what a reader is about to take.
 class Subscription {
   public:
     virtual ~Subscription() = default;
@@ -30,14 +30,14 @@ class Subscription {
 };
 
 // In-process event bus: many producers, several subscribers, bounded, never blocks a producer
-// (publish is a short critical section per subscriber, no I/O, no waiting). The bus never knows who
-// publishes.
+// (publish takes no lock: a lock-free push per subscriber, no I/O, no waiting). The bus never knows
+// who publishes.
 class TelemetryBus {
   public:
     virtual ~TelemetryBus() = default;
 
-    // Stamps seq (and timeUs when 0) and appends the event to every live subscription (shared
-    // between them; each drain() hands out its own copy). Any thread.
+    // Stamps seq (and timeUs when 0) and appends the event to every live subscription (each its
+    // own copy, the last the event itself); with none it only returns. Any thread.
     virtual void publish(Event event) = 0;
     // A new subscription holding at most `capacity` undrained events; it stops receiving when the
     // returned pointer is released. Any thread.

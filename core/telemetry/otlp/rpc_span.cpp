@@ -3,23 +3,33 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <string_view>
 
 #include "net/address.h"
 #include "telemetry/rpc_record.h"
 
 namespace meshx::telemetry::otlp {
 
-RpcTraceIds deriveRpcTraceIds(const RpcPeerRefs& client, const RpcPeerRefs& server, uint64_t hskRef,
-                              uint64_t reqRef) {
-    std::string input = "meshx-rpc-trace/1\n";
-    for (const std::string* s : {&client.connRef, &client.nodeRef, &client.svcRef, &server.connRef,
-                                 &server.nodeRef, &server.svcRef}) {
-        input += *s;
+namespace {
+
+// The hash drawn in rpc_span.h over six refs; `input` is a buffer the caller may reuse (no alloc
+// once it has grown).
+RpcTraceIds deriveIds(std::string& input, const std::string_view (&refs)[6], uint64_t hskRef,
+                      uint64_t reqRef) {
+    input.assign("meshx-rpc-trace/1\n");
+    for (const std::string_view s : refs) {
+        input.append(s);
         input += '\n';
     }
-    input += std::to_string(hskRef);
+    char number[24];
+    input.append(number,
+                 static_cast<size_t>(std::snprintf(number, sizeof number, "%llu",
+                                                   static_cast<unsigned long long>(hskRef))));
     input += '\n';
-    input += std::to_string(reqRef);
+    input.append(number,
+                 static_cast<size_t>(std::snprintf(number, sizeof number, "%llu",
+                                                   static_cast<unsigned long long>(reqRef))));
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
     RpcTraceIds ids;
@@ -27,6 +37,41 @@ RpcTraceIds deriveRpcTraceIds(const RpcPeerRefs& client, const RpcPeerRefs& serv
     std::copy(digest + 16, digest + 24, ids.clientSpanId.begin());
     std::copy(digest + 24, digest + 32, ids.serverSpanId.begin());
     return ids;
+}
+
+// The ids of a typed RPC request event, read from its struct: the sampler decides before any
+// record or span is built. Null when the event is not a request.
+std::optional<RpcTraceIds> typedRequestIds(const RpcEventData& d, bool client) {
+    if (!d.reqRef) {
+        return std::nullopt;
+    }
+    // One buffer per thread (the exporter's), so deciding allocates nothing in steady state.
+    thread_local std::string input;
+    thread_local std::string remoteConn;
+    remoteConn.clear();
+    if (d.hasRemote) {
+        remoteConn = base64Unpadded(d.remoteConnRaw);
+    }
+    static const RpcEndpoint kNoEndpoint;
+    const RpcEndpoint& l = d.local ? *d.local : kNoEndpoint;
+    const std::string_view local[3] = {l.connRef, l.nodeRef, l.svcRef};
+    const std::string_view remote[3] = {
+        remoteConn, d.hasRemote ? std::string_view(d.remoteNodeRef) : std::string_view(),
+        d.hasRemote ? std::string_view(d.remoteSvcRef) : std::string_view()};
+    const std::string_view(&c)[3] = client ? local : remote;
+    const std::string_view(&s)[3] = client ? remote : local;
+    const std::string_view refs[6] = {c[0], c[1], c[2], s[0], s[1], s[2]};
+    return deriveIds(input, refs, d.hskRef, *d.reqRef);
+}
+
+}  // namespace
+
+RpcTraceIds deriveRpcTraceIds(const RpcPeerRefs& client, const RpcPeerRefs& server, uint64_t hskRef,
+                              uint64_t reqRef) {
+    std::string input;
+    const std::string_view refs[6] = {client.connRef, client.nodeRef, client.svcRef,
+                                      server.connRef, server.nodeRef, server.svcRef};
+    return deriveIds(input, refs, hskRef, reqRef);
 }
 
 namespace {
@@ -57,19 +102,37 @@ std::optional<Span> rpcSpanIfKept(const Event& event,
         return std::nullopt;
     if (event.name != "call" && event.name != "cast")
         return std::nullopt;
-    // A typed event (the RPC's own, off the bus) is read from its struct: no JSON lookups.
+    const bool client = event.source == "rpc.client";
+    // A typed event (the RPC's own, off the bus) is sampled from its struct, before the record
+    // (a dozen string copies) and the span are built: a sampler that drops most requests costs
+    // one hash each.
+    std::optional<RpcTraceIds> typedIds;
+    if (const RpcEventData* d = event.rpc()) {
+        typedIds = typedRequestIds(*d, client);
+        if (!typedIds)
+            return std::nullopt;
+        if (!keep(typedIds->traceId, !client)) {
+            if (refused != nullptr)
+                *refused = true;
+            return std::nullopt;
+        }
+    }
     const RpcRecord r = RpcRecord::fromEvent(event);
     if (!r.reqRef || !r.hskRef)
         return std::nullopt;
-    const bool client = r.source == "rpc.client";
-    const RpcPeerRefs local{r.localConn, r.localNode, r.localSvc};
-    const RpcPeerRefs remote{r.remoteConn, r.remoteNode, r.remoteSvc};
-    const RpcTraceIds ids = client ? deriveRpcTraceIds(local, remote, *r.hskRef, *r.reqRef)
-                                   : deriveRpcTraceIds(remote, local, *r.hskRef, *r.reqRef);
-    if (!keep(ids.traceId, !client)) {
-        if (refused != nullptr)
-            *refused = true;
-        return std::nullopt;
+    RpcTraceIds ids;
+    if (typedIds) {
+        ids = *typedIds;
+    } else {
+        const RpcPeerRefs local{r.localConn, r.localNode, r.localSvc};
+        const RpcPeerRefs remote{r.remoteConn, r.remoteNode, r.remoteSvc};
+        ids = client ? deriveRpcTraceIds(local, remote, *r.hskRef, *r.reqRef)
+                     : deriveRpcTraceIds(remote, local, *r.hskRef, *r.reqRef);
+        if (!keep(ids.traceId, !client)) {
+            if (refused != nullptr)
+                *refused = true;
+            return std::nullopt;
+        }
     }
     const std::string& service = client ? r.remoteSvc : r.localSvc;
 

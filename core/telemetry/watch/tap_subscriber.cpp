@@ -281,7 +281,7 @@ void TapSubscriber::Impl::handle(Conn& c, const std::string& line, Clock::time_p
             if (!c.target.node.empty())
                 e.meta["process"]["node"] = c.target.node;
             ++c.state.events;
-            ring.push(std::make_shared<const Event>(std::move(e)));
+            ring.push(std::move(e));  // moved into a preallocated slot: no copy
         }
         return;
     }

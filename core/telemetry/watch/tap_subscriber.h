@@ -20,7 +20,7 @@ namespace meshx::telemetry {
 //   subscriber thread: poll() over every tap's socket
 //        |  hello -> the tap's process; event -> Event (+ meta.process); heartbeat -> drops
 //        v
-//   RingSubscription (bounded; the oldest dropped and counted)  --drain()-->  GUI timer
+//   RingSubscription (bounded; the newest dropped and counted)  --drain()-->  GUI timer
 //
 // Each event keeps its tap's seq, time, source, name, metrics and meta, and gets
 // `meta.process` = {"pid","program","service_id","tap"} (+ "node" for another node's tap) so

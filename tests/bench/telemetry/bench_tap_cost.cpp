@@ -18,6 +18,7 @@
 // Usage: bench_tap_cost [--seconds S] [--rounds R] [--only rpc|sidecar]
 
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,19 @@ struct Options {
     std::string meshx = std::string(MESHX_BIN_DIR) + "/meshx-proxy";
 };
 
+int64_t threadCpuNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// CPU time of the whole process (every thread: callers, server, pool, tap), user + system.
+int64_t processCpuNs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 // Reads one tap's stream on a thread of its own until stopped; counts event lines.
 class Subscriber {
   public:
@@ -64,7 +78,13 @@ class Subscriber {
         }
         client_ = std::make_unique<telemetry::TapClient>(std::move(*client));
         thread_ = std::thread([this] {
+            const int64_t cpu0 = threadCpuNs();
             std::vector<std::string> lines;
+            struct Account {  // this reader's CPU time, however the loop ends
+                Subscriber* self;
+                int64_t cpu0;
+                ~Account() { self->cpuNs_.store(threadCpuNs() - cpu0); }
+            } account{this, cpu0};
             while (!stop_.load()) {
                 pollfd p{client_->fd(), POLLIN, 0};
                 if (::poll(&p, 1, 50) <= 0) {
@@ -82,25 +102,30 @@ class Subscriber {
             }
         });
     }
-    ~Subscriber() {
+    ~Subscriber() { stop(); }
+    bool ok() const { return client_ != nullptr; }
+    uint64_t events() const { return events_.load(); }
+    // CPU time this reader thread used; valid once it stopped (after the destructor's join).
+    int64_t cpuNs() const { return cpuNs_.load(); }
+    void stop() {
         stop_ = true;
         if (thread_.joinable()) {
             thread_.join();
         }
     }
-    bool ok() const { return client_ != nullptr; }
-    uint64_t events() const { return events_.load(); }
 
   private:
     std::unique_ptr<telemetry::TapClient> client_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> events_{0};
+    std::atomic<int64_t> cpuNs_{0};
     std::thread thread_;
 };
 
 // ---- RPC ---------------------------------------------------------------------------------------
 
-double rpcCallsPerSecond(rpc::RpcClientPool& pool, std::chrono::seconds duration) {
+double rpcCallsPerSecond(rpc::RpcClientPool& pool, std::chrono::seconds duration,
+                         uint64_t* callCount = nullptr) {
     constexpr int kThreads = 4;
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> calls{0}, failed{0};
@@ -128,6 +153,9 @@ double rpcCallsPerSecond(rpc::RpcClientPool& pool, std::chrono::seconds duration
         t.join();
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (callCount != nullptr) {
+        *callCount = calls.load();
+    }
     return failed.load() > 0 ? -1 : static_cast<double>(calls.load()) / s;
 }
 
@@ -150,12 +178,19 @@ void benchRpc(const Options& o) {
         return;
     }
     std::map<std::string, double> best;
+    // Process CPU per call, without the bench's own tap reader (a separate program in real
+    // use): steadier than calls/s on a loaded machine, since other processes' load does not
+    // add to it. Lowest of the rounds.
+    std::map<std::string, double> cpuPerCall;
     uint64_t seen = 0;
     // One mode: "off" (no tap), "idle" (a tap, nobody subscribed), "sub" (one subscriber).
     auto measureMode = [&](const std::string& mode) {
         double v = 0;
+        uint64_t calls = 0;
+        int64_t readerCpu = 0;
+        const int64_t cpu0 = processCpuNs();
         if (mode == "off") {
-            v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds));
+            v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds), &calls);
         } else {
             telemetry::TapServer::Options to;
             to.process = telemetry::TapProcess::current("bench_tap_cost");
@@ -166,19 +201,27 @@ void benchRpc(const Options& o) {
                 return;
             }
             if (mode == "idle") {
-                v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds));
+                v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds), &calls);
             } else {
                 Subscriber sub(*addr);
                 if (!sub.ok()) {
                     return;
                 }
-                v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds));
+                v = rpcCallsPerSecond(pool, std::chrono::seconds(o.seconds), &calls);
                 std::this_thread::sleep_for(100ms);  // let the reader catch up before counting
+                sub.stop();
                 seen += sub.events();
+                readerCpu = sub.cpuNs();
             }
         }
+        const double cpu = calls > 0 ? static_cast<double>(processCpuNs() - cpu0 - readerCpu) /
+                                           1e3 / static_cast<double>(calls)
+                                     : 0;
         best[mode] = std::max(best[mode], v);
-        std::printf(" %s %.0f", mode.c_str(), v);
+        if (cpu > 0 && (cpuPerCall[mode] == 0 || cpu < cpuPerCall[mode])) {
+            cpuPerCall[mode] = cpu;
+        }
+        std::printf(" %s %.0f (%.1f us CPU/call)", mode.c_str(), v, cpu);
         std::fflush(stdout);
     };
     // The order turns every round, so no mode always runs first (or right after another).
@@ -200,6 +243,12 @@ void benchRpc(const Options& o) {
     std::printf("  %-28s %12.0f  (%.3fx tap off; target >= 0.95)  %llu events read\n",
                 "tap on, one subscriber", best["sub"], best["sub"] / best["off"],
                 static_cast<unsigned long long>(seen));
+    std::printf("RPC process CPU per call, us (lowest round; the bench's tap reader excluded)\n");
+    std::printf("  %-28s %12.2f\n", "tap off", cpuPerCall["off"]);
+    std::printf("  %-28s %12.2f  (%.3fx tap off)\n", "tap on, no subscriber", cpuPerCall["idle"],
+                cpuPerCall["idle"] / cpuPerCall["off"]);
+    std::printf("  %-28s %12.2f  (%.3fx tap off)\n", "tap on, one subscriber", cpuPerCall["sub"],
+                cpuPerCall["sub"] / cpuPerCall["off"]);
 }
 
 // ---- sidecar -----------------------------------------------------------------------------------
