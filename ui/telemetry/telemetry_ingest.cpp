@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "telemetry/telemetry_bus.h"
 
@@ -186,10 +187,22 @@ void TelemetryIngest::handOver(std::vector<RpcRecord>& rows, const std::vector<u
     }
 }
 
-TelemetryIngest::Batch TelemetryIngest::take() {
+TelemetryIngest::Batch TelemetryIngest::take(size_t maxRows) {
     Batch out;
     std::lock_guard lock(outMutex_);
-    std::swap(out, pending_);
+    if (pending_.rows.size() <= maxRows) {
+        std::swap(out, pending_);
+        return out;
+    }
+    // Counts and flows go now; the newest rows wait for the next take.
+    out.events = std::exchange(pending_.events, 0);
+    out.matched = std::exchange(pending_.matched, 0);
+    out.skipped = std::exchange(pending_.skipped, 0);
+    out.flows = std::move(pending_.flows);
+    pending_.flows.clear();
+    const auto split = pending_.rows.begin() + static_cast<std::ptrdiff_t>(maxRows);
+    out.rows.assign(std::make_move_iterator(pending_.rows.begin()), std::make_move_iterator(split));
+    pending_.rows.erase(pending_.rows.begin(), split);
     return out;
 }
 

@@ -48,7 +48,7 @@ namespace meshx::ui {
 class TelemetryIngest {
   public:
     static constexpr size_t kChunk = 1024;           // events drained and counted at a time
-    static constexpr size_t kPassMax = 16384;        // events per pass at most (bounds a hold)
+    static constexpr size_t kPassMax = 4096;         // events per pass at most (bounds a hold)
     static constexpr int kPassMs = 10;               // the worker's cadence when idle
     static constexpr size_t kRowsPerSecond = 20000;  // rows handed to the view at most
     static constexpr size_t kMaxPendingRows = 60000;
@@ -72,8 +72,10 @@ class TelemetryIngest {
     TelemetryIngest(const TelemetryIngest&) = delete;
     TelemetryIngest& operator=(const TelemetryIngest&) = delete;
 
-    // Moves out what passes produced since the last take; never waits for a pass. Any thread.
-    Batch take();
+    // Moves out what passes produced since the last take, at most `maxRows` rows (oldest first;
+    // the rest wait for the next take, so one take costs the view a bounded time); never waits
+    // for a pass. Any thread.
+    Batch take(size_t maxRows = SIZE_MAX);
     // Runs passes on the caller's thread until the sources are empty (at most `maxEvents`),
     // serialised with the worker; then take() has everything that was queued. Any thread.
     void processNow(size_t maxEvents = 1000000);

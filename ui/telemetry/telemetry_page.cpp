@@ -198,6 +198,7 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     subscription_ = bus_.subscribe(kQueueCapacity);
     taps_ = new MeshTaps(this);
     remote_ = taps_->subscriberPtr();
+    maxRowsPerTake_ = std::max<size_t>(1000, rowsPerSecond * 2 * kTakeMs / 1000);
     ingest_ = std::make_unique<TelemetryIngest>(
         std::vector<std::shared_ptr<telemetry::Subscription>>{subscription_, remote_},
         rowsPerSecond);
@@ -322,11 +323,13 @@ void TelemetryPage::refreshTapList() {
 
 void TelemetryPage::flush() {
     ingest_->processNow();
-    takeBatch();
+    absorb(ingest_->take());
 }
 
 void TelemetryPage::takeBatch() {
-    absorb(ingest_->take());
+    // Twice a tick's share of the row budget at most: a backlog drains over a few ticks instead
+    // of stalling one.
+    absorb(ingest_->take(maxRowsPerTake_));
 }
 
 void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {

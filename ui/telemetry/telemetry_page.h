@@ -157,6 +157,7 @@ class TelemetryPage : public QWidget {
     MeshTaps* taps_ = nullptr;
     std::shared_ptr<telemetry::Subscription> remote_;  // the taps' merged queue
     std::unique_ptr<TelemetryIngest> ingest_;
+    size_t maxRowsPerTake_ = 0;
     uint64_t plotsGeneration_ = 0;  // the ingest's series reset the plots' replica has seen
     std::deque<telemetry::FlowRecord> flows_;
     TelemetryStreamModel* model_ = nullptr;
