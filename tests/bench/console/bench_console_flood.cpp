@@ -216,6 +216,7 @@ PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString
     // Count what is still queued, so the totals can be compared exactly.
     page->flush();
     page->syncPlots();
+    res.noticeShown = res.noticeShown || page->sampling();
     if (!screenshot.isEmpty()) {
         page->plots()->refresh();
         page->grab().save(screenshot, "PNG");
