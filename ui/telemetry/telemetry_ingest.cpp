@@ -153,7 +153,9 @@ void TelemetryIngest::handOver(std::vector<RpcRecord>& rows, const std::vector<u
         for (size_t i = 0; i < rows.size(); ++i) {
             if (matched[i] == 0)
                 continue;
-            if (stride != 0 && strideCounter_++ % stride == 0)
+            // At random, 1 in `stride`: every N-th would alias with a regular stream (client
+            // and server ends alternate, so an even N showed one end only).
+            if (stride != 0 && pick_() % stride == 0)
                 keep.push_back(std::move(rows[i]));
             else
                 ++skipped;

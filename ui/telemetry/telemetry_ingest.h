@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -36,8 +37,8 @@ namespace meshx::ui {
 //
 // The view can show at most `rowsPerSecond` rows a second (a token bucket). A pass whose rows
 // fit is handed over whole (history complete, as before); otherwise only rows the filter
-// accepts, every N-th of them, and the skipped ones are counted so the view can say so.
-// Counters, aggregates, graph and plot buckets never sample. Memory is bounded: pending rows
+// accepts, 1 in N of them chosen at random, and the skipped ones are counted so the view can say
+// so. Counters, aggregates, graph and plot buckets never sample. Memory is bounded: pending rows
 // (kMaxPendingRows), plot buckets (CallSeries: window x instances x 512 samples), graph
 // (ServiceGraph's bounds), the sources' queues.
 //
@@ -108,7 +109,7 @@ class TelemetryIngest {
     void run();
     // One pass of at most `max` events; returns how many were drained. Needs workMutex_.
     size_t passLocked(size_t max);
-    // Hands a pass's rows to pending_: all of them, the accepted ones, or every N-th accepted
+    // Hands a pass's rows to pending_: all of them, the accepted ones, or 1 in N accepted ones
     // one, as the row budget allows. Needs workMutex_.
     void handOver(std::vector<telemetry::RpcRecord>& rows, const std::vector<uint8_t>& matched,
                   size_t matchedCount, std::vector<telemetry::FlowRecord>& flows, size_t events);
@@ -121,7 +122,7 @@ class TelemetryIngest {
     telemetry::EventFilter filter_;
     double tokens_ = 0;
     std::chrono::steady_clock::time_point refilled_;
-    uint64_t strideCounter_ = 0;
+    std::minstd_rand pick_;  // which accepted rows are kept when sampling
 
     mutable std::mutex stateMutex_;  // the exact counters
     telemetry::RpcAggregate aggregate_;
