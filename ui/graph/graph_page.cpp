@@ -51,7 +51,7 @@ GraphPage::GraphPage(TelemetryPage& telemetry, QWidget* parent)
 }
 
 void GraphPage::refresh() {
-    auto snapshot = telemetry_.graph().snapshot(QDateTime::currentMSecsSinceEpoch() * 1000);
+    auto snapshot = telemetry_.graphSnapshot(QDateTime::currentMSecsSinceEpoch() * 1000);
     const int selected = view_->selectedEdge();
     edges_->clear();
     for (const auto& e : snapshot.edges) {

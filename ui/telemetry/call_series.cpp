@@ -64,6 +64,22 @@ void CallSeries::clear() {
     requests_ = 0;
 }
 
+void CallSeries::copyBuckets(const CallSeries& source, const std::set<int64_t>& seconds) {
+    for (const int64_t second : seconds) {
+        const auto it = source.buckets_.find(second);
+        if (it == source.buckets_.end())
+            buckets_.erase(second);
+        else
+            buckets_[second] = it->second;
+    }
+    requests_ = source.requests_;
+    if (buckets_.empty())
+        return;
+    const int64_t oldest = buckets_.rbegin()->first - keep_;
+    while (!buckets_.empty() && buckets_.begin()->first < oldest)
+        buckets_.erase(buckets_.begin());
+}
+
 std::vector<std::string> CallSeries::instances() const {
     std::set<std::string> names;
     for (const auto& [second, bucket] : buckets_) {

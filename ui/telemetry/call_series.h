@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,8 @@ namespace meshx::ui {
 // request times (at most kSamples per instance and second, every n-th kept beyond that) for the
 // percentiles, so a flood costs the same memory as a trickle. Buckets older than `keepSeconds`
 // behind the newest are dropped.
-// Thread: GUI thread.
+// Thread: one owner at a time (the ingest worker under its lock; the plots' replica on the GUI
+// thread).
 class CallSeries {
   public:
     static constexpr size_t kSamples = 512;
@@ -36,6 +38,9 @@ class CallSeries {
     // Adds `record` when it is a request; other events are ignored.
     void add(const telemetry::RpcRecord& record);
     void clear();
+    // Replaces the buckets of `seconds` with `source`'s (removing those it no longer has) and
+    // takes its request count: how a replica on the GUI thread follows the ingest's series.
+    void copyBuckets(const CallSeries& source, const std::set<int64_t>& seconds);
 
     const std::map<int64_t, Bucket>& buckets() const { return buckets_; }
     // Instances seen in the kept buckets, sorted.

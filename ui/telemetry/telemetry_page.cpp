@@ -24,6 +24,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <chrono>
 
 #include "rpc/telemetry_printer.h"
 #include "telemetry/export/prometheus_endpoint.h"
@@ -52,7 +53,7 @@ QString key(const char* name) {
 
 }  // namespace
 
-TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
+TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size_t rowsPerSecond)
     : QWidget(parent), bus_(bus) {
     setObjectName(QStringLiteral("telemetryPage"));
     QSettings settings;
@@ -129,6 +130,15 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     layout->addLayout(savedBar_);
     hint_ = new HintLine(this);
     layout->addWidget(hint_);
+    // Says when the rows are a sample (more events than the view can show); hidden otherwise.
+    samplingNotice_ = new QLabel(this);
+    samplingNotice_->setObjectName(QStringLiteral("samplingNotice"));
+    samplingNotice_->setWordWrap(true);
+    samplingNotice_->setStyleSheet(
+        QStringLiteral("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; "
+                       "padding: 3px; }"));
+    samplingNotice_->setVisible(false);
+    layout->addWidget(samplingNotice_);
 
     // Table above; plots, trip and detail below.
     auto* split = new QSplitter(Qt::Vertical, this);
@@ -185,8 +195,15 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     for (const QString& f : saved_)
         addSavedFilterButton(f);
 
-    prometheus_ =
-        new telemetry::PrometheusEndpoint([this] { return aggregate_.renderPrometheus(); }, this);
+    subscription_ = bus_.subscribe(kQueueCapacity);
+    taps_ = new MeshTaps(this);
+    remote_ = taps_->subscriberPtr();
+    maxRowsPerTake_ = std::max<size_t>(1000, rowsPerSecond * 2 * kTakeMs / 1000);
+    ingest_ = std::make_unique<TelemetryIngest>(
+        std::vector<std::shared_ptr<telemetry::Subscription>>{subscription_, remote_},
+        rowsPerSecond);
+    prometheus_ = new telemetry::PrometheusEndpoint(
+        [ingest = ingest_.get()] { return ingest->renderPrometheus(); }, this);
 
     connect(pause_, &QToolButton::toggled, this, &TelemetryPage::setPaused);
     connect(autoScrollButton_, &QToolButton::toggled, this, &TelemetryPage::setAutoScroll);
@@ -204,6 +221,7 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
     connect(clear, &QToolButton::clicked, this, [this] {
         model_->clear();
         held_.clear();
+        plotsGeneration_ = ingest_->clearSeries();
         plots_->series().clear();
         plots_->markDirty();
         updateWidgets();
@@ -244,23 +262,22 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
             hint_->showError(QString::fromStdString(s.error().message));
     });
 
-    subscription_ = bus_.subscribe(kQueueCapacity);
-    taps_ = new MeshTaps(this);
-    remote_ = taps_->subscriberPtr();
     connect(taps_, &MeshTaps::targetsChanged, this, [this] {
-        graph_.setServiceNames(taps_->serviceNames());
+        ingest_->setServiceNames(taps_->serviceNames());
         refreshTapList();
         updateWidgets();
     });
     drainTimer_ = new QTimer(this);
-    drainTimer_->setInterval(33);
-    connect(drainTimer_, &QTimer::timeout, this, &TelemetryPage::flush);
+    drainTimer_->setInterval(kTakeMs);
+    connect(drainTimer_, &QTimer::timeout, this, &TelemetryPage::takeBatch);
     drainTimer_->start();
     plotTimer_ = new QTimer(this);
     plotTimer_->setInterval(500);
     connect(plotTimer_, &QTimer::timeout, this, [this] {
-        if (plots_->isVisible())
+        if (plots_->isVisible() && !paused_) {
+            syncPlots();
             plots_->refresh();
+        }
         if (tapList_->isVisible())
             refreshTapList();
     });
@@ -273,23 +290,8 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent)
 
 TelemetryPage::~TelemetryPage() {
     saveSettings();
-}
-
-void TelemetryPage::ingest(std::vector<telemetry::Event>& events, std::vector<RpcRecord>& batch) {
-    for (const auto& e : events) {
-        if (RpcRecord::isStreamed(e)) {  // RPC events and received OTLP spans
-            batch.push_back(RpcRecord::fromEvent(e));
-            graph_.addCall(batch.back());
-            graph_.addSpan(e);  // OTLP spans: parent/child edges across services
-        } else if (telemetry::FlowRecord::isFlow(e)) {
-            // A flow is a row too (source proxy), and the trip and graph read it.
-            batch.push_back(RpcRecord::fromEvent(e));
-            flows_.push_back(telemetry::FlowRecord::fromEvent(e));
-            graph_.addFlow(flows_.back());
-            if (flows_.size() > kFlowHistory)
-                flows_.pop_front();
-        }
-    }
+    // The endpoint's callback reads the ingest: stop serving before the ingest goes.
+    prometheus_->stop();
 }
 
 void TelemetryPage::setContext(ConsoleContext* context) {
@@ -324,58 +326,89 @@ void TelemetryPage::refreshTapList() {
 }
 
 void TelemetryPage::flush() {
-    // Time-sliced: chunks of kChunk events until the slice is used up, so a flood costs the
-    // event loop at most about kSliceMs per tick; a backlog waits in the bus queue (bounded; the
-    // oldest are dropped and counted when it is full). This process's bus first, then the taps'
-    // merged queue, from the same budget.
-    QElapsedTimer slice;
-    slice.start();
-    size_t done = 0;
-    std::vector<telemetry::Event> events;
-    std::vector<RpcRecord> batch;
-    for (telemetry::Subscription* source : {subscription_.get(), remote_.get()}) {
-        while (done < kMaxPerTick && slice.elapsed() < kSliceMs) {
-            events.clear();
-            const size_t n = source->drainTyped(events, kChunk);
-            if (n == 0)
-                break;
-            done += n;
-            received_ += n;
-            ingest(events, batch);
-        }
+    ingest_->processNow();
+    absorb(ingest_->take());
+}
+
+void TelemetryPage::takeBatch() {
+    // Twice a tick's share of the row budget at most: a backlog drains over a few ticks instead
+    // of stalling one.
+    absorb(ingest_->take(maxRowsPerTake_));
+}
+
+void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
+    received_ += batch.events;
+    matched_ += batch.matched;
+    skipped_ += batch.skipped;
+    const qint64 nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+    if (batch.matched > 0)
+        recent_.push_back({nowMs, batch.matched, batch.skipped});
+    while (!recent_.empty() && recent_.front().atMs < nowMs - kSamplingWindowMs)
+        recent_.pop_front();
+    for (auto& f : batch.flows) {
+        flows_.push_back(std::move(f));
+        if (flows_.size() > kFlowHistory)
+            flows_.pop_front();
     }
-    if (batch.empty()) {
-        if (done > 0)
+    updateSamplingNotice();
+    if (batch.rows.empty()) {
+        if (batch.events > 0)
             updateWidgets();
         return;
     }
-    for (const RpcRecord& r : batch)
-        aggregate_.add(r);
     if (paused_) {
-        for (RpcRecord& r : batch)
+        for (auto& r : batch.rows)
             held_.push_back(std::move(r));
-        if (held_.size() > model_->historyLimit() + kMaxPerTick) {
+        if (held_.size() > model_->historyLimit()) {
             held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(
                                                            held_.size() - model_->historyLimit()));
         }
         updateWidgets();
         return;
     }
-    const EventFilter& filter = model_->filter();
-    bool plotted = false;
-    for (const RpcRecord& r : batch) {
-        if (r.isPlotted() && filter.matches(r)) {
-            plots_->series().add(r);
-            plotted = true;
-        }
-    }
-    if (plotted)
-        plots_->markDirty();
     const int before = model_->rowCount();
-    model_->append(std::move(batch));
+    model_->append(std::move(batch.rows));
     if (autoScroll_ && model_->rowCount() != before)
         table_->scrollToBottom();
     updateWidgets();
+}
+
+bool TelemetryPage::sampling() const {
+    return !samplingNotice_->isHidden();
+}
+
+void TelemetryPage::updateSamplingNotice() {
+    uint64_t matched = 0, skipped = 0;
+    for (const TakeCount& t : recent_) {
+        matched += t.matched;
+        skipped += t.skipped;
+    }
+    if (skipped == 0) {
+        samplingNotice_->setVisible(false);
+        return;
+    }
+    const uint64_t shown = matched - skipped;
+    const QString ratio = shown == 0
+                              ? tr("no rows shown")
+                              : tr("showing 1 in %1 rows")
+                                    .arg(QString::number(double(matched) / double(shown), 'f', 1));
+    const double seconds = double(kSamplingWindowMs) / 1000.0;
+    samplingNotice_->setText(
+        tr("Rows are sampled: %1 (%2 rows/s match the filter, more than the view can show). "
+           "Counters, aggregates, plots and the graph count every event: %3 received, %4 "
+           "matched since the filter was applied.")
+            .arg(ratio)
+            .arg(QString::number(double(matched) / seconds, 'f', 0))
+            .arg(received_)
+            .arg(matched_));
+    samplingNotice_->setVisible(true);
+}
+
+void TelemetryPage::syncPlots() {
+    ingest_->syncSeries(plots_->series(), plotsGeneration_);
+    plots_->markDirty();
 }
 
 bool TelemetryPage::applyFilter(const QString& text) {
@@ -387,8 +420,16 @@ bool TelemetryPage::applyFilter(const QString& text) {
         validateFilter(text);
         return false;
     }
-    model_->setFilter(*parsed);
-    rebuildPlots();
+    // Hold the worker's passes: what it counted under the old filter is taken first, then the
+    // filter and the plot base change together, so no event counts under both.
+    ingest_->withPassesHeld([&] {
+        absorb(ingest_->take());
+        model_->setFilter(*parsed);
+        rebuildPlots();
+        matched_ = 0;
+        // The replica is the new base already; only changes from now on are copied to it.
+        plotsGeneration_ = ingest_->resetFilter(*parsed, plots_->series());
+    });
     if (text.trimmed().isEmpty())
         hint_->showInfo(tr("No filter: every event is shown."));
     else
@@ -462,6 +503,10 @@ void TelemetryPage::rebuildPlots() {
         if (r.isPlotted() && filter.matches(r))
             series.add(r);
     }
+    for (const RpcRecord& r : held_) {
+        if (r.isPlotted() && filter.matches(r))
+            series.add(r);
+    }
     plots_->markDirty();
     if (plots_->isVisible())
         plots_->refresh();
@@ -473,15 +518,11 @@ void TelemetryPage::setPaused(bool paused) {
     paused_ = paused;
     if (pause_->isChecked() != paused)
         pause_->setChecked(paused);
+    if (!paused_)
+        syncPlots();  // the worker kept counting while the plots were frozen
     if (!paused_ && !held_.empty()) {
         std::vector<RpcRecord> batch;
         batch.swap(held_);
-        const EventFilter& filter = model_->filter();
-        for (const RpcRecord& r : batch) {
-            if (r.isPlotted() && filter.matches(r))
-                plots_->series().add(r);
-        }
-        plots_->markDirty();
         model_->append(std::move(batch));
         if (autoScroll_)
             table_->scrollToBottom();
@@ -591,9 +632,21 @@ uint64_t TelemetryPage::dropped() const {
     return subscription_->dropped() + remote_->dropped();
 }
 
+telemetry::RpcAggregate TelemetryPage::aggregate() const {
+    return ingest_->aggregate();
+}
+
+telemetry::ServiceGraph::Snapshot TelemetryPage::graphSnapshot(int64_t nowUs) const {
+    return ingest_->graphSnapshot(nowUs);
+}
+
 void TelemetryPage::updateWidgets() {
-    QString text =
-        tr("%1 shown · %2 in history").arg(model_->rowCount()).arg(model_->historySize());
+    QString text = tr("%1 events · %2 shown · %3 in history")
+                       .arg(received_)
+                       .arg(model_->rowCount())
+                       .arg(model_->historySize());
+    if (skipped_ > 0)
+        text += tr(" · %1 rows sampled out").arg(skipped_);
     if (const uint64_t d = dropped(); d > 0)
         text += tr(" · %1 dropped").arg(d);
     if (const auto n = taps_->targets().size(); n > 0)

@@ -11,6 +11,7 @@
 #include "telemetry/rpc_record.h"
 #include "telemetry/watch/flow_record.h"
 #include "telemetry/watch/service_graph.h"
+#include "ui/telemetry/telemetry_ingest.h"
 
 class QCheckBox;
 class QHBoxLayout;
@@ -51,32 +52,39 @@ class TelemetryStreamModel;
 // and service they came from. Sidecar flow events are kept too: they feed the request trip's
 // sidecar hops and the service graph (graph(), shown by ui/graph).
 //
-// Tap, then draw: the page subscribes to the bus with a bounded queue; a ~30 Hz timer drains
-// events in chunks for at most kSliceMs (and kMaxPerTick events) per tick, flattens them into
-// RpcRecords and appends them to the model in one insert. Plots redraw at 2 Hz when visible.
+// Tap, then draw, off the GUI thread: a TelemetryIngest worker drains the bus and the taps'
+// queue, flattens every event once and counts it exactly (Prometheus aggregate, service graph,
+// the filtered plot buckets). A ~15 Hz timer takes the worker's batch: the rows go to the model
+// in one insert, or to the held rows while paused. When more rows arrive than the view can show
+// (TelemetryIngest::kRowsPerSecond) the rows are sampled, 1 in N of those the filter accepts,
+// and the sampling notice above the table says so; counters, aggregates, graph and plots still
+// count every event. Plots copy the worker's changed buckets and redraw at 2 Hz when visible.
 // Settings (QSettings "live/telemetry/...": hiddenColumns, savedFilters, prometheusPort,
 // historyLimit) persist across runs. Thread: GUI thread.
 class TelemetryPage : public QWidget {
     Q_OBJECT
 
   public:
-    static constexpr size_t kMaxPerTick = 8000;  // events per tick at most
-    static constexpr size_t kChunk = 256;        // drained and flattened at a time
-    static constexpr qint64 kSliceMs = 15;       // a tick stops draining after this long
-    static constexpr size_t kQueueCapacity = 60000;
-    static constexpr size_t kFlowHistory = 20000;  // flow events kept for request trips
+    static constexpr int kTakeMs = 66;                 // the view takes the worker's rows ~15 Hz
+    static constexpr size_t kQueueCapacity = 100000;   // the bus subscription's bound
+    static constexpr size_t kFlowHistory = 20000;      // flow events kept for request trips
+    static constexpr qint64 kSamplingWindowMs = 3000;  // the notice covers the last 3 s
 
-    explicit TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent = nullptr);
+    // `rowsPerSecond`: rows the view is handed at most (the rest sampled, see above).
+    explicit TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent = nullptr,
+                           size_t rowsPerSecond = 20000);
     ~TelemetryPage() override;
 
-    // Drains the bus and the taps now (the timer does it ~30 times a second).
+    // Processes everything queued in the bus and the taps now and shows it (the worker and the
+    // timer do it continuously); blocks while the worker counts the backlog.
     void flush();
 
     // The session's context (agent watches for tap discovery), or null when it goes.
     void setContext(ConsoleContext* context);
     MeshTaps* taps() const { return taps_; }
-    // Calls and flows of every process as service edges (ui/graph draws it).
-    const telemetry::ServiceGraph& graph() const { return graph_; }
+    // Calls and flows of every process as service edges over the last window (ui/graph draws
+    // it); a copy taken under the ingest's lock.
+    telemetry::ServiceGraph::Snapshot graphSnapshot(int64_t nowUs) const;
     const std::deque<telemetry::FlowRecord>& flows() const { return flows_; }
     QTreeWidget* tapList() const { return tapList_; }
 
@@ -113,14 +121,27 @@ class TelemetryPage : public QWidget {
     QPlainTextEdit* detail() const { return detail_; }
     QTabWidget* bottomTabs() const { return bottom_; }
     telemetry::PrometheusEndpoint* prometheus() const { return prometheus_; }
-    const telemetry::RpcAggregate& aggregate() const { return aggregate_; }
+    // A copy of the Prometheus aggregate: every event received, exact (not filtered).
+    telemetry::RpcAggregate aggregate() const;
     // Events received from the bus and taps / dropped by their queues since the page opened.
+    // Exact: every received event is counted, shown as a row or not.
     uint64_t received() const { return received_; }
     uint64_t dropped() const;
+    // Rows (RPC events, spans, flows) the filter accepted since it was applied, all counted;
+    // and of all accepted rows since the page opened, those not shown because of sampling.
+    uint64_t matchedSinceFilter() const { return matched_; }
+    uint64_t rowsNotShown() const { return skipped_; }
+    // True while the notice says rows are sampled (some skipped in the last few seconds).
+    bool sampling() const;
+    QLabel* samplingNotice() const { return samplingNotice_; }
+    // Brings the plots' buckets up to date with the ingest (the plot timer does it at 2 Hz).
+    void syncPlots();
 
   private:
-    // Flattens drained events into `batch` (RPC events and sidecar flows), feeding the graph.
-    void ingest(std::vector<telemetry::Event>& events, std::vector<telemetry::RpcRecord>& batch);
+    // Takes the worker's batch into the model (or the held rows), flows and counters.
+    void takeBatch();
+    void absorb(TelemetryIngest::Batch&& batch);
+    void updateSamplingNotice();
     void refreshTapList();
     void buildColumnMenu();
     void validateFilter(const QString& text);
@@ -135,12 +156,21 @@ class TelemetryPage : public QWidget {
     std::shared_ptr<telemetry::Subscription> subscription_;
     MeshTaps* taps_ = nullptr;
     std::shared_ptr<telemetry::Subscription> remote_;  // the taps' merged queue
-    telemetry::ServiceGraph graph_;
+    std::unique_ptr<TelemetryIngest> ingest_;
+    size_t maxRowsPerTake_ = 0;
+    uint64_t plotsGeneration_ = 0;  // the ingest's series reset the plots' replica has seen
     std::deque<telemetry::FlowRecord> flows_;
     TelemetryStreamModel* model_ = nullptr;
-    telemetry::RpcAggregate aggregate_;
-    std::vector<telemetry::RpcRecord> held_;  // drained while paused
+    std::vector<telemetry::RpcRecord> held_;  // taken while paused
     uint64_t received_ = 0;
+    uint64_t matched_ = 0;
+    uint64_t skipped_ = 0;
+    // Per take in the last kSamplingWindowMs: when, rows accepted, rows skipped.
+    struct TakeCount {
+        qint64 atMs;
+        uint64_t matched, skipped;
+    };
+    std::deque<TakeCount> recent_;
     bool paused_ = false;
     bool autoScroll_ = true;
     QStringList saved_;
@@ -155,6 +185,7 @@ class TelemetryPage : public QWidget {
     QHBoxLayout* savedBar_ = nullptr;
     HintLine* hint_ = nullptr;
     QLabel* status_ = nullptr;
+    QLabel* samplingNotice_ = nullptr;
     QTableView* table_ = nullptr;
     QTabWidget* bottom_ = nullptr;
     QPlainTextEdit* detail_ = nullptr;

@@ -214,8 +214,6 @@ void TelemetryPlots::refresh() {
                 metric != Metric::Bytes) {
                 continue;
             }
-            if (&line == &lines.front())
-                calls += merged.calls;
             keys << double(it->first);
             values << line.value(merged);
         }
@@ -227,6 +225,14 @@ void TelemetryPlots::refresh() {
         g->setLineStyle(QCPGraph::lsLine);
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
         g->setData(keys, values, true);
+    }
+    // Requests in the window over every instance shown (not only the first line's, which with
+    // "each" is one instance).
+    for (auto it = series_.buckets().lower_bound(from + 1); it != series_.buckets().end(); ++it) {
+        for (const auto& [name, cell] : it->second) {
+            if (!single || name == chosen)
+                calls += cell.calls;
+        }
     }
     plot_->xAxis->setRange(double(from), double(last + 1));
     plot_->yAxis->setLabel(yLabel);

@@ -1,15 +1,24 @@
-// Telemetry flood into the console's telemetry page: a producer thread publishes RPC events shaped
-// like core/rpc's (four provider instances, client and server sides) at a fixed rate; the GUI
-// thread runs the real page (table, filter, plots visible) and a 10 ms probe timer whose lateness
-// is the event loop's stall. Prints per-second progress, then the longest stall, the p99 stall and
-// resident memory, and exits 1 when the longest stall reaches 100 ms or events went missing.
+// Telemetry flood into the console's telemetry page (issue 20.5): a producer thread publishes typed
+// RPC events as core/rpc does (four provider instances, client and server sides, 1 error in 97) at
+// a fixed rate; the GUI thread runs the real page (table, plots visible with one line per
+// instance) and a 10 ms probe timer whose lateness is the event loop's stall.
 //
-//   QT_QPA_PLATFORM=offscreen bench_console_flood [--rate 20000] [--seconds 30] [--filter TEXT]
-//   xvfb-run -a bench_console_flood --screenshot docs/screenshots/live-flood.png
+// Two phases in one run, each with a fresh page: the baseline (20,000 events/s) and the flood
+// (200,000 events/s), each bounded in time. Per phase it prints events published, received,
+// dropped by the queues and *counted* (Prometheus aggregate requests, plot buckets' requests,
+// rows matched), asserting published == received == counted; rows shown and sampled out; the
+// longest and p99 event-loop stall; VmRSS at start, peak and end. Then the flood's ratios to the
+// baseline. Exits 1 when a count is not exact or the flood's longest stall reaches --max-stall.
+//
+//   QT_QPA_PLATFORM=offscreen bench_console_flood [--rate 200000] [--seconds 30]
+//       [--baseline-rate 20000] [--baseline-seconds 10] [--max-stall 50] [--filter TEXT]
+//       [--screenshot FILE]
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
+#include <QLabel>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -18,6 +27,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,10 +39,12 @@
 
 using meshx::telemetry::Event;
 using meshx::telemetry::InProcessBus;
+using meshx::telemetry::RpcEndpoint;
+using meshx::telemetry::RpcEventData;
 
 namespace {
 
-long rssKb(const char* field) {
+long statusKb(const char* field) {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly))
         return -1;
@@ -42,98 +55,116 @@ long rssKb(const char* field) {
     return -1;
 }
 
-Event makeEvent(uint64_t n) {
-    static const char* kInstances[] = {"provider-1", "provider-2", "provider-3", "provider-4"};
-    static const char* kConns[] = {"AQ", "Ag", "Aw", "BA"};
+std::string loadAverage() {
+    QFile f(QStringLiteral("/proc/loadavg"));
+    if (!f.open(QIODevice::ReadOnly))
+        return "?";
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    return parts.size() >= 3 ? (parts[0] + " " + parts[1] + " " + parts[2]).toStdString() : "?";
+}
+
+// The endpoints of a client pool and four providers, built once as core/rpc does.
+struct Endpoints {
+    std::shared_ptr<const RpcEndpoint> client;
+    std::shared_ptr<const RpcEndpoint> providers[4];
+    std::string conns[4] = {std::string("\x01", 1), std::string("\x02", 1), std::string("\x03", 1),
+                            std::string("\x04", 1)};
+    Endpoints() {
+        client = std::make_shared<const RpcEndpoint>(RpcEndpoint{
+            "tcp://127.0.0.1:41001", {"meshx_rpc", "console"}, "Zm9v", "nonode@nohost", "console"});
+        static const char* kNames[] = {"provider-1", "provider-2", "provider-3", "provider-4"};
+        for (size_t i = 0; i < 4; ++i) {
+            providers[i] = std::make_shared<const RpcEndpoint>(
+                RpcEndpoint{"tcp://127.0.0.1:41001",
+                            {"meshx_rpc", kNames[i]},
+                            meshx::telemetry::base64Unpadded(conns[i]),
+                            "nonode@nohost",
+                            kNames[i]});
+        }
+    }
+};
+
+Event makeEvent(const Endpoints& ep, uint64_t n) {
     const bool client = (n & 1) == 0;
     const size_t inst = (n / 2) % 4;
-    const uint64_t req = n / 2 + 1;
-    Event e;
+    Event e{Event::TypedTag{}};
     e.source = client ? "rpc.client" : "rpc.server";
     e.name = (n % 50 == 49) ? "cast" : "call";
-    const int64_t exec = static_cast<int64_t>(200 + (n * 7919) % 3000);
-    e.metrics = {{"blocks", {{"send", 1}, {"recv", 1}}},
-                 {"size", {{"send", 120 + n % 64}, {"recv", 90 + n % 32}}},
-                 {"time",
-                  {{"ser", 3},
-                   {"dser", 4},
-                   {"exec", client ? 0 : exec},
-                   {"hsk", 0},
-                   {"idle", 0},
-                   {"recv", client ? exec + 150 : 20},
-                   {"send", 12}}}};
-    nlohmann::json clientRefs = {
-        {"conn_ref", "Zm9v"}, {"node_ref", "nonode@nohost"}, {"svc_ref", "console"}};
-    nlohmann::json serverRefs = {
-        {"conn_ref", kConns[inst]}, {"node_ref", "nonode@nohost"}, {"svc_ref", kInstances[inst]}};
-    e.meta = {{"address", "tcp://127.0.0.1:41001"},
-              {"prefix", {"meshx_rpc", client ? "console" : kInstances[inst]}},
-              {"hsk_ref", 1 + inst},
-              {"result", n % 97 == 0 ? "error: timeout" : "ok"},
-              {"state", client ? "recv" : "send"},
-              {"local", client ? clientRefs : serverRefs},
-              {"remote", client ? serverRefs : clientRefs},
-              {"fun_name", (n / 2) % 3 == 0 ? "sleep" : "echo"},
-              {"fun_req", e.name == "cast" ? "cast" : "call"},
-              {"req_ref", req}};
+    RpcEventData& d = e.payload.emplace<RpcEventData>();
+    d.local = client ? ep.client : ep.providers[inst];
+    d.state = client ? "recv" : "send";
+    d.funName = (n / 2) % 3 == 0 ? "sleep" : "echo";
+    d.result = n % 97 == 0 ? "error: timeout" : "ok";
+    d.hskRef = 1 + inst;
+    d.reqRef = n / 2 + 1;
+    d.hasRemote = true;
+    d.remoteConnRaw = client ? ep.conns[inst] : std::string("foo");
+    d.remoteNodeRef = "nonode@nohost";
+    d.remoteSvcRef = client ? ep.providers[inst]->svcRef : std::string("console");
+    const auto exec = static_cast<int64_t>(200 + (n * 7919) % 3000);
+    d.metrics.blocksSend = 1;
+    d.metrics.blocksRecv = 1;
+    d.metrics.sizeSend = 120 + n % 64;
+    d.metrics.sizeRecv = 90 + n % 32;
+    d.metrics.serNs = 3000;
+    d.metrics.dserNs = 4000;
+    d.metrics.exec = client ? 0 : exec;
+    d.metrics.recv = client ? exec + 150 : 20;
+    d.metrics.send = 12;
     return e;
 }
 
-}  // namespace
+struct PhaseResult {
+    int rate = 0, seconds = 0;
+    uint64_t published = 0, received = 0, dropped = 0;
+    uint64_t aggregateRequests = 0, plotRequests = 0, matched = 0;
+    uint64_t rowsShown = 0, rowsNotShown = 0;
+    bool noticeShown = false;
+    size_t probes = 0;
+    double maxStall = 0, p99Stall = 0;
+    long rssStart = 0, rssPeak = 0, rssEnd = 0;
+    std::string loadBefore, loadAfter;
+    bool exact = false;
+};
 
-int main(int argc, char** argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("meshx-bench"));
-    int rate = 20000;
-    int seconds = 30;
-    QString filter;
-    QString screenshot;
-    const QStringList args = QApplication::arguments();
-    for (int i = 1; i + 1 < args.size(); ++i) {
-        if (args[i] == QLatin1String("--rate"))
-            rate = args[i + 1].toInt();
-        else if (args[i] == QLatin1String("--seconds"))
-            seconds = args[i + 1].toInt();
-        else if (args[i] == QLatin1String("--filter"))
-            filter = args[i + 1];
-        else if (args[i] == QLatin1String("--screenshot"))
-            screenshot = args[i + 1];
-    }
-    rate = std::clamp(rate, 1, 1000000);
-    seconds = std::clamp(seconds, 1, 600);
-
+PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString& screenshot) {
+    PhaseResult res;
+    res.rate = rate;
+    res.seconds = seconds;
+    res.loadBefore = loadAverage();
     InProcessBus bus;
-    meshx::ui::TelemetryPage page(bus);
-    page.resize(1400, 900);
-    page.show();
-    page.bottomTabs()->setCurrentWidget(page.plots());
-    page.plots()->setInstance(QStringLiteral("each"));
-    page.plots()->setWindowSeconds(60);
-    if (!filter.isEmpty() && !page.applyFilter(filter)) {
+    auto page = std::make_unique<meshx::ui::TelemetryPage>(bus);
+    page->resize(1400, 900);
+    page->show();
+    page->bottomTabs()->setCurrentWidget(page->plots());
+    page->plots()->setInstance(QStringLiteral("each"));
+    page->plots()->setWindowSeconds(60);
+    if (!filter.isEmpty() && !page->applyFilter(filter)) {
         std::fprintf(stderr, "bad filter\n");
-        return 2;
+        std::exit(2);
     }
-    const long rssStart = rssKb("VmRSS:");
+    QApplication::processEvents();
+    res.rssStart = statusKb("VmRSS:");
 
+    const Endpoints endpoints;
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> published{0};
     std::thread producer([&] {
         using Clock = std::chrono::steady_clock;
         const auto start = Clock::now();
         const auto end = start + std::chrono::seconds(seconds);
+        const auto total = static_cast<uint64_t>(rate) * static_cast<uint64_t>(seconds);
         uint64_t n = 0;
-        while (!stop.load() && Clock::now() < end) {
+        while (!stop.load() && Clock::now() < end && n < total) {
             const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-            const auto owed = static_cast<uint64_t>(elapsed * rate);
+            const auto owed = std::min(total, static_cast<uint64_t>(elapsed * rate));
             while (n < owed && !stop.load()) {
-                bus.publish(makeEvent(n));
+                bus.publish(makeEvent(endpoints, n));
                 if (++n % 1000 == 0)
                     published.store(n);
             }
             published.store(n);
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         published.store(n);
     });
@@ -155,55 +186,149 @@ int main(int argc, char** argv) {
     probe.start();
 
     int second = 0;
+    QEventLoop loop;
     QTimer report;
     report.setInterval(1000);
-    long rssPeakSeen = 0;
     QObject::connect(&report, &QTimer::timeout, [&] {
         ++second;
-        const long rss = rssKb("VmRSS:");
-        rssPeakSeen = std::max(rssPeakSeen, rss);
+        const long rss = statusKb("VmRSS:");
+        res.rssPeak = std::max(res.rssPeak, rss);
         std::printf(
-            "t=%2ds published=%llu received=%llu rows=%d history=%zu dropped=%llu "
-            "rss=%ld KiB\n",
+            "  t=%2ds published=%llu received=%llu rows=%d history=%zu not-shown=%llu "
+            "dropped=%llu rss=%ld KiB%s\n",
             second, static_cast<unsigned long long>(published.load()),
-            static_cast<unsigned long long>(page.received()), page.model()->rowCount(),
-            page.model()->historySize(), static_cast<unsigned long long>(page.dropped()), rss);
+            static_cast<unsigned long long>(page->received()), page->model()->rowCount(),
+            page->model()->historySize(), static_cast<unsigned long long>(page->rowsNotShown()),
+            static_cast<unsigned long long>(page->dropped()), rss,
+            page->sampling() ? " [sampling notice shown]" : "");
         std::fflush(stdout);
-        if (second >= seconds + 1) {
-            QApplication::quit();
-        }
+        if (page->sampling())
+            res.noticeShown = true;
+        if (second >= seconds + 1)
+            loop.quit();
     });
     report.start();
-    app.exec();
+    loop.exec();
+    probe.stop();
+    report.stop();
     stop.store(true);
     producer.join();
-    // Drain what is left, so the counts can be checked.
-    for (int i = 0; i < 200 && page.received() + page.dropped() < published.load(); ++i)
-        page.flush();
+    // Count what is still queued, so the totals can be compared exactly.
+    page->flush();
+    page->syncPlots();
+    res.noticeShown = res.noticeShown || page->sampling();
     if (!screenshot.isEmpty()) {
-        page.plots()->markDirty();
-        page.plots()->refresh();
-        page.grab().save(screenshot, "PNG");
+        page->plots()->refresh();
+        page->grab().save(screenshot, "PNG");
     }
 
     std::vector<double> sorted = stalls;
     std::sort(sorted.begin(), sorted.end());
-    const double maxStall = sorted.empty() ? 0 : sorted.back();
-    const double p99 = sorted.empty() ? 0 : sorted[sorted.size() * 99 / 100];
-    const uint64_t pub = published.load();
-    const bool complete = page.received() + page.dropped() == pub;
-    std::printf("\nflood: %d events/s for %d s: published %llu, received %llu, dropped %llu\n",
-                rate, seconds, static_cast<unsigned long long>(pub),
-                static_cast<unsigned long long>(page.received()),
-                static_cast<unsigned long long>(page.dropped()));
-    std::printf("event loop: %zu probe ticks, longest stall %.1f ms, p99 stall %.1f ms\n",
-                stalls.size(), maxStall, p99);
-    std::printf(
-        "memory: rss start %ld KiB, peak seen %ld KiB, end %ld KiB, VmHWM %ld KiB; "
-        "history %zu rows (limit %zu)\n",
-        rssStart, rssPeakSeen, rssKb("VmRSS:"), rssKb("VmHWM:"), page.model()->historySize(),
-        page.model()->historyLimit());
-    const bool ok = maxStall < 100.0 && complete;
-    std::printf("%s\n", ok ? "PASS" : "FAIL");
+    res.probes = sorted.size();
+    res.maxStall = sorted.empty() ? 0 : sorted.back();
+    res.p99Stall = sorted.empty() ? 0 : sorted[sorted.size() * 99 / 100];
+    res.published = published.load();
+    res.received = page->received();
+    res.dropped = page->dropped();
+    res.aggregateRequests = page->aggregate().requests();
+    res.plotRequests = page->plots()->series().requests();
+    res.matched = page->matchedSinceFilter();
+    res.rowsShown = static_cast<uint64_t>(page->model()->trimmed() + page->model()->historySize());
+    res.rowsNotShown = page->rowsNotShown();
+    res.rssEnd = statusKb("VmRSS:");
+    res.rssPeak = std::max(res.rssPeak, res.rssEnd);
+    res.loadAfter = loadAverage();
+    // Every event published is one call or cast: each is received, counted by the aggregate,
+    // matched by the empty filter and counted in the plot buckets.
+    res.exact =
+        res.dropped == 0 && res.received == res.published &&
+        res.aggregateRequests == res.published &&
+        (!filter.isEmpty() || (res.plotRequests == res.published && res.matched == res.published));
+    return res;
+}
+
+void print(const char* name, const PhaseResult& r) {
+    std::printf("\n%s: %d events/s for %d s (load average %s before, %s after)\n", name, r.rate,
+                r.seconds, r.loadBefore.c_str(), r.loadAfter.c_str());
+    std::printf("  delivered: published %llu, received %llu, dropped by the queues %llu\n",
+                static_cast<unsigned long long>(r.published),
+                static_cast<unsigned long long>(r.received),
+                static_cast<unsigned long long>(r.dropped));
+    std::printf("  counted:   aggregate requests %llu, plot requests %llu, matched %llu -> %s\n",
+                static_cast<unsigned long long>(r.aggregateRequests),
+                static_cast<unsigned long long>(r.plotRequests),
+                static_cast<unsigned long long>(r.matched),
+                r.exact ? "EXACT (delivered == counted)" : "NOT EXACT");
+    std::printf("  rows:      %llu handed to the view, %llu sampled out, notice %s\n",
+                static_cast<unsigned long long>(r.rowsShown),
+                static_cast<unsigned long long>(r.rowsNotShown),
+                r.noticeShown ? "shown" : "not shown");
+    std::printf("  event loop: %zu probe ticks, longest stall %.1f ms, p99 stall %.1f ms\n",
+                r.probes, r.maxStall, r.p99Stall);
+    std::printf("  memory:    VmRSS start %ld KiB, peak %ld KiB, end %ld KiB\n", r.rssStart,
+                r.rssPeak, r.rssEnd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("meshx-bench"));
+    int rate = 200000;
+    int seconds = 30;
+    int baseRate = 20000;
+    int baseSeconds = 10;
+    double maxStall = 50;
+    QString filter;
+    QString screenshot;
+    const QStringList args = QApplication::arguments();
+    for (int i = 1; i + 1 < args.size(); ++i) {
+        if (args[i] == QLatin1String("--rate"))
+            rate = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--seconds"))
+            seconds = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--baseline-rate"))
+            baseRate = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--baseline-seconds"))
+            baseSeconds = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--max-stall"))
+            maxStall = args[i + 1].toDouble();
+        else if (args[i] == QLatin1String("--filter"))
+            filter = args[i + 1];
+        else if (args[i] == QLatin1String("--screenshot"))
+            screenshot = args[i + 1];
+    }
+    rate = std::clamp(rate, 1, 1000000);
+    seconds = std::clamp(seconds, 1, 60);
+    baseRate = std::clamp(baseRate, 1, 1000000);
+    baseSeconds = std::clamp(baseSeconds, 0, 60);
+
+    PhaseResult base;
+    if (baseSeconds > 0) {
+        std::printf("baseline: %d events/s for %d s\n", baseRate, baseSeconds);
+        base = runPhase(baseRate, baseSeconds, filter, {});
+    }
+    std::printf("flood: %d events/s for %d s\n", rate, seconds);
+    const PhaseResult flood = runPhase(rate, seconds, filter, screenshot);
+
+    if (baseSeconds > 0)
+        print("baseline", base);
+    print("flood", flood);
+    if (baseSeconds > 0) {
+        const double baseRateSeen = double(base.aggregateRequests) / base.seconds;
+        const double floodRateSeen = double(flood.aggregateRequests) / flood.seconds;
+        std::printf(
+            "\nflood / baseline: events counted per second %.0f / %.0f = %.2fx (rate asked "
+            "%.1fx); longest stall %.1f / %.1f ms = %.2fx; VmRSS end %ld / %ld KiB = %.2fx\n",
+            floodRateSeen, baseRateSeen, floodRateSeen / std::max(1.0, baseRateSeen),
+            double(rate) / baseRate, flood.maxStall, base.maxStall,
+            flood.maxStall / std::max(0.1, base.maxStall), flood.rssEnd, base.rssEnd,
+            double(flood.rssEnd) / double(std::max(1L, base.rssEnd)));
+    }
+    const bool ok = flood.exact && (baseSeconds == 0 || base.exact) && flood.maxStall < maxStall;
+    std::printf("%s (goal: counts exact, longest stall < %.0f ms)\n", ok ? "PASS" : "FAIL",
+                maxStall);
     return ok ? 0 : 1;
 }
