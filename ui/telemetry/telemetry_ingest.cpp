@@ -255,6 +255,11 @@ std::string TelemetryIngest::renderPrometheus() const {
     return aggregate_.renderPrometheus();
 }
 
+telemetry::SpanLinks::Stats TelemetryIngest::spanStats() const {
+    std::lock_guard lock(stateMutex_);
+    return graph_.spanStats();
+}
+
 telemetry::ServiceGraph::Snapshot TelemetryIngest::graphSnapshot(int64_t nowUs) const {
     std::lock_guard lock(stateMutex_);
     return graph_.snapshot(nowUs);

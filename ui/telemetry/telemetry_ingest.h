@@ -103,6 +103,8 @@ class TelemetryIngest {
     std::string renderPrometheus() const;
     // The service graph's edges over the last window. Any thread.
     telemetry::ServiceGraph::Snapshot graphSnapshot(int64_t nowUs) const;
+    // How the graph's pairing of received OTLP spans stands (linked, waiting, late, dropped).
+    telemetry::SpanLinks::Stats spanStats() const;
     void setServiceNames(std::map<std::string, std::string> names);
 
   private:

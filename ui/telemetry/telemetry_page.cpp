@@ -636,6 +636,10 @@ telemetry::RpcAggregate TelemetryPage::aggregate() const {
     return ingest_->aggregate();
 }
 
+telemetry::SpanLinks::Stats TelemetryPage::spanStats() const {
+    return ingest_->spanStats();
+}
+
 telemetry::ServiceGraph::Snapshot TelemetryPage::graphSnapshot(int64_t nowUs) const {
     return ingest_->graphSnapshot(nowUs);
 }

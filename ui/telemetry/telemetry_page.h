@@ -85,6 +85,8 @@ class TelemetryPage : public QWidget {
     // Calls and flows of every process as service edges over the last window (ui/graph draws
     // it); a copy taken under the ingest's lock.
     telemetry::ServiceGraph::Snapshot graphSnapshot(int64_t nowUs) const;
+    // The graph's pairing of received OTLP spans with their parents (SpanLinks).
+    telemetry::SpanLinks::Stats spanStats() const;
     const std::deque<telemetry::FlowRecord>& flows() const { return flows_; }
     QTreeWidget* tapList() const { return tapList_; }
 

@@ -118,16 +118,16 @@ class TestOtlpGraph : public QObject {
                          span("0000000000000003", kRoot, end - 200'000, 30'000'000, true),
                          span("0000000000000004", kRoot, end - 100'000, 400'000'000, false)});
         QCOMPARE(post(url, request("payments", children), "children.json"), 200);
-        QTRY_VERIFY_WITH_TIMEOUT((page.flush(), page.graph().spanStats().waiting == 4), 30000);
-        QVERIFY(page.graph().snapshot(nowUs()).edges.empty());  // the parent is still missing
+        QTRY_VERIFY_WITH_TIMEOUT((page.flush(), page.spanStats().waiting == 4), 30000);
+        QVERIFY(page.graphSnapshot(nowUs()).edges.empty());  // the parent is still missing
 
         const json parents =
             json::array({span(kRoot, {}, end, 500'000'000, false),
                          span("00000000000000aa", kRoot, end - 500'000, 1'000'000, false)});
         QCOMPARE(post(url, request("checkout", parents), "parents.json"), 200);
-        QTRY_VERIFY_WITH_TIMEOUT((page.flush(), page.graph().spanStats().linked == 4), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT((page.flush(), page.spanStats().linked == 4), 30000);
 
-        const auto snapshot = page.graph().snapshot(nowUs());
+        const auto snapshot = page.graphSnapshot(nowUs());
         const auto* e = edgeOf(snapshot, "checkout", "payments");
         QVERIFY(e != nullptr);
         QCOMPARE(snapshot.edges.size(), size_t{1});  // no checkout -> checkout edge
@@ -137,7 +137,7 @@ class TestOtlpGraph : public QObject {
         QCOMPARE(e->errorRate, 0.25);
         QCOMPARE(e->p99Us, int64_t{400'000});
         QVERIFY(e->callsPerSec > 0);
-        QCOMPARE(page.graph().spanStats().late, uint64_t{4});
+        QCOMPARE(page.spanStats().late, uint64_t{4});
 
         // The Service graph tab shows it, and a click filters the stream on the child's spans.
         graph.refresh();
