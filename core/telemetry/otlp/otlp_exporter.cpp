@@ -69,7 +69,8 @@ struct OtlpExporter::Impl {
         if (!subscription)
             return;
         // Bounded per pass, so a flood of events cannot keep the thread from sending: once the
-        // queue is full, what is left waits in the bus ring (which drops and counts what does not fit).
+        // queue is full, what is left waits in the bus ring (which drops and counts what does not
+        // fit).
         std::vector<Event> events;
         size_t taken = 0;
         bool more = true;
