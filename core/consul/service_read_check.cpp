@@ -1,16 +1,17 @@
 #include "consul/service_read_check.h"
 
-#include "consul/consul_client.h"
+#include "consul/consul_api.h"
 #include "consul/request.h"
 #include "consul/url_encoding.h"
 
 namespace meshx::consul {
 
-Result<bool> tokenCanReadService(const MeshConfig& agent, const std::string& token,
-                                 const std::string& serviceId, std::chrono::milliseconds timeout) {
+Result<bool> tokenCanReadService(const ApiFactory& makeApi, const MeshConfig& agent,
+                                 const std::string& token, const std::string& serviceId,
+                                 std::chrono::milliseconds timeout) {
     MeshConfig config = agent;
     config.token = token;
-    auto client = ConsulClient::create(config);
+    auto client = makeApi(config);
     if (!client) {
         // A token with control characters cannot even be sent: it reads nothing.
         return client.error().code == Code::InvalidArgument ? Result<bool>(false)
@@ -26,11 +27,13 @@ Result<bool> tokenCanReadService(const MeshConfig& agent, const std::string& tok
     return response->status == 200;
 }
 
-std::function<Result<bool>(const std::string& token)> serviceReadCheck(MeshConfig agent,
+std::function<Result<bool>(const std::string& token)> serviceReadCheck(ApiFactory makeApi,
+                                                                       MeshConfig agent,
                                                                        std::string serviceId) {
     agent.token.clear();
-    return [agent = std::move(agent), serviceId = std::move(serviceId)](const std::string& token) {
-        return tokenCanReadService(agent, token, serviceId);
+    return [makeApi = std::move(makeApi), agent = std::move(agent),
+            serviceId = std::move(serviceId)](const std::string& token) {
+        return tokenCanReadService(makeApi, agent, token, serviceId);
     };
 }
 

@@ -9,10 +9,10 @@
 
 namespace meshx::proxy {
 
-// consul::tokenCanReadService / consul::serviceReadCheck (core/consul/service_read_check.h) over
-// AgentHttpClient, for the sidecar's live tap: same question (`GET /v1/agent/service/ID` with the
-// subscriber's token), same answers (true on 200, false on 403/404 or an unsendable token, an
-// Error when the agent cannot answer), without libcurl and Qt in meshx-proxy.
+// consul::tokenCanReadService / consul::serviceReadCheck (core/consul/service_read_check.h)
+// asked through AgentHttpClient, for the sidecar's live tap: the same question and answers
+// (true on 200, false on 403/404 or an unsendable token, an Error when the agent cannot answer),
+// without libcurl and Qt in meshx-proxy.
 // Any thread; blocks up to `timeout`.
 Result<bool> tokenCanReadService(const MeshConfig& agent, const std::string& token,
                                  const std::string& serviceId,
