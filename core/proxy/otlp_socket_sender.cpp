@@ -6,9 +6,10 @@
 // would load at every start (docs/benchmarks.md, "meshx-proxy start cost"), and the exporter
 // constructs its sender directly. meshx-proxy links this object itself (app/proxy/CMakeLists.txt),
 // so the linker never pulls otlp_http_sender.cpp.o (libcurl) out of meshx_telemetry_otlp's
-// archive; every other program keeps the libcurl sender. It must define every member the
-// exporter uses: one missing makes the link pull the libcurl object and fail on duplicate
-// symbols, loudly. The meshx_proxy_loads_no_qt_no_curl test guards the outcome.
+// archive; every other program keeps the libcurl sender. It must define every member
+// otlp_http_sender.cpp defines (redact and replyForStatus are shared, in otlp_http_reply.cpp):
+// one missing makes the link pull the libcurl object and fail on duplicate symbols, loudly. The
+// meshx_proxy_loads_no_qt_no_curl test guards the outcome.
 //
 // Differences from the libcurl sender, none visible to a collector: one connection per post
 // (exports are seconds apart), no proxy environment variables (http_proxy), no compression.
@@ -127,16 +128,6 @@ OtlpHttpSender::OtlpHttpSender(std::string url,
 
 OtlpHttpSender::~OtlpHttpSender() = default;
 
-std::string OtlpHttpSender::redact(std::string text) const {
-    for (const auto& [k, v] : headers_) {
-        if (v.empty())
-            continue;
-        for (size_t at = text.find(v); at != std::string::npos; at = text.find(v, at))
-            text.replace(at, v.size(), "***");
-    }
-    return text;
-}
-
 OtlpHttpSender::Reply OtlpHttpSender::post(const std::string& body) {
     const auto target = parseUrl(url_);
     if (!target) {
@@ -193,12 +184,7 @@ OtlpHttpSender::Reply OtlpHttpSender::post(const std::string& body) {
     if (!reply) {
         return {Outcome::Retryable, 0, redact(reply.error().message)};
     }
-    const long status = reply->status;
-    if (status >= 200 && status < 300)
-        return {Outcome::Accepted, status, {}};
-    const bool retry = status == 429 || status == 502 || status == 503 || status == 504;
-    return {retry ? Outcome::Retryable : Outcome::Rejected, status,
-            "HTTP " + std::to_string(status)};
+    return replyForStatus(reply->status);
 }
 
 }  // namespace meshx::telemetry::otlp

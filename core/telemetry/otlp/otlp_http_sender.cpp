@@ -39,16 +39,6 @@ OtlpHttpSender::~OtlpHttpSender() {
     curl_slist_free_all(static_cast<curl_slist*>(headerList_));
 }
 
-std::string OtlpHttpSender::redact(std::string text) const {
-    for (const auto& [k, v] : headers_) {
-        if (v.empty())
-            continue;
-        for (size_t at = text.find(v); at != std::string::npos; at = text.find(v, at))
-            text.replace(at, v.size(), "***");
-    }
-    return text;
-}
-
 OtlpHttpSender::Reply OtlpHttpSender::post(const std::string& body) {
     if (curl_ == nullptr)
         curl_ = curl_easy_init();
@@ -80,11 +70,7 @@ OtlpHttpSender::Reply OtlpHttpSender::post(const std::string& body) {
     }
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (status >= 200 && status < 300)
-        return {Outcome::Accepted, status, {}};
-    const bool retry = status == 429 || status == 502 || status == 503 || status == 504;
-    return {retry ? Outcome::Retryable : Outcome::Rejected, status,
-            "HTTP " + std::to_string(status)};
+    return replyForStatus(status);
 }
 
 }  // namespace meshx::telemetry::otlp

@@ -37,7 +37,11 @@ class OtlpHttpSender {
     Reply post(const std::string& body);
 
   private:
+    // What both definitions of post() share, in otlp_http_reply.cpp (which uses no libcurl):
+    // `text` with every header value replaced by "***"; and the reply a collector's status
+    // means (2xx accepted; 429, 502, 503, 504 retryable; others rejected).
     std::string redact(std::string text) const;
+    static Reply replyForStatus(long status);
 
     std::string url_;
     std::vector<std::pair<std::string, std::string>> headers_;
