@@ -27,7 +27,7 @@ Result<Response> finish(const Request& request, Result<Response> response,
     if ((status >= 200 && status < 300) || request.accepts(status)) {
         return response;
     }
-    Error error = makeHttpError(CurlTransport::describe(request), status, response->body);
+    Error error = makeHttpError(request.describe(), status, response->body);
     error.message = redact(std::move(error.message), token);
     return error;
 }
@@ -66,7 +66,7 @@ Result<Response> ConsulClient::send(const Request& request) {
                             .count();
         // Method, path and outcome only: headers carry the token, bodies may carry keys.
         qCDebug(lcConsul).noquote()
-            << QString::fromStdString(CurlTransport::describe(request))
+            << QString::fromStdString(request.describe())
             << (result ? QStringLiteral("-> %1").arg(result->status)
                        : QString::fromStdString("-> " + std::string(codeName(result.error().code))))
             << ms << "ms";

@@ -81,13 +81,6 @@ int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return static_cast<Transfer*>(user)->cancelled() ? 1 : 0;
 }
 
-std::string goDuration(std::chrono::milliseconds wait) {
-    if (wait.count() % 1000 == 0) {
-        return std::to_string(wait.count() / 1000) + "s";
-    }
-    return std::to_string(wait.count()) + "ms";
-}
-
 Status checkReadable(const std::string& path, const char* what) {
     if (path.empty()) {
         return {};
@@ -144,40 +137,8 @@ CurlTransport::CurlTransport(const MeshConfig& config, const ClientOptions& opti
     }
 }
 
-std::string CurlTransport::describe(const Request& request) {
-    return std::string(methodName(request.method)) + " /v1" + request.path;
-}
-
-std::string CurlTransport::url(const Request& request) const {
-    auto query = request.query;
-    if (request.blocking.index > 0) {
-        query.emplace_back("index", std::to_string(request.blocking.index));
-    }
-    if (!request.blocking.hash.empty()) {
-        query.emplace_back("hash", request.blocking.hash);
-    }
-    if (request.blocking.blocks() && request.blocking.wait.count() > 0) {
-        query.emplace_back("wait", goDuration(request.blocking.effectiveWait()));
-    }
-    std::string out = baseUrl_ + "/v1" + request.path;
-    if (!query.empty()) {
-        out += '?';
-        out += encodeQuery(query);
-    }
-    return out;
-}
-
-std::chrono::milliseconds CurlTransport::timeoutFor(const Request& request) const {
-    auto base = request.timeout.count() > 0 ? request.timeout : options_.requestTimeout;
-    if (request.blocking.blocks()) {
-        const auto wait = request.blocking.effectiveWait();
-        return std::max(base, options_.requestTimeout) + wait + wait / 16;
-    }
-    return base;
-}
-
 Result<Response> CurlTransport::perform(const Request& request, const CancelToken& shutdown) {
-    const std::string what = describe(request);
+    const std::string what = request.describe();
     if (request.cancel.cancelled() || shutdown.cancelled()) {
         return makeError(Code::Closed, what + ": cancelled");
     }
@@ -214,7 +175,7 @@ Result<Response> CurlTransport::perform(const Request& request, const CancelToke
         connectTo.reset(curl_slist_append(nullptr, connectTo_.c_str()));
     }
 
-    const std::string fullUrl = url(request);
+    const std::string fullUrl = baseUrl_ + request.target();
     curl_easy_setopt(h, CURLOPT_URL, fullUrl.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -225,7 +186,8 @@ Result<Response> CurlTransport::perform(const Request& request, const CancelToke
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connectTimeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeoutFor(request).count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(request.deadlineWith(options_.requestTimeout).count()));
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &onBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);

@@ -28,18 +28,12 @@ class CurlTransport {
     // Messages never contain the token.
     Result<Response> perform(const Request& request, const CancelToken& shutdown);
 
-    // "GET /v1/agent/self": how errors and logs name a request (no query: it may hold a filter
-    // but never needs to be shown, and it keeps messages short).
-    static std::string describe(const Request& request);
-
     const AgentEndpoint& endpoint() const { return config_.agent; }
     const std::string& token() const { return config_.token; }
     const CurlHandlePool& pool() const { return pool_; }
 
   private:
     CurlTransport(const MeshConfig& config, const ClientOptions& options);
-    std::string url(const Request& request) const;
-    std::chrono::milliseconds timeoutFor(const Request& request) const;
 
     MeshConfig config_;
     ClientOptions options_;

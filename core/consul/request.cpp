@@ -4,11 +4,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "consul/url_encoding.h"
+
 namespace meshx::consul {
 
 namespace {
 constexpr std::chrono::milliseconds kDefaultWait = std::chrono::minutes(5);
 constexpr std::chrono::milliseconds kMaxWait = std::chrono::minutes(10);
+
+// Consul's wait parameter is a Go duration.
+std::string goDuration(std::chrono::milliseconds wait) {
+    if (wait.count() % 1000 == 0) {
+        return std::to_string(wait.count() / 1000) + "s";
+    }
+    return std::to_string(wait.count()) + "ms";
+}
 
 Request make(Method method, std::string path) {
     Request r;
@@ -65,6 +75,38 @@ Request& Request::json(const nlohmann::json& value) {
 
 bool Request::accepts(int status) const {
     return std::find(acceptStatuses.begin(), acceptStatuses.end(), status) != acceptStatuses.end();
+}
+
+std::string Request::target() const {
+    auto all = query;
+    if (blocking.index > 0) {
+        all.emplace_back("index", std::to_string(blocking.index));
+    }
+    if (!blocking.hash.empty()) {
+        all.emplace_back("hash", blocking.hash);
+    }
+    if (blocking.blocks() && blocking.wait.count() > 0) {
+        all.emplace_back("wait", goDuration(blocking.effectiveWait()));
+    }
+    std::string out = "/v1" + path;
+    if (!all.empty()) {
+        out += '?';
+        out += encodeQuery(all);
+    }
+    return out;
+}
+
+std::string Request::describe() const {
+    return std::string(methodName(method)) + " /v1" + path;
+}
+
+std::chrono::milliseconds Request::deadlineWith(std::chrono::milliseconds clientTimeout) const {
+    auto base = timeout.count() > 0 ? timeout : clientTimeout;
+    if (blocking.blocks()) {
+        const auto wait = blocking.effectiveWait();
+        return std::max(base, clientTimeout) + wait + wait / 16;
+    }
+    return base;
 }
 
 }  // namespace meshx::consul

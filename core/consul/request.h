@@ -63,6 +63,17 @@ struct Request {
     Request& json(const nlohmann::json& value);
 
     bool accepts(int status) const;
+
+    // What every client sends after the agent's address: "/v1" + path, then the query with the
+    // blocking parameters (index, hash, wait as a Go duration) appended, percent-encoded.
+    std::string target() const;
+    // "GET /v1/agent/self": how errors and logs name a request (no query: it may hold a filter
+    // but never needs to be shown, and it keeps messages short).
+    std::string describe() const;
+    // The whole-request deadline for a client whose default is `clientTimeout`: `timeout` (or
+    // the default); a blocking request gets at least the default + wait + wait/16, so the
+    // agent's own jitter never cuts it.
+    std::chrono::milliseconds deadlineWith(std::chrono::milliseconds clientTimeout) const;
 };
 
 }  // namespace meshx::consul

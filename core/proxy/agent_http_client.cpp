@@ -19,14 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Consul's wait parameter is a Go duration.
-std::string goDuration(std::chrono::milliseconds wait) {
-    if (wait.count() % 1000 == 0) {
-        return std::to_string(wait.count() / 1000) + "s";
-    }
-    return std::to_string(wait.count()) + "ms";
-}
-
 std::string lastSslError() {
     const unsigned long e = ERR_get_error();
     ERR_clear_error();
@@ -123,30 +115,12 @@ AgentHttpClient::~AgentHttpClient() {
     }
 }
 
-std::string AgentHttpClient::describe(const consul::Request& request) {
-    return std::string(consul::methodName(request.method)) + " /v1" + request.path;
-}
-
 std::string AgentHttpClient::encode(const consul::Request& request) const {
-    auto query = request.query;
-    if (request.blocking.index > 0) {
-        query.emplace_back("index", std::to_string(request.blocking.index));
-    }
-    if (!request.blocking.hash.empty()) {
-        query.emplace_back("hash", request.blocking.hash);
-    }
-    if (request.blocking.blocks() && request.blocking.wait.count() > 0) {
-        query.emplace_back("wait", goDuration(request.blocking.effectiveWait()));
-    }
     std::string out;
     out.reserve(256 + (request.body ? request.body->size() : 0));
     out += consul::methodName(request.method);
-    out += " /v1";
-    out += request.path;
-    if (!query.empty()) {
-        out += '?';
-        out += consul::encodeQuery(query);
-    }
+    out += ' ';
+    out += request.target();
     out += " HTTP/1.1\r\nHost: ";
     out += hostHeader_;
     out += "\r\nUser-Agent: ";
@@ -173,18 +147,9 @@ std::string AgentHttpClient::encode(const consul::Request& request) const {
     return out;
 }
 
-std::chrono::milliseconds AgentHttpClient::timeoutFor(const consul::Request& request) const {
-    auto base = request.timeout.count() > 0 ? request.timeout : options_.requestTimeout;
-    if (request.blocking.blocks()) {
-        const auto wait = request.blocking.effectiveWait();
-        return std::max(base, options_.requestTimeout) + wait + wait / 16;
-    }
-    return base;
-}
-
 Result<consul::Response> AgentHttpClient::exchange(const consul::Request& request) const {
     const auto started = Clock::now();
-    const auto deadline = started + timeoutFor(request);
+    const auto deadline = started + request.deadlineWith(options_.requestTimeout);
     const auto connectDeadline = std::min(deadline, started + options_.connectTimeout);
     auto connection = AgentConnection::open(config_.agent, tls_, serverName_, connectDeadline,
                                             request.cancel, shutdown_);
@@ -213,7 +178,7 @@ Result<consul::Response> AgentHttpClient::exchange(const consul::Request& reques
 }
 
 Result<consul::Response> AgentHttpClient::send(const consul::Request& request) {
-    const std::string what = describe(request);
+    const std::string what = request.describe();
     if (request.cancel.cancelled() || shutdown_.cancelled()) {
         return makeError(Code::Closed, what + ": cancelled");
     }

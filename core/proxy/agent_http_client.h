@@ -49,15 +49,12 @@ class AgentHttpClient final : public consul::ConsulApi {
     // Any thread. The agent this client talks to (never includes the token).
     const AgentEndpoint& endpoint() const { return config_.agent; }
 
-    // "GET /v1/agent/self": how errors name a request (no query, it never needs to be shown).
-    static std::string describe(const consul::Request& request);
     // The request line and headers (and body) as sent. Any thread.
     std::string encode(const consul::Request& request) const;
 
   private:
     AgentHttpClient(const MeshConfig& config, const consul::ClientOptions& options);
     Result<consul::Response> exchange(const consul::Request& request) const;
-    std::chrono::milliseconds timeoutFor(const consul::Request& request) const;
     void work();
 
     MeshConfig config_;
