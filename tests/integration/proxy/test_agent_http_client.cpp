@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent_process.h"
+#include "canned_reply_server.h"
 #include "consul/agent_endpoints.h"
 #include "consul/blocking_query_loop.h"
 #include "consul/catalog_endpoints.h"
@@ -62,60 +63,13 @@ bool ok(const meshx::Result<T>& r) {
     return r.ok();
 }
 
+std::string httpAddress(const CannedReplyServer& fake) {
+    return "http://127.0.0.1:" + std::to_string(fake.port());
+}
+
 nlohmann::json service(const std::string& id) {
     return {{"ID", id}, {"Name", "db"}, {"Port", 5432}};
 }
-
-// A fake agent: one listening socket on 127.0.0.1 that answers each connection with canned
-// bytes. The real agent never sends broken HTTP, so the reader's error paths need this.
-class FakeAgentReplies {
-  public:
-    explicit FakeAgentReplies(std::string reply) : reply_(std::move(reply)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 4);
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        thread_ = std::thread([this] {
-            for (;;) {
-                const int c = ::accept(fd_, nullptr, nullptr);
-                if (c < 0) {
-                    return;
-                }
-                std::string request;
-                char buf[4096];
-                while (request.find("\r\n\r\n") == std::string::npos) {
-                    const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-                    if (n <= 0) {
-                        break;
-                    }
-                    request.append(buf, static_cast<size_t>(n));
-                }
-                lastRequest_ = request;
-                ::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
-                ::close(c);
-            }
-        });
-    }
-    ~FakeAgentReplies() {
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        thread_.join();
-    }
-    std::string address() const { return "http://127.0.0.1:" + std::to_string(port_); }
-    std::string lastRequest() const { return lastRequest_; }
-
-  private:
-    std::string reply_;
-    int fd_ = -1;
-    int port_ = 0;
-    std::string lastRequest_;
-    std::thread thread_;
-};
 
 }  // namespace
 
@@ -280,8 +234,8 @@ class TestAgentHttpClient : public QObject {
     }
 
     void tokenHeaderAsSent() {
-        FakeAgentReplies fake("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-        auto client = clientFor(fake.address(), "header-token-3e");
+        CannedReplyServer fake("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        auto client = clientFor(httpAddress(fake), "header-token-3e");
         QVERIFY(ok(client->send(Request::get("/agent/self"))));
         QVERIFY2(
             fake.lastRequest().find("\r\nX-Consul-Token: header-token-3e\r\n") != std::string::npos,
@@ -289,7 +243,7 @@ class TestAgentHttpClient : public QObject {
         QVERIFY(fake.lastRequest().starts_with("GET /v1/agent/self HTTP/1.1\r\n"));
         // A token that would inject a header is refused before anything is sent.
         meshx::MeshConfig config;
-        config.agent = *meshx::AgentEndpoint::parse(fake.address());
+        config.agent = *meshx::AgentEndpoint::parse(httpAddress(fake));
         config.token = "a\r\nX-Evil: 1";
         auto bad = AgentHttpClient::create(config);
         QVERIFY(!bad);
@@ -339,42 +293,42 @@ class TestAgentHttpClient : public QObject {
 
     void brokenRepliesAreTypedErrors() {
         {
-            FakeAgentReplies fake("this is not HTTP\r\n\r\n");
-            auto r = clientFor(fake.address())->send(Request::get("/agent/self"));
+            CannedReplyServer fake("this is not HTTP\r\n\r\n");
+            auto r = clientFor(httpAddress(fake))->send(Request::get("/agent/self"));
             QVERIFY(!r);
             QCOMPARE(r.error().code, Code::ProtocolError);
         }
         {
-            FakeAgentReplies fake(
+            CannedReplyServer fake(
                 "HTTP/1.1 200 OK\r\nX-Consul-Index: 12ab\r\nContent-Length: 2\r\n\r\n[]");
-            auto r = clientFor(fake.address())->send(Request::get("/catalog/services"));
+            auto r = clientFor(httpAddress(fake))->send(Request::get("/catalog/services"));
             QVERIFY(!r);
             QCOMPARE(r.error().code, Code::ProtocolError);
         }
         {
-            FakeAgentReplies fake("");  // closes without a word
-            auto r = clientFor(fake.address())->send(Request::get("/agent/self"));
+            CannedReplyServer fake("");  // closes without a word
+            auto r = clientFor(httpAddress(fake))->send(Request::get("/agent/self"));
             QVERIFY(!r);
             QCOMPARE(r.error().code, Code::AgentUnreachable);
         }
         {
-            FakeAgentReplies fake("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"cut\":");
-            auto r = clientFor(fake.address())->send(Request::get("/agent/self"));
+            CannedReplyServer fake("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"cut\":");
+            auto r = clientFor(httpAddress(fake))->send(Request::get("/agent/self"));
             QVERIFY(!r);
             QCOMPARE(r.error().code, Code::AgentUnreachable);
         }
         {
-            FakeAgentReplies fake("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{x");
-            auto r = clientFor(fake.address())->call(agentSelf());
+            CannedReplyServer fake("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{x");
+            auto r = clientFor(httpAddress(fake))->call(agentSelf());
             QVERIFY(!r);
             QCOMPARE(r.error().code, Code::ParseError);
         }
         {
             // Chunked and split oddly: read whole.
-            FakeAgentReplies fake(
+            CannedReplyServer fake(
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Consul-Index: 7\r\n\r\n"
                 "3\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n");
-            auto r = clientFor(fake.address())->send(Request::get("/catalog/services"));
+            auto r = clientFor(httpAddress(fake))->send(Request::get("/catalog/services"));
             QVERIFY(ok(r));
             QCOMPARE(r->body, std::string("[1,2]"));
             QCOMPARE(r->index, uint64_t{7});

@@ -5,15 +5,12 @@
 
 #include "meshx_test.h"
 
-#include <arpa/inet.h>
 #include <dlfcn.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 #include <thread>
 
+#include "canned_reply_server.h"
 #include "telemetry/in_process_bus.h"
 #include "telemetry/otlp/otlp_config.h"
 #include "telemetry/otlp/otlp_exporter.h"
@@ -26,6 +23,12 @@ using namespace meshx::telemetry::otlp;
 
 namespace {
 
+// The OTLP traces URL of a canned collector (a fake: OtlpReceiver does not show request headers,
+// which these checks read).
+std::string tracesUrl(const CannedReplyServer& collector) {
+    return "http://127.0.0.1:" + std::to_string(collector.port()) + "/v1/traces";
+}
+
 Span oneSpan() {
     Span s;
     fromHex("4bf92f3577b34da6a3ce929d0e0e4736", s.traceId);
@@ -36,57 +39,6 @@ Span oneSpan() {
     s.endTimeUnixNano = 1796553662123999000ULL;
     return s;
 }
-
-// A fake collector: one socket answering every request with a canned status and keeping the
-// request's bytes. OtlpReceiver does not show request headers, which this checks.
-class FakeCollector {
-  public:
-    explicit FakeCollector(std::string reply) : reply_(std::move(reply)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 4);
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        thread_ = std::thread([this] {
-            for (;;) {
-                const int c = ::accept(fd_, nullptr, nullptr);
-                if (c < 0) {
-                    return;
-                }
-                std::string request;
-                char buf[4096];
-                while (request.find("\r\n\r\n") == std::string::npos) {
-                    const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-                    if (n <= 0) {
-                        break;
-                    }
-                    request.append(buf, static_cast<size_t>(n));
-                }
-                request_ = request;
-                ::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
-                ::close(c);
-            }
-        });
-    }
-    ~FakeCollector() {
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        thread_.join();
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1/traces"; }
-    const std::string& request() const { return request_; }
-
-  private:
-    std::string reply_;
-    int fd_ = -1;
-    int port_ = 0;
-    std::string request_;
-    std::thread thread_;
-};
 
 }  // namespace
 
@@ -137,34 +89,34 @@ class TestOtlpSocketSender : public QObject {
 
     void headersAndOutcomes() {
         {
-            FakeCollector collector("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-            OtlpHttpSender sender(collector.url(), {{"Authorization", "Bearer tok-77"}},
+            CannedReplyServer collector("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+            OtlpHttpSender sender(tracesUrl(collector), {{"Authorization", "Bearer tok-77"}},
                                   std::chrono::milliseconds(5000));
             const auto reply = sender.post("{\"resourceSpans\":[]}");
             QVERIFY(reply.outcome == OtlpHttpSender::Outcome::Accepted);
             QCOMPARE(reply.status, 200L);
-            QVERIFY(collector.request().starts_with("POST /v1/traces HTTP/1.1\r\n"));
-            QVERIFY(collector.request().find("\r\nAuthorization: Bearer tok-77\r\n") !=
+            QVERIFY(collector.lastRequest().starts_with("POST /v1/traces HTTP/1.1\r\n"));
+            QVERIFY(collector.lastRequest().find("\r\nAuthorization: Bearer tok-77\r\n") !=
                     std::string::npos);
-            QVERIFY(collector.request().find("\r\nContent-Type: application/json\r\n") !=
+            QVERIFY(collector.lastRequest().find("\r\nContent-Type: application/json\r\n") !=
                     std::string::npos);
         }
         {
-            FakeCollector collector("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n");
-            OtlpHttpSender sender(collector.url(), {}, std::chrono::milliseconds(5000));
+            CannedReplyServer collector("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n");
+            OtlpHttpSender sender(tracesUrl(collector), {}, std::chrono::milliseconds(5000));
             const auto reply = sender.post("{}");
             QVERIFY(reply.outcome == OtlpHttpSender::Outcome::Retryable);
             QCOMPARE(reply.status, 503L);
         }
         {
-            FakeCollector collector("HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n");
-            OtlpHttpSender sender(collector.url(), {}, std::chrono::milliseconds(5000));
+            CannedReplyServer collector("HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n");
+            OtlpHttpSender sender(tracesUrl(collector), {}, std::chrono::milliseconds(5000));
             QVERIFY(sender.post("{}").outcome == OtlpHttpSender::Outcome::Rejected);
         }
         std::string closedUrl;
         {
-            FakeCollector gone("");
-            closedUrl = gone.url();
+            CannedReplyServer gone("");
+            closedUrl = tracesUrl(gone);
         }
         OtlpHttpSender sender(closedUrl, {{"Authorization", "Bearer never-shown"}},
                               std::chrono::milliseconds(3000));
