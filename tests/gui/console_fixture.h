@@ -4,13 +4,18 @@
 // stand-in proxies where the real proxy is not the subject.
 
 #include <QSettings>
+#include <QSize>
 #include <QStandardPaths>
+#include <QTest>
 
 #include <memory>
 
 #include "common/mesh_config.h"
+#include "engine/agent_monitor.h"
 #include "meshx_test.h"
+#include "ui/shell/console_context.h"
 #include "ui/shell/console_session.h"
+#include "ui/shell/main_window.h"
 
 namespace meshx::test {
 
@@ -52,5 +57,37 @@ inline void isolateSettings(const char* app) {
 }
 
 constexpr int kWaitMs = 30000;
+
+// The console as an operator opens it on a running agent (not an embedded one): a session on
+// `agentAddress` with the test templates, its window of `size` shown and exposed, and the agent
+// reachable. Null, with `error` set, when any of it fails.
+inline std::unique_ptr<ui::MainWindow> openConsoleOn(const QString& agentAddress, QSize size,
+                                                     QString* error) {
+    MeshConfig config = consoleTestConfig();
+    auto endpoint = AgentEndpoint::parse(agentAddress.toStdString());
+    if (!endpoint) {
+        *error = QString::fromStdString(endpoint.error().toString());
+        return nullptr;
+    }
+    config.agent = *endpoint;
+    auto session = ui::ConsoleSession::create(config, /*embedded=*/false);
+    if (!session) {
+        *error = QString::fromStdString(session.error().toString());
+        return nullptr;
+    }
+    auto window = std::make_unique<ui::MainWindow>();
+    window->setSession(std::move(*session));
+    window->resize(size);
+    window->show();
+    if (!QTest::qWaitForWindowExposed(window.get())) {
+        *error = QStringLiteral("the console window was never exposed");
+        return nullptr;
+    }
+    if (!QTest::qWaitFor([&] { return window->context()->monitor().reachable(); }, kWaitMs)) {
+        *error = QStringLiteral("the agent at %1 never became reachable").arg(agentAddress);
+        return nullptr;
+    }
+    return window;
+}
 
 }  // namespace meshx::test

@@ -6,8 +6,6 @@
 // Screenshots of the graph and the
 // merged stream with a trip go to MESHX_SCREENSHOT_DIR (docs/screenshots) when it is set.
 
-#include <sys/stat.h>
-
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
@@ -27,16 +25,15 @@
 
 #include "../console_fixture.h"
 #include "agent_process.h"
-#include "common/mesh_config.h"
 #include "engine/agent_monitor.h"
 #include "integration/rpc/rpc_serve_process.h"
+#include "mesh_process_env.h"
 #include "ui/graph/graph_page.h"
 #include "ui/graph/service_graph_view.h"
 #include "ui/rpc/rpc_page.h"
 #include "ui/rpc/rpc_workbench.h"
 #include "ui/shell/app_palette.h"
 #include "ui/shell/console_context.h"
-#include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
 #include "ui/telemetry/mesh_taps.h"
 #include "ui/telemetry/request_trip.h"
@@ -146,23 +143,10 @@ void TestMeshWatch::initTestCase() {
     QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
 
     // The processes: their own config (a port range of their own) and runtime directory.
-    const QString configPath = file(QStringLiteral("config.json"));
-    QFile f(configPath);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(QByteArray::fromStdString(json{
-        {"port_range", {{"min", 39100}, {"max", 39999}}},
-        {"start_timeout_ms", 30000}}.dump()));
-    f.close();
-    const QString runtime = file(QStringLiteral("run"));
-    QVERIFY(QDir().mkpath(runtime));
-    QVERIFY(::chmod(runtime.toLocal8Bit().constData(), 0700) == 0);
-    env_ = QProcessEnvironment::systemEnvironment();
-    env_.insert(QStringLiteral("MESHX_CONFIG"), configPath);
-    env_.insert(QStringLiteral("CONSUL_HTTP_ADDR"), agent_->address());
-    env_.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
-    env_.remove(QStringLiteral("CONSUL_HTTP_TOKEN"));
-    env_.remove(QStringLiteral("MESHX_TAP_LISTEN"));
-    env_.remove(QStringLiteral("MESHX_TAP_TOKEN_REQUIRED"));
+    QString envError;
+    const auto env = meshProcessEnvironment(dir_, agent_->address(), {39100, 39999}, &envError);
+    QVERIFY2(env, qPrintable(envError));
+    env_ = *env;
     for (auto* p : {&providerA_, &providerB_}) {
         const char* id = p == &providerA_ ? kProviderA : kProviderB;
         QVERIFY2(
@@ -171,18 +155,9 @@ void TestMeshWatch::initTestCase() {
             qPrintable(p->errors()));
     }
     // The console, on the same agent (not an embedded one): it started none of these.
-    MeshConfig config = test::consoleTestConfig();
-    auto endpoint = AgentEndpoint::parse(agent_->address().toStdString());
-    QVERIFY(endpoint.ok());
-    config.agent = *endpoint;
-    auto session = ConsoleSession::create(config, false);
-    QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
-    window_ = std::make_unique<MainWindow>();
-    window_->setSession(std::move(*session));
-    window_->resize(1400, 880);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
+    QString error;
+    window_ = test::openConsoleOn(agent_->address(), QSize(1400, 880), &error);
+    QVERIFY2(window_, qPrintable(error));
     page_ = window_->findChild<TelemetryPage*>();
     graph_ = window_->findChild<GraphPage*>();
     QVERIFY(page_ && graph_);

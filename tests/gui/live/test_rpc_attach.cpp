@@ -5,8 +5,6 @@
 // provider's results, and the telemetry page shows the calls from both ends — the console's
 // pool (its own bus) and the provider's server end (read through the provider's tap).
 
-#include <sys/stat.h>
-
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -21,13 +19,12 @@
 
 #include "../console_fixture.h"
 #include "agent_process.h"
-#include "common/mesh_config.h"
 #include "engine/agent_monitor.h"
 #include "integration/rpc/rpc_serve_process.h"
+#include "mesh_process_env.h"
 #include "ui/rpc/rpc_page.h"
 #include "ui/rpc/rpc_workbench.h"
 #include "ui/shell/console_context.h"
-#include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
 #include "ui/telemetry/telemetry_page.h"
 #include "ui/telemetry/telemetry_stream_model.h"
@@ -98,41 +95,18 @@ class TestRpcAttach : public QObject {
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
 
         // The provider: its own engine, config (a port range of its own) and runtime directory.
-        const QString configPath = file(QStringLiteral("config.json"));
-        QFile f(configPath);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QByteArray::fromStdString(json{
-            {"port_range", {{"min", 38100}, {"max", 38999}}},
-            {"start_timeout_ms", 30000}}.dump()));
-        f.close();
-        const QString runtime = file(QStringLiteral("run"));
-        QVERIFY(QDir().mkpath(runtime));
-        QVERIFY(::chmod(runtime.toLocal8Bit().constData(), 0700) == 0);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("MESHX_CONFIG"), configPath);
-        env.insert(QStringLiteral("CONSUL_HTTP_ADDR"), agent_->address());
-        env.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
-        env.remove(QStringLiteral("CONSUL_HTTP_TOKEN"));
-        env.remove(QStringLiteral("MESHX_TAP_LISTEN"));
-        env.remove(QStringLiteral("MESHX_TAP_TOKEN_REQUIRED"));
+        QString envError;
+        const auto env = meshProcessEnvironment(dir_, agent_->address(), {38100, 38999}, &envError);
+        QVERIFY2(env, qPrintable(envError));
         QVERIFY2(provider_.start({"--service", kService, "--id", kInstance, "--min-sleep", "1",
                                   "--max-sleep", "5"},
-                                 env, file(QStringLiteral("provider.err"))),
+                                 *env, file(QStringLiteral("provider.err"))),
                  qPrintable(provider_.errors()));
 
         // The console on the same agent: it started nothing.
-        MeshConfig config = test::consoleTestConfig();
-        auto endpoint = AgentEndpoint::parse(agent_->address().toStdString());
-        QVERIFY(endpoint.ok());
-        config.agent = *endpoint;
-        auto session = ConsoleSession::create(config, false);
-        QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
-        window_ = std::make_unique<MainWindow>();
-        window_->setSession(std::move(*session));
-        window_->resize(1200, 800);
-        window_->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
+        QString error;
+        window_ = test::openConsoleOn(agent_->address(), QSize(1200, 800), &error);
+        QVERIFY2(window_, qPrintable(error));
         rpc_ = window_->findChild<RpcPage*>();
         telemetry_ = window_->findChild<TelemetryPage*>();
         QVERIFY(rpc_ && telemetry_);

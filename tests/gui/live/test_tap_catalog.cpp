@@ -27,12 +27,10 @@
 #include "../console_fixture.h"
 #include "agent_client.h"
 #include "agent_process.h"
-#include "common/mesh_config.h"
 #include "engine/agent_monitor.h"
 #include "integration/agent/agent_http.h"
 #include "integration/rpc/rpc_serve_process.h"
 #include "ui/shell/console_context.h"
-#include "ui/shell/console_session.h"
 #include "ui/shell/main_window.h"
 #include "ui/telemetry/mesh_taps.h"
 #include "ui/telemetry/telemetry_page.h"
@@ -135,18 +133,9 @@ class TestTapCatalog : public QObject {
         QVERIFY(registerOn("node-d", "127.0.0.4", kGone, goneTap_, 7001));
 
         // The console on the agent.
-        MeshConfig config = test::consoleTestConfig();
-        auto endpoint = AgentEndpoint::parse(agent_->address().toStdString());
-        QVERIFY(endpoint.ok());
-        config.agent = *endpoint;
-        auto session = ConsoleSession::create(config, false);
-        QVERIFY2(session.ok(), session.ok() ? "" : session.error().toString().c_str());
-        window_ = std::make_unique<MainWindow>();
-        window_->setSession(std::move(*session));
-        window_->resize(1200, 800);
-        window_->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-        QTRY_VERIFY_WITH_TIMEOUT(window_->context()->monitor().reachable(), test::kWaitMs);
+        QString error;
+        window_ = test::openConsoleOn(agent_->address(), QSize(1200, 800), &error);
+        QVERIFY2(window_, qPrintable(error));
         page_ = window_->findChild<TelemetryPage*>();
         QVERIFY(page_);
     }

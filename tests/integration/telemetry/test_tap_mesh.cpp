@@ -3,8 +3,6 @@
 // as separate processes, each with its meshx-proxy sidecar started by the engine. The agent's
 // registrations advertise every tap (Meta "meshx-tap"); each tap streams its process's events.
 
-#include <sys/stat.h>
-
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -18,6 +16,7 @@
 #include "agent_process.h"
 #include "integration/rpc/rpc_serve_process.h"
 #include "integration/telemetry/tap_curl.h"
+#include "mesh_process_env.h"
 #include "process_runner.h"
 
 using nlohmann::json;
@@ -144,24 +143,10 @@ void TestTapMesh::initTestCase() {
     QVERIFY(dir_.isValid());
     agent_ = std::make_unique<AgentProcess>(0);
     QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
-    const QString configPath = file(QStringLiteral("config.json"));
-    QFile f(configPath);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(QByteArray::fromStdString(json{
-        {"port_range", {{"min", 38100}, {"max", 38999}}},
-        {"start_timeout_ms", 30000}}.dump()));
-    f.close();
-    // The sidecars' tap sockets go to a runtime directory of this test only.
-    const QString runtime = file(QStringLiteral("run"));
-    QVERIFY(QDir().mkpath(runtime));
-    QVERIFY(::chmod(runtime.toLocal8Bit().constData(), 0700) == 0);
-    env_ = QProcessEnvironment::systemEnvironment();
-    env_.insert(QStringLiteral("MESHX_CONFIG"), configPath);
-    env_.insert(QStringLiteral("CONSUL_HTTP_ADDR"), agent_->address());
-    env_.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime);
-    env_.remove(QStringLiteral("CONSUL_HTTP_TOKEN"));
-    env_.remove(QStringLiteral("MESHX_TAP_LISTEN"));
-    env_.remove(QStringLiteral("MESHX_TAP_TOKEN_REQUIRED"));
+    QString envError;
+    const auto env = meshProcessEnvironment(dir_, agent_->address(), {38100, 38999}, &envError);
+    QVERIFY2(env, qPrintable(envError));
+    env_ = *env;
 
     QVERIFY2(provider_.start({"--service", kService, "--id", kProviderId, "--min-sleep", "20",
                               "--max-sleep", "30"},
