@@ -26,6 +26,9 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
+using meshx::test::msSince;
+using meshx::test::ok;
+
 namespace {
 
 std::unique_ptr<ConsulClient> clientFor(const std::string& address, std::string token = {}) {
@@ -38,18 +41,6 @@ std::unique_ptr<ConsulClient> clientFor(const std::string& address, std::string 
     config.token = std::move(token);
     auto client = ConsulClient::create(config);
     return client ? std::move(*client) : nullptr;
-}
-
-long long msSince(Clock::time_point t) {
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - t).count();
-}
-
-template <typename T>
-bool ok(const meshx::Result<T>& r) {
-    if (!r) {
-        qWarning() << r.error().toString().c_str();
-    }
-    return r.ok();
 }
 
 // The MX registration template, rendered for web-it (ARCHITECTURE.md defaults, but a 60 s

@@ -36,6 +36,9 @@ using namespace meshx::consul::endpoints;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+using meshx::test::msSince;
+using meshx::test::ok;
+
 namespace {
 
 std::unique_ptr<AgentHttpClient> clientFor(const std::string& address, std::string token = {},
@@ -49,18 +52,6 @@ std::unique_ptr<AgentHttpClient> clientFor(const std::string& address, std::stri
     config.token = std::move(token);
     auto client = AgentHttpClient::create(config, options);
     return client ? std::move(*client) : nullptr;
-}
-
-long long msSince(Clock::time_point t) {
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - t).count();
-}
-
-template <typename T>
-bool ok(const meshx::Result<T>& r) {
-    if (!r) {
-        qWarning() << r.error().toString().c_str();
-    }
-    return r.ok();
 }
 
 std::string httpAddress(const CannedReplyServer& fake) {

@@ -11,6 +11,7 @@
 
 #include "common/mesh_config.h"
 #include "consul/consul_client.h"
+#include "meshx_test.h"
 
 namespace consul_test {
 
@@ -43,10 +44,6 @@ inline bool waitFor(const std::function<bool()>& done,
     return true;
 }
 
-inline long long msSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start)
-        .count();
-}
+using meshx::test::msSince;
 
 }  // namespace consul_test
