@@ -120,8 +120,6 @@ long bioCtrl(BIO* bio, int cmd, long, void* ptr) {
     switch (cmd) {
         case BIO_CTRL_FLUSH:
             return 1;
-        case BIO_CTRL_WPENDING:
-            return static_cast<long>(state(bio)->unsent.size() - state(bio)->unsentOffset);
         case BIO_C_GET_FD:
             if (ptr != nullptr) {
                 *static_cast<int*>(ptr) = state(bio)->fd;
