@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <string>
 
 namespace meshx::proxy {
 
@@ -13,10 +14,51 @@ struct State {
     bool drained = false;
     bool receivedAny = false;
     int lastErrno = 0;
+    // While corked: where writes are gathered.
+    std::vector<char>* cork = nullptr;
+    // Written by OpenSSL, not yet taken by the socket (it was full); goes out before anything.
+    std::string unsent;
+    size_t unsentOffset = 0;
 };
 
 State* state(BIO* bio) {
     return static_cast<State*>(BIO_get_data(bio));
+}
+
+// One send() of [data, data+len): returns the bytes the socket took (fewer than `len` means it
+// is full: asking again would only learn EAGAIN), or -1 with s->lastErrno set.
+ssize_t sendOnce(State* s, const char* data, size_t len) {
+    for (;;) {
+        // MSG_NOSIGNAL: a reset peer is an error to report, not a SIGPIPE.
+        ssize_t n = ::send(s->fd, data, len, MSG_NOSIGNAL);
+        if (n >= 0) {
+            return n;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return 0;
+        }
+        s->lastErrno = errno;
+        return -1;
+    }
+}
+
+bool flush(State* s) {
+    if (s->unsentOffset == s->unsent.size()) {
+        return true;
+    }
+    ssize_t n = sendOnce(s, s->unsent.data() + s->unsentOffset, s->unsent.size() - s->unsentOffset);
+    if (n < 0) {
+        return false;
+    }
+    s->unsentOffset += static_cast<size_t>(n);
+    if (s->unsentOffset == s->unsent.size()) {
+        s->unsent.clear();
+        s->unsentOffset = 0;
+    }
+    return true;
 }
 
 int bioRead(BIO* bio, char* buf, int len) {
@@ -45,9 +87,20 @@ int bioRead(BIO* bio, char* buf, int len) {
 int bioWrite(BIO* bio, const char* buf, int len) {
     State* s = state(bio);
     BIO_clear_retry_flags(bio);
+    const auto size = static_cast<size_t>(len);
+    if (s->cork != nullptr) {
+        s->cork->insert(s->cork->end(), buf, buf + size);
+        return len;
+    }
+    if (s->unsentOffset != s->unsent.size()) {
+        // Behind bytes the socket has not taken yet: order first. OpenSSL sees the record as
+        // written; it goes out with the unsent bytes.
+        s->unsent.append(buf, size);
+        return flush(s) ? len : -1;
+    }
     for (;;) {
         // MSG_NOSIGNAL: a reset peer is an error to report, not a SIGPIPE.
-        ssize_t n = ::send(s->fd, buf, static_cast<size_t>(len), MSG_NOSIGNAL);
+        ssize_t n = ::send(s->fd, buf, size, MSG_NOSIGNAL);
         if (n >= 0) {
             return static_cast<int>(n);
         }
@@ -121,6 +174,43 @@ int SocketBio::lastErrno(BIO* bio) {
 
 bool SocketBio::receivedAny(BIO* bio) {
     return state(bio)->receivedAny;
+}
+
+void SocketBio::cork(BIO* bio, std::vector<char>* buffer) {
+    buffer->clear();
+    state(bio)->cork = buffer;
+}
+
+bool SocketBio::uncork(BIO* bio) {
+    State* s = state(bio);
+    std::vector<char>* gathered = s->cork;
+    s->cork = nullptr;
+    if (gathered == nullptr || gathered->empty()) {
+        return true;
+    }
+    if (s->unsentOffset != s->unsent.size()) {
+        s->unsent.append(gathered->data(), gathered->size());
+        return flush(s);
+    }
+    ssize_t n = sendOnce(s, gathered->data(), gathered->size());
+    if (n < 0) {
+        return false;
+    }
+    const auto sent = static_cast<size_t>(n);
+    if (sent < gathered->size()) {
+        s->unsent.assign(gathered->data() + sent, gathered->size() - sent);
+        s->unsentOffset = 0;
+    }
+    return true;
+}
+
+size_t SocketBio::unsent(BIO* bio) {
+    const State* s = state(bio);
+    return s->unsent.size() - s->unsentOffset;
+}
+
+bool SocketBio::flushUnsent(BIO* bio) {
+    return flush(state(bio));
 }
 
 }  // namespace meshx::proxy

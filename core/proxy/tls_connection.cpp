@@ -4,8 +4,10 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <vector>
 
 #include "proxy/openssl_util.h"
 #include "proxy/socket_bio.h"
@@ -13,6 +15,11 @@
 namespace meshx::proxy {
 
 namespace {
+
+// The most plaintext one TLS record carries (OpenSSL's default max_send_fragment).
+constexpr size_t kRecordPlaintext = 16384;
+// Records gathered into one send(): four full ones, what BytePump relays per read.
+constexpr size_t kGatherBytes = 64 * 1024;
 
 // Where the verify callback finds its TlsConnection.
 int connectionIndex() {
@@ -124,16 +131,83 @@ IoResult TlsConnection::read(char* dst, size_t len) {
     return failure(ret, "read");
 }
 
+IoResult TlsConnection::flushUnsent() {
+    BIO* bio = SSL_get_wbio(ssl_);
+    if (SocketBio::unsent(bio) == 0) {
+        return {};
+    }
+    if (!SocketBio::flushUnsent(bio)) {
+        error_ = Socket::errnoText(SocketBio::lastErrno(bio));
+        return {IoResult::Status::Error, 0, true};
+    }
+    if (SocketBio::unsent(bio) != 0) {
+        return {IoResult::Status::WantWrite, 0, true};
+    }
+    return {};
+}
+
 IoResult TlsConnection::write(const char* src, size_t len) {
+    if (IoResult r = flushUnsent(); r.status != IoResult::Status::Ok) {
+        return r;
+    }
+    if (owed_ > 0) {
+        // The caller offers again the bytes of the records that were waiting: they are out now.
+        const size_t n = std::min(owed_, len);
+        owed_ -= n;
+        return {IoResult::Status::Ok, n, false};
+    }
+    if (len <= kRecordPlaintext) {
+        size_t put = 0;
+        int ret = SSL_write_ex(ssl_, src, len, &put);
+        if (ret == 1) {
+            return {IoResult::Status::Ok, put, false};
+        }
+        return failure(ret, "write");
+    }
+
+    // Several records: gathered, then one send(). One buffer per thread, empty between calls
+    // (what the socket does not take is copied into the BIO), so connections hold none.
+    thread_local std::vector<char> gathered;
+    BIO* bio = SSL_get_wbio(ssl_);
+    SocketBio::cork(bio, &gathered);
     size_t put = 0;
-    int ret = SSL_write_ex(ssl_, src, len, &put);
-    if (ret == 1) {
+    size_t last = 0;
+    int ret = 1;
+    while (put < len && gathered.size() < kGatherBytes) {
+        size_t w = 0;
+        ret = SSL_write_ex(ssl_, src + put, len - put, &w);  // one record per call (partial mode)
+        if (ret != 1) {
+            break;
+        }
+        put += w;
+        last = w;
+    }
+    const bool sendOk = SocketBio::uncork(bio);
+    if (!sendOk) {
+        error_ = Socket::errnoText(SocketBio::lastErrno(bio));
+        return {IoResult::Status::Error, 0, true};
+    }
+    if (put == 0) {
+        return failure(ret, "write");
+    }
+    if (SocketBio::unsent(bio) == 0) {
+        // A failed record after good ones is reported by the next call.
         return {IoResult::Status::Ok, put, false};
     }
-    return failure(ret, "write");
+    // The socket is full. Hold back the last record's plaintext so the caller keeps bytes to
+    // offer again, and so waits for writability, which sends the rest first.
+    owed_ = last;
+    if (put == last) {
+        return {IoResult::Status::WantWrite, 0, true};
+    }
+    return {IoResult::Status::Ok, put - last, true};
 }
 
 IoResult TlsConnection::shutdownWrite() {
+    // close_notify goes after every record written before it.
+    if (IoResult r = flushUnsent(); r.status != IoResult::Status::Ok) {
+        return r;
+    }
     if (!closeNotifySent_) {
         ERR_clear_error();
         int ret = SSL_shutdown(ssl_);
