@@ -137,6 +137,13 @@ void FlowEvents::turn(const FlowRecord& flow, const TurnTimes& t) {
     telemetry::TelemetryBus::global().publish(std::move(e));
 }
 
+FlowTurns::FlowTurns(const FlowRecord& flow)
+    : flow_(flow), bus_(telemetry::TelemetryBus::global()) {}
+
+bool FlowTurns::wantTurnTimes() {
+    return bus_.hasSubscribers();
+}
+
 void FlowEvents::noteAddresses(FlowRecord& flow, int downstreamFd, int upstreamFd) {
     if (flow.src.empty()) {
         flow.src = socketName(downstreamFd, true);

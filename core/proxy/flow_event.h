@@ -6,6 +6,10 @@
 
 #include "proxy/turn_timer.h"
 
+namespace meshx::telemetry {
+class TelemetryBus;
+}
+
 namespace meshx::proxy {
 
 // What the sidecar knows about one proxied connection, published on the process's telemetry bus
@@ -70,14 +74,15 @@ class FlowEvents {
 class FlowTurns : public TurnSink {
   public:
     // `flow` outlives this.
-    explicit FlowTurns(const FlowRecord& flow) : flow_(flow) {}
+    explicit FlowTurns(const FlowRecord& flow);
 
     // TurnSink
-    bool wantTurnTimes() override { return FlowEvents::enabled(); }
+    bool wantTurnTimes() override;
     void onTurn(const TurnTimes& turn) override { FlowEvents::turn(flow_, turn); }
 
   private:
     const FlowRecord& flow_;
+    const telemetry::TelemetryBus& bus_;  // the process's bus, looked up once per connection
 };
 
 }  // namespace meshx::proxy

@@ -9,15 +9,19 @@ void TurnTimer::changeDirection(int direction, size_t n) {
         if (timed_) {
             sink_->onTurn(current_);
         }
-        const uint64_t next = current_.turn + 1;
-        current_ = TurnTimes{};
-        current_.turn = next;
-        current_.requestBytes = n;
-        stampPending_ = 0;
         timed_ = sink_->wantTurnTimes();
         if (timed_) {
+            // Only a timed turn needs its time points cleared (an untimed one is never handed
+            // over), so counting turns with nobody listening stays a few stores.
+            const uint64_t next = current_.turn;
+            current_ = TurnTimes{};
+            current_.turn = next;
             current_.requestRead = Clock::now();
         }
+        ++current_.turn;
+        current_.requestBytes = n;
+        current_.answerBytes = 0;
+        stampPending_ = 0;
         return;
     }
     current_.answerBytes += n;

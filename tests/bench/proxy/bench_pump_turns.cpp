@@ -9,8 +9,8 @@
 //
 // Prints wall-clock ns per relayed request (best of --rounds; say the load average next to it)
 // and the ratio to `off`. For instruction counts, which load does not change, run one mode under
-//   valgrind --tool=callgrind --toggle-collect='meshx::proxy::BytePump::onEvents*' \
-//       bench_pump_turns --only MODE --turns N --rounds 1
+//   valgrind --tool=callgrind --toggle-collect='*BytePump::onEvents*'
+//       bench_pump_turns --only MODE --turns N --rounds 1   (one command line)
 // and divide the collected Ir by N (the pump's work per relayed request, the turn timer and the
 // event publishing included). Bounded: modes x rounds x --turns round trips.
 //
@@ -203,10 +203,10 @@ double measure(const std::string& mode, int turns) {
         std::fprintf(stderr, "%s: only %d of %d round trips\n", mode.c_str(), done, turns);
         return -1;
     }
-    if (mode == "sub") {
-        std::printf("    (%s: %llu turns counted, %llu events read)\n", mode.c_str(),
-                    static_cast<unsigned long long>(turnsSeen),
-                    static_cast<unsigned long long>(drained));
+    if (mode == "sub" && drained != turnsSeen) {
+        std::fprintf(stderr, "sub: %llu turns counted, %llu events read\n",
+                     static_cast<unsigned long long>(turnsSeen),
+                     static_cast<unsigned long long>(drained));
     }
     return static_cast<double>(
                std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
