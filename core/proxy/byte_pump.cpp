@@ -56,6 +56,9 @@ void BytePump::run() {
             return;
         }
         pump(d);
+        if (turns_) {
+            turns_->endPass();
+        }
     }
 }
 
@@ -110,6 +113,9 @@ void BytePump::pump(Direction& d) {
             }
             loop_.buffers().release(std::move(d.block));
             d.offset = 0;
+            if (turns_) {
+                turns_->written(d.from);
+            }
         }
         if (d.eof) {
             if (!d.shutdownDone && dst.ready(dst.writeWaits)) {
@@ -161,10 +167,16 @@ void BytePump::pump(Direction& d) {
             break;
         }
         if (n > 0) {
+            if (turns_) {
+                turns_->read(d.from, n);
+            }
             size_t w = writeSome(dst, buf, n);
             d.delivered += w;
             if (failed_) {
                 return;
+            }
+            if (w == n && turns_) {
+                turns_->written(d.from);
             }
             if (w < n) {
                 d.block = loop_.buffers().acquire();

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "proxy/buffer_pool.h"
 #include "proxy/event_loop.h"
 #include "proxy/transport.h"
+#include "proxy/turn_timer.h"
 
 namespace meshx::proxy {
 
@@ -25,6 +27,10 @@ namespace meshx::proxy {
 // an epoll event and cleared only when an operation reports it would block. TLS can need the
 // opposite readiness (a read that must write a key update), so each pending operation records
 // which flag it waits for.
+//
+// Turn timing (opt-in, timeTurns()): a TurnTimer is told which direction moved bytes and when a
+// direction's bytes were all written, so a request/answer protocol's turns are timed without
+// parsing a byte (turn_timer.h). Off, it costs one test of a null pointer per pass.
 class BytePump {
   public:
     // Loop thread. Both transports must outlive the pump.
@@ -41,6 +47,18 @@ class BytePump {
     // Loop thread. Moves what can move; call once when both sides are connected (bytes may
     // already sit in the kernel or in a TLS buffer from before the pump existed).
     void run();
+
+    // Loop thread. Times the turns from now on and hands them to `sink` (which outlives the
+    // pump). Call before the first run().
+    void timeTurns(TurnSink& sink) { turns_ = std::make_unique<TurnTimer>(sink); }
+    // Loop thread. Hands the turn in progress to the sink (the connection ends); idempotent.
+    void finishTurns() {
+        if (turns_) {
+            turns_->finish();
+        }
+    }
+    // Turns started so far (0 when turn timing is off).
+    uint64_t turns() const { return turns_ ? turns_->turns() : 0; }
 
     // Both directions ended cleanly: every byte delivered and the ends forwarded.
     bool finished() const;
@@ -90,6 +108,7 @@ class BytePump {
     bool failed_ = false;
     int failedSide_ = -1;
     std::string error_;
+    std::unique_ptr<TurnTimer> turns_;  // null unless timeTurns()
 };
 
 }  // namespace meshx::proxy

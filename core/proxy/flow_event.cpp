@@ -1,7 +1,12 @@
 #include "proxy/flow_event.h"
 
-#include <atomic>
+#include <sys/socket.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "proxy/socket_address.h"
 #include "telemetry/event.h"
 #include "telemetry/telemetry_bus.h"
 
@@ -27,6 +32,7 @@ telemetry::Event baseEvent(const FlowRecord& flow, const char* name) {
     d.service = flow.service;
     d.src = flow.src;
     d.dst = flow.dst;
+    d.dstLocal = flow.dstLocal;
     d.instance = flow.instance;
     d.peerId = flow.peerId;
     d.intention = flow.intention;
@@ -36,6 +42,23 @@ telemetry::Event baseEvent(const FlowRecord& flow, const char* name) {
 
 telemetry::FlowEventData& data(telemetry::Event& e) {
     return std::get<telemetry::FlowEventData>(e.payload);
+}
+
+int64_t nanosBetween(FlowRecord::Clock::time_point from, FlowRecord::Clock::time_point to) {
+    if (from.time_since_epoch().count() == 0 || to.time_since_epoch().count() == 0) {
+        return -1;  // not seen
+    }
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
+}
+
+std::string socketName(int fd, bool peer) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    auto* sa = reinterpret_cast<sockaddr*>(&ss);
+    if (fd < 0 || (peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len)) != 0) {
+        return {};
+    }
+    return SocketAddress::fromSockaddr(sa, len).toString();
 }
 
 }  // namespace
@@ -86,6 +109,55 @@ void FlowEvents::closed(const FlowRecord& flow, uint64_t toUpstream, uint64_t to
     d.durationUs = micros(now - flow.started);
     d.setupUs = micros(flow.acceptedAt - flow.started);
     telemetry::TelemetryBus::global().publish(std::move(e));
+}
+
+void FlowEvents::turn(const FlowRecord& flow, const TurnTimes& t) {
+    if (!enabled()) {
+        return;
+    }
+    // Per request: only what pairs the turn with its connection and the RPC ends (the instance,
+    // identity and intention are on the flow's accepted event), so the strings stay short.
+    telemetry::Event e{telemetry::Event::TypedTag{}};
+    e.source = kSource;
+    e.name = "turn";
+    telemetry::FlowEventData& d = e.payload.emplace<telemetry::FlowEventData>();
+    d.flowRef = flow.ref;
+    d.direction = flow.direction;
+    d.service = flow.service;
+    d.src = flow.src;
+    d.dst = flow.dst;
+    d.dstLocal = flow.dstLocal;
+    d.result = "ok";
+    d.turn = t.turn;
+    d.toUpstream = t.requestBytes;
+    d.toDownstream = t.answerBytes;
+    d.requestNs = nanosBetween(t.requestRead, t.requestWritten);
+    d.waitNs = nanosBetween(t.requestWritten, t.answerRead);
+    d.answerNs = nanosBetween(t.answerRead, t.answerWritten);
+    telemetry::TelemetryBus::global().publish(std::move(e));
+}
+
+FlowTurns::FlowTurns(const FlowRecord& flow)
+    : flow_(flow), bus_(telemetry::TelemetryBus::global()) {}
+
+bool FlowTurns::wantTurnTimes() {
+    return bus_.hasSubscribers();
+}
+
+void FlowEvents::noteAddresses(FlowRecord& flow, int downstreamFd, int upstreamFd) {
+    if (flow.src.empty()) {
+        flow.src = socketName(downstreamFd, true);
+    }
+    flow.dstLocal = socketName(upstreamFd, false);
+}
+
+bool FlowEvents::turnTimingEverywhere() {
+    static const bool everywhere = [] {
+        const char* v = std::getenv("MESHX_TURN_TIMING");
+        return v != nullptr && (std::strcmp(v, "1") == 0 || std::strcmp(v, "true") == 0 ||
+                                std::strcmp(v, "on") == 0);
+    }();
+    return everywhere;
 }
 
 }  // namespace meshx::proxy

@@ -23,6 +23,7 @@ InboundSession::InboundSession(ProxyContext& ctx, std::shared_ptr<const InboundS
     flow_.service = settings_->service;
     flow_.src = peer_.toString();
     flow_.dst = settings_->localApp.toString();
+    setTurnTiming(settings_->turnTiming);
 }
 
 void InboundSession::start() {

@@ -16,6 +16,7 @@ struct InboundSettings {
     // Bounds TLS handshake plus authorization, so a silent client cannot hold a socket forever
     // (Consul parses this setting but does not enforce it).
     std::chrono::milliseconds handshakeTimeout{10000};
+    bool turnTiming = false;  // ProxyConfig::turnTiming
 };
 
 }  // namespace meshx::proxy

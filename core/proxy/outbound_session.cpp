@@ -19,6 +19,7 @@ OutboundSession::OutboundSession(ProxyContext& ctx, std::shared_ptr<UpstreamTarg
       clientSocket_(std::move(client)) {
     flow_.direction = "outbound";
     flow_.service = target_->config.destinationName;
+    setTurnTiming(target_->config.turnTiming);
 }
 
 void OutboundSession::start() {

@@ -33,6 +33,14 @@ void ProxiedSession::cancelTimer() {
 void ProxiedSession::startPump(Transport& downstream, Transport& upstream) {
     cancelTimer();
     pump_ = std::make_unique<BytePump>(ctx_.loop, downstream, upstream);
+    const bool timeTurns = turnTiming_ || FlowEvents::turnTimingEverywhere();
+    if (timeTurns || FlowEvents::enabled()) {
+        FlowEvents::noteAddresses(flow_, downstream.fd(), upstream.fd());
+    }
+    if (timeTurns) {
+        turns_ = std::make_unique<FlowTurns>(flow_);
+        pump_->timeTurns(*turns_);
+    }
     FlowEvents::accepted(flow_);
     pump_->noteEvents(0, early_[0]);
     pump_->noteEvents(1, early_[1]);
@@ -65,6 +73,7 @@ void ProxiedSession::close() {
     closed_ = true;
     cancelTimer();
     if (pump_) {
+        pump_->finishTurns();
         ProxyStats::add(ctx_.stats.bytesIn, pump_->bytesDelivered(0));
         ProxyStats::add(ctx_.stats.bytesOut, pump_->bytesDelivered(1));
         if (FlowEvents::enabled()) {

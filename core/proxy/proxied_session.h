@@ -41,6 +41,9 @@ class ProxiedSession : public Session {
     // Loop thread. Connects the two transports (side 0 = downstream, 1 = upstream) and moves
     // what is already waiting; the session ends when the pump finishes or fails.
     void startPump(Transport& downstream, Transport& upstream);
+    // Loop thread, before startPump(). Times the connection's turns (`turn` flow events, see
+    // FlowTurns): the sidecar's or upstream's meshx_turn_timing.
+    void setTurnTiming(bool on) { turnTiming_ = on; }
     // Loop thread. Events of a pumping session.
     void pumpEvents(int side, uint32_t events);
     bool pumping() const { return pump_ != nullptr; }
@@ -67,6 +70,8 @@ class ProxiedSession : public Session {
     const char* logger_;
     std::string contextKey_;
     std::string contextValue_;
+    bool turnTiming_ = false;
+    std::unique_ptr<FlowTurns> turns_;  // while turns are timed; outlives the pump that uses it
     std::unique_ptr<BytePump> pump_;
     uint32_t early_[2] = {0, 0};
     EventLoop::TimerId timer_ = 0;

@@ -103,6 +103,7 @@ void Proxy::reconcilePublic() {
     settings->localApp = desired_->localApp;
     settings->localConnectTimeout = cfg.localConnectTimeout;
     settings->handshakeTimeout = cfg.handshakeTimeout;
+    settings->turnTiming = cfg.turnTiming;
 
     if (public_ && !(publicBind_ == desired_->publicBind)) {
         lifecycle("Stopping listener", {{"listener", "public listener"}});

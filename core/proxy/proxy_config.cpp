@@ -64,6 +64,25 @@ std::chrono::milliseconds millis(const json& obj, const char* key,
     return fallback;
 }
 
+// Flags of Proxy.Config: true, or "true"/"1" (free map, quoting varies).
+bool flag(const json& obj, const char* key) {
+    if (!obj.is_object()) {
+        return false;
+    }
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+        return false;
+    }
+    if (it->is_boolean()) {
+        return it->get<bool>();
+    }
+    if (it->is_string()) {
+        const auto& s = it->get_ref<const std::string&>();
+        return s == "true" || s == "1";
+    }
+    return it->is_number_integer() && it->get<int64_t>() == 1;
+}
+
 }  // namespace
 
 std::string UpstreamConfig::toString() const {
@@ -112,6 +131,7 @@ Result<ProxyConfig> ProxyConfig::fromAgentService(const json& service) {
     const json& config = configIt != proxy.end() && configIt->is_object() ? *configIt : kEmpty;
     cfg.localConnectTimeout = millis(config, "local_connect_timeout_ms", cfg.localConnectTimeout);
     cfg.handshakeTimeout = millis(config, "handshake_timeout_ms", cfg.handshakeTimeout);
+    cfg.turnTiming = flag(config, "meshx_turn_timing");
 
     auto upsIt = proxy.find("Upstreams");
     if (upsIt != proxy.end() && upsIt->is_array()) {
@@ -131,6 +151,7 @@ Result<ProxyConfig> ProxyConfig::fromAgentService(const json& service) {
             auto ucIt = u.find("Config");
             if (ucIt != u.end()) {
                 up.connectTimeout = millis(*ucIt, "connect_timeout_ms", up.connectTimeout);
+                up.turnTiming = flag(*ucIt, "meshx_turn_timing");
             }
             if (!up.localBindSocketPath.empty()) {
                 cfg.skipped.push_back(up.toString() + ": unix socket upstreams are not supported");

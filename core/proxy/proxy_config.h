@@ -23,6 +23,9 @@ struct UpstreamConfig {
     std::string localBindSocketPath;  // not supported (Consul's proxy does not either)
     // Upstreams[].Config.connect_timeout_ms: dial + TLS handshake + identity check.
     std::chrono::milliseconds connectTimeout{10000};
+    // Upstreams[].Config.meshx_turn_timing: time each request/answer turn of its connections
+    // (`turn` flow events; for one-request-at-a-time protocols such as MeshxRpc).
+    bool turnTiming = false;
 
     // `127.0.0.1:9191->service:default/default/db`, Consul's listener name for logs.
     std::string toString() const;
@@ -43,6 +46,7 @@ struct ProxyConfig {
     uint16_t localServicePort = 0;
     std::chrono::milliseconds localConnectTimeout{1000};  // Config.local_connect_timeout_ms
     std::chrono::milliseconds handshakeTimeout{10000};    // Config.handshake_timeout_ms
+    bool turnTiming = false;  // Config.meshx_turn_timing: time the public listener's turns
     std::vector<UpstreamConfig> upstreams;
     // Entries skipped while parsing (no LocalBindPort, socket path, unknown type), with why:
     // the caller logs them.

@@ -66,6 +66,12 @@ void ClientConnection::report(const char* name, const char* state, const std::st
     info.reqRef = reqRef_;
     info.result = result;
     info.remote = &remote_;
+    if (!localAddressKnown_ && connected()) {
+        localAddress_ = transport::socketName(stream_.fd(), false);
+        localAddressKnown_ = true;
+    }
+    info.localAddress = &localAddress_;
+    info.turn = turn_;
     telemetry_.publish(info, metrics_);
 }
 
@@ -105,6 +111,9 @@ void ClientConnection::reportResend(bool wasFresh, Progress progress) {
 std::optional<RpcError> ClientConnection::connect() {
     close();
     completed_ = 0;
+    turn_ = 0;
+    localAddress_.clear();
+    localAddressKnown_ = false;
     event_ = "hsk";
     funName_.clear();
     reqRef_.reset();
@@ -122,6 +131,7 @@ std::optional<RpcError> ClientConnection::connect() {
         ::setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &zero, sizeof zero);
     }
     hskRef_ = uniqueRef();
+    turn_ = 1;
     wire::Handshake req;
     req.flag = wire::flag::kHskRequest;
     req.hskRef = hskRef_;
@@ -187,6 +197,7 @@ RpcResult<Payload> ClientConnection::request(bool cast, std::string_view funName
         report(event, "closed", "error: closed");
         return e;
     }
+    ++turn_;
     const bool measure = telemetry_.enabled();
     metrics_ = RpcMetrics{};
     metrics_.serNs = arg.serNs;

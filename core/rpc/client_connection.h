@@ -89,6 +89,13 @@ class ClientConnection {
     Progress progress_ = Progress::NotSent;
     bool lostBeforeReply_ = false;
     uint64_t completed_ = 0;  // requests answered on this connection
+    // The connection's turn as a relaying sidecar counts them (proxy/turn_timer.h): 1 for the
+    // handshake, +1 for each request sent.
+    uint64_t turn_ = 0;
+    // Our socket's address, learned when the first event of the connection is published (no
+    // system call while nobody listens); empty on unix sockets.
+    std::string localAddress_;
+    bool localAddressKnown_ = false;
 };
 
 }  // namespace meshx::rpc

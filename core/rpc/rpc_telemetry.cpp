@@ -35,6 +35,11 @@ void RpcTelemetry::publish(const RpcEventInfo& info, const RpcMetrics& m) const 
         d.remoteNodeRef = info.remote->nodeRef;
         d.remoteSvcRef = info.remote->svcRef;
     }
+    if (info.localAddress != nullptr)
+        d.localAddress = *info.localAddress;
+    if (info.peerAddress != nullptr)
+        d.peerAddress = *info.peerAddress;
+    d.turn = info.turn;
     d.metrics = m;
     bus_->publish(std::move(e));
 }

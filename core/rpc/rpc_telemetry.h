@@ -33,6 +33,11 @@ struct RpcEventInfo {
     std::optional<uint64_t> reqRef;
     std::string result;  // "ok" or the error text
     const RpcRefs* remote = nullptr;
+    // The connection's socket addresses ("127.0.0.1:51234"; empty on unix sockets) and the
+    // request's turn on it (1 = handshake): what pairs a request with a sidecar's turn.
+    const std::string* localAddress = nullptr;  // clients
+    const std::string* peerAddress = nullptr;   // servers
+    uint64_t turn = 0;
 };
 
 // Publishes RPC events on the telemetry bus as MeshxRpc does with :telemetry: name = the event,

@@ -51,6 +51,12 @@ void ServerConnection::report(const char* name, const char* state, const std::st
     info.reqRef = reqRef_;
     info.result = result;
     info.remote = &remote_;
+    if (!peerAddressKnown_ && stream_.isOpen()) {
+        peerAddress_ = transport::socketName(stream_.fd(), true);
+        peerAddressKnown_ = true;
+    }
+    info.peerAddress = &peerAddress_;
+    info.turn = turn_;
     telemetry_.publish(info, metrics_);
 }
 
@@ -64,6 +70,7 @@ void ServerConnection::run() {
 }
 
 bool ServerConnection::handshake() {
+    turn_ = 1;
     const auto start = Clock::now();
     const auto deadline = start + options_.timeoutHsk;
     wire::ByteView payload;
@@ -224,6 +231,8 @@ bool ServerConnection::serveOne() {
             recvStart = Clock::now();
             metrics_.idle = RpcTelemetry::micros(idleStart, recvStart);
         }
+        if (first && r.ok())
+            ++turn_;
         if (!r.ok()) {
             // EOF between requests is a normal goodbye; a broken outer frame closes like the
             // original's crashed worker (no reply: nothing trustworthy to answer).

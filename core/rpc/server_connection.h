@@ -61,6 +61,13 @@ class ServerConnection {
     RpcMetrics metrics_;
     std::string funName_;
     std::optional<uint64_t> reqRef_;
+    // The connection's turn as a relaying sidecar counts them (proxy/turn_timer.h): 1 for the
+    // handshake, +1 for each request that began to arrive.
+    uint64_t turn_ = 0;
+    // The peer's address, learned when the first event is published (no system call while
+    // nobody listens); empty on unix sockets. Behind a sidecar: the sidecar's dialled address.
+    std::string peerAddress_;
+    bool peerAddressKnown_ = false;
 };
 
 }  // namespace meshx::rpc

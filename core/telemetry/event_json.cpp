@@ -1,6 +1,8 @@
 #include "telemetry/event_json.h"
 
 #include <charconv>
+#include <initializer_list>
+#include <utility>
 
 namespace meshx::telemetry::event_json {
 
@@ -90,6 +92,14 @@ void appendRpcMeta(std::string& out, const RpcEventData& rpc, const std::string&
     appendInt(out, rpc.hskRef);
     out += R"(,"local":)";
     appendRefs(out, local.connRef, local.nodeRef, local.svcRef);
+    if (!rpc.localAddress.empty()) {
+        out += R"(,"local_address":)";
+        appendString(out, rpc.localAddress);
+    }
+    if (!rpc.peerAddress.empty()) {
+        out += R"(,"peer_address":)";
+        appendString(out, rpc.peerAddress);
+    }
     out += R"(,"prefix":[)";
     for (size_t i = 0; i < local.prefix.size(); ++i) {
         if (i > 0) {
@@ -111,6 +121,78 @@ void appendRpcMeta(std::string& out, const RpcEventData& rpc, const std::string&
     appendString(out, rpc.result);
     out += R"(,"state":)";
     appendString(out, rpc.state);
+    if (rpc.turn > 0) {
+        out += R"(,"turn":)";
+        appendInt(out, rpc.turn);
+    }
+    out += '}';
+}
+
+// A turn event (one per request per sidecar): written straight from the struct, in nlohmann's
+// sorted key order, so the bytes equal a dump of flowMetrics() / flowMeta().
+void appendTurnMetrics(std::string& out, const FlowEventData& f) {
+    out += R"({"bytes":{"to_downstream":)";
+    appendInt(out, f.toDownstream);
+    out += R"(,"to_upstream":)";
+    appendInt(out, f.toUpstream);
+    out += R"(},"size":{"recv":)";
+    appendInt(out, f.toDownstream);
+    out += R"(,"send":)";
+    appendInt(out, f.toUpstream);
+    const std::pair<const char*, int64_t> times[] = {
+        {"answer", f.answerNs}, {"request", f.requestNs}, {"wait", f.waitNs}};
+    for (const bool micros : {true, false}) {
+        out += micros ? R"(},"time":{)" : R"(},"time_ns":{)";
+        bool first = true;
+        for (const auto& [key, ns] : times) {
+            if (ns < 0) {
+                continue;
+            }
+            out += first ? "\"" : ",\"";
+            first = false;
+            out += key;
+            out += "\":";
+            if (micros) {
+                appendMicros(out, ns);
+            } else {
+                appendInt(out, ns);
+            }
+        }
+    }
+    out += "}}";
+}
+
+void appendTurnMeta(std::string& out, const FlowEventData& f) {
+    out += '{';
+    if (f.attempts > 0) {
+        out += R"("attempts":)";
+        appendInt(out, f.attempts);
+        out += ',';
+    }
+    out += R"("direction":)";
+    appendString(out, f.direction);
+    auto put = [&out](const char* key, const std::string& value) {
+        if (!value.empty()) {
+            out += ",\"";
+            out += key;
+            out += "\":";
+            appendString(out, value);
+        }
+    };
+    put("dst", f.dst);
+    put("dst_local", f.dstLocal);
+    out += R"(,"flow_ref":)";
+    appendInt(out, f.flowRef);
+    put("instance", f.instance);
+    put("intention", f.intention);
+    put("peer_id", f.peerId);
+    out += R"(,"result":)";
+    appendString(out, f.result);
+    out += R"(,"service":)";
+    appendString(out, f.service);
+    put("src", f.src);
+    out += R"(,"turn":)";
+    appendInt(out, f.turn);
     out += '}';
 }
 
@@ -158,6 +240,15 @@ nlohmann::json rpcMeta(const RpcEventData& rpc, const std::string& eventName) {
     if (rpc.reqRef) {
         meta["req_ref"] = *rpc.reqRef;
     }
+    if (!rpc.localAddress.empty()) {
+        meta["local_address"] = rpc.localAddress;
+    }
+    if (!rpc.peerAddress.empty()) {
+        meta["peer_address"] = rpc.peerAddress;
+    }
+    if (rpc.turn > 0) {
+        meta["turn"] = rpc.turn;
+    }
     return meta;
 }
 
@@ -167,6 +258,23 @@ nlohmann::json flowMetrics(const FlowEventData& f, const std::string& eventName)
     }
     if (eventName == "refused") {
         return {{"time", {{"duration", f.durationUs}}}};
+    }
+    if (eventName == "turn") {
+        nlohmann::json m = {
+            {"bytes", {{"to_upstream", f.toUpstream}, {"to_downstream", f.toDownstream}}},
+            {"size", {{"send", f.toUpstream}, {"recv", f.toDownstream}}}};
+        nlohmann::json t = nlohmann::json::object(), tn = nlohmann::json::object();
+        const std::pair<const char*, int64_t> spans[] = {
+            {"request", f.requestNs}, {"wait", f.waitNs}, {"answer", f.answerNs}};
+        for (const auto& [key, ns] : spans) {
+            if (ns >= 0) {
+                t[key] = microsOf(ns);
+                tn[key] = ns;
+            }
+        }
+        m["time"] = std::move(t);
+        m["time_ns"] = std::move(tn);
+        return m;
     }
     return {{"bytes", {{"to_upstream", f.toUpstream}, {"to_downstream", f.toDownstream}}},
             {"size", {{"send", f.toUpstream}, {"recv", f.toDownstream}}},
@@ -183,6 +291,7 @@ nlohmann::json flowMeta(const FlowEventData& f, const std::string& eventName) {
     };
     put("src", f.src);
     put("dst", f.dst);
+    put("dst_local", f.dstLocal);
     put("instance", f.instance);
     put("peer_id", f.peerId);
     put("intention", f.intention);
@@ -190,7 +299,9 @@ nlohmann::json flowMeta(const FlowEventData& f, const std::string& eventName) {
         meta["attempts"] = f.attempts;
     }
     meta["result"] = f.result;
-    if (eventName != "accepted") {
+    if (eventName == "turn") {
+        meta["turn"] = f.turn;
+    } else if (eventName != "accepted") {
         meta["reason"] = f.reason;
     }
     return meta;
@@ -219,7 +330,11 @@ void appendMetrics(std::string& out, const Event& event) {
             return;
         }
         if (const FlowEventData* flow = event.flow()) {
-            out += dumpJson(flowMetrics(*flow, event.name));
+            if (event.name == "turn") {
+                appendTurnMetrics(out, *flow);
+            } else {
+                out += dumpJson(flowMetrics(*flow, event.name));
+            }
             return;
         }
     }
@@ -233,7 +348,11 @@ void appendMeta(std::string& out, const Event& event) {
             return;
         }
         if (const FlowEventData* flow = event.flow()) {
-            out += dumpJson(flowMeta(*flow, event.name));
+            if (event.name == "turn") {
+                appendTurnMeta(out, *flow);
+            } else {
+                out += dumpJson(flowMeta(*flow, event.name));
+            }
             return;
         }
     }

@@ -34,7 +34,12 @@ struct RpcEndpoint {
 // event_json.h. Field meanings are the event's `meta`:
 //   address, prefix, local{conn_ref,node_ref,svc_ref}  <- `local`
 //   state, fun_name, fun_req (cast for a cast, else call; only with fun_name), hsk_ref,
-//   req_ref (when set), result, remote{...} (empty object when no peer yet)
+//   req_ref (when set), result, remote{...} (empty object when no peer yet),
+//   local_address, peer_address, turn (each when set)
+// local_address / peer_address / turn let a trip pair a request with the sidecar that carried
+// it (docs/taps.md "Per-request sidecar hop times"): a client's connection is the accepted peer
+// of its outbound sidecar's flow, a server's peer is its inbound sidecar's dialled address, and
+// the request's turn on the connection is the sidecar's turn number.
 struct RpcEventData {
     std::shared_ptr<const RpcEndpoint> local;
     std::string state;
@@ -45,6 +50,9 @@ struct RpcEventData {
     bool hasRemote = false;
     std::string remoteConnRaw;  // raw bytes; base64 at the edges
     std::string remoteNodeRef, remoteSvcRef;
+    std::string localAddress;  // client: its socket's own address, "127.0.0.1:51234" (TCP only)
+    std::string peerAddress;   // server: the connected peer's address (TCP only)
+    uint64_t turn = 0;         // the connection's turn: 1 = handshake, request N = N + 1
     RpcMeasurements metrics;
 };
 

@@ -99,6 +99,9 @@ RpcRecord RpcRecord::fromTyped(const Event& e, const RpcEventData& d) {
         r.remoteNode = d.remoteNodeRef;
         r.remoteSvc = d.remoteSvcRef;
     }
+    r.localAddress = d.localAddress;
+    r.peerAddress = d.peerAddress;
+    r.turn = d.turn;
     const RpcMeasurements& m = d.metrics;
     r.blocksSend = static_cast<int64_t>(m.blocksSend);
     r.blocksRecv = static_cast<int64_t>(m.blocksRecv);
@@ -141,6 +144,9 @@ RpcRecord RpcRecord::fromEvent(const Event& e) {
     r.remoteConn = str(remote, "conn_ref");
     r.remoteNode = str(remote, "node_ref");
     r.remoteSvc = str(remote, "svc_ref");
+    r.localAddress = str(m, "local_address");
+    r.peerAddress = str(m, "peer_address");
+    r.turn = ref(m, "turn").value_or(0);
     const nlohmann::json& process = sub(m, "process");
     if (!process.empty()) {
         auto pid = process.find("pid");
@@ -203,6 +209,12 @@ Event RpcRecord::toEvent() const {
         e.meta["fun_req"] = kind;
     if (reqRef)
         e.meta["req_ref"] = *reqRef;
+    if (!localAddress.empty())
+        e.meta["local_address"] = localAddress;
+    if (!peerAddress.empty())
+        e.meta["peer_address"] = peerAddress;
+    if (turn > 0)
+        e.meta["turn"] = turn;
     if (!process.empty() || !service.empty()) {
         // "program[pid]" back into the tap's shape.
         const auto open = process.rfind('[');

@@ -27,6 +27,11 @@ struct RpcRecord {
     std::optional<uint64_t> hskRef, reqRef;
     std::string localConn, localNode, localSvc;
     std::string remoteConn, remoteNode, remoteSvc;
+    // The connection's socket addresses (meta.local_address on clients, meta.peer_address on
+    // servers; "127.0.0.1:51234") and the request's turn on it (meta.turn, 1 = handshake): what
+    // pairs a request with the sidecar turn that carried it (telemetry/watch/trip_matcher.h).
+    std::string localAddress, peerAddress;
+    uint64_t turn = 0;
     // Where the event came from when it arrived through a tap (meta.process, set by the
     // console's TapSubscriber): "program[pid]" and the process's mesh service id. Empty for
     // events of this process.

@@ -7,13 +7,14 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <cstdlib>
-#include <functional>
+
+#include "telemetry/watch/trip_matcher.h"
 
 namespace meshx::ui {
 
 using telemetry::FlowRecord;
 using telemetry::RpcRecord;
+using telemetry::TripMatcher;
 
 namespace {
 
@@ -21,43 +22,127 @@ const QString kClientWorker = QStringLiteral("client pool worker");
 const QString kTransit = QStringLiteral("upstream listener → provider sidecar");
 const QString kProvider = QStringLiteral("provider worker");
 const QString kTransitBack = QStringLiteral("provider sidecar → upstream listener");
-
-bool sameRequest(const RpcRecord& client, const RpcRecord& server) {
-    return client.reqRef && server.reqRef && *client.reqRef == *server.reqRef &&
-           client.localConn == server.remoteConn && client.event == server.event;
-}
-
-// "tcp://127.0.0.1:5000" and "127.0.0.1:5000" name the same address.
-std::string bare(const std::string& address) {
-    return address.rfind("tcp://", 0) == 0 ? address.substr(6) : address;
-}
-
-// The accepted flow of a sidecar that carried the request: `fits` says it is the right path;
-// among those, the latest accepted at or before the request (a pooled connection opens before
-// the requests it carries), else the nearest in time.
-const telemetry::FlowRecord* carryingFlow(
-    const std::deque<telemetry::FlowRecord>& flows, int64_t timeUs,
-    const std::function<bool(const telemetry::FlowRecord&)>& fits) {
-    const telemetry::FlowRecord* before = nullptr;
-    const telemetry::FlowRecord* nearest = nullptr;
-    for (const auto& f : flows) {
-        if (f.event != "accepted" || !fits(f))
-            continue;
-        if (f.timeUs <= timeUs && (before == nullptr || f.timeUs > before->timeUs))
-            before = &f;
-        if (nearest == nullptr || std::abs(f.timeUs - timeUs) < std::abs(nearest->timeUs - timeUs))
-            nearest = &f;
-    }
-    return before != nullptr ? before : nearest;
-}
-
-// "watch-consumer-sidecar-proxy" is the sidecar of "watch-consumer".
-bool sidecarOf(const std::string& proxyService, const std::string& service) {
-    return service.empty() || proxyService.rfind(service, 0) == 0;
-}
+const QString kDerived = QStringLiteral("derived");
 
 QString ms(int64_t us) {
     return QStringLiteral("%1 ms").arg(double(us) / 1000.0, 0, 'f', 3);
+}
+
+// Nanoseconds to the steps' microseconds, rounded (a relay step takes a few microseconds).
+int64_t usOf(int64_t ns) {
+    return ns <= 0 ? 0 : (ns + 500) / 1000;
+}
+
+QString process(const FlowRecord& f) {
+    return QString::fromStdString(f.process);
+}
+
+// Which telemetry measured a step: "turn 7 meshx-proxy[4243]".
+QString turnFrom(const FlowRecord& t) {
+    return QStringLiteral("turn %1 %2").arg(t.turn).arg(process(t));
+}
+
+// The sidecars' connection set-up, measured once per connection (mTLS handshake, intention
+// check, dialling): listed, not added to this request's total.
+void addSetupSteps(RequestTrip& trip) {
+    const QString measured = QStringLiteral("flow %1");
+    if (trip.clientSidecar) {
+        const FlowRecord& f = *trip.clientSidecar;
+        trip.steps.push_back({QStringLiteral("client sidecar %1 → %2")
+                                  .arg(process(f), QString::fromStdString(f.instance)),
+                              QStringLiteral("connection setup (mTLS to the provider sidecar)"),
+                              f.setupUs, measured.arg(process(f)), true});
+    }
+    if (trip.providerSidecar) {
+        const FlowRecord& f = *trip.providerSidecar;
+        trip.steps.push_back({QStringLiteral("provider sidecar %1 → %2")
+                                  .arg(process(f), QString::fromStdString(f.dst)),
+                              QStringLiteral("connection setup (intention, local app)"), f.setupUs,
+                              measured.arg(process(f)), true});
+    }
+}
+
+// Both sidecars timed the request: their relays measured, the rest derived from measured spans.
+void addMeasuredSteps(RequestTrip& trip) {
+    const RpcRecord& c = *trip.client;
+    const RpcRecord& s = *trip.server;
+    const FlowRecord& ct = *trip.clientTurn;
+    const FlowRecord& pt = *trip.providerTurn;
+    const telemetry::SidecarHops h = TripMatcher::hops(ct, pt);
+    const QString cs = QStringLiteral("rpc.client"), ss = QStringLiteral("rpc.server");
+    const QString clientSide = QStringLiteral("client sidecar %1").arg(process(ct));
+    const QString providerSide = QStringLiteral("provider sidecar %1").arg(process(pt));
+    trip.steps.push_back({kClientWorker, QStringLiteral("ser"), c.tSer, cs});
+    trip.steps.push_back({kClientWorker, QStringLiteral("send"), c.tSend, cs});
+    addSetupSteps(trip);
+    trip.steps.push_back(
+        {clientSide, QStringLiteral("request relay"), usOf(h.clientRequestNs), turnFrom(ct)});
+    trip.steps.push_back({QStringLiteral("client sidecar ⇄ provider sidecar"),
+                          QStringLiteral("mTLS transit, both ways"), usOf(h.transitNs),
+                          QStringLiteral("turns: client wait − provider turn")});
+    trip.steps.push_back(
+        {providerSide, QStringLiteral("request relay"), usOf(h.providerRequestNs), turnFrom(pt)});
+    trip.steps.push_back({kProvider, QStringLiteral("recv"), s.tRecv, ss});
+    trip.steps.push_back({kProvider, QStringLiteral("dser"), s.tDser, ss});
+    trip.steps.push_back({kProvider, QStringLiteral("exec"), s.tExec, ss});
+    trip.steps.push_back({kProvider, QStringLiteral("ser"), s.tSer, ss});
+    trip.steps.push_back({kProvider, QStringLiteral("send"), s.tSend, ss});
+    const int64_t providerWorkNs = (s.tRecv + s.tExec + s.tSend) * 1000 + s.tSerNs + s.tDserNs;
+    trip.steps.push_back({QStringLiteral("provider sidecar ⇄ provider"),
+                          QStringLiteral("loopback, both ways"),
+                          usOf(std::max<int64_t>(0, h.providerWaitNs - providerWorkNs)), kDerived});
+    trip.steps.push_back(
+        {providerSide, QStringLiteral("answer relay"), usOf(h.providerAnswerNs), turnFrom(pt)});
+    trip.steps.push_back(
+        {clientSide, QStringLiteral("answer relay"), usOf(h.clientAnswerNs), turnFrom(ct)});
+    const int64_t clientTurnNs = std::max<int64_t>(0, ct.requestNs) +
+                                 std::max<int64_t>(0, ct.waitNs) +
+                                 std::max<int64_t>(0, ct.answerNs);
+    trip.steps.push_back({QStringLiteral("client ⇄ client sidecar"),
+                          QStringLiteral("loopback, both ways"),
+                          usOf(std::max<int64_t>(0, c.tRecv * 1000 - clientTurnNs)), kDerived});
+    trip.steps.push_back({kClientWorker, QStringLiteral("dser"), c.tDser, cs});
+}
+
+// No turns: the sidecars' set-up per connection, the transit derived from the two RPC ends.
+void addDerivedSteps(RequestTrip& trip) {
+    const RpcRecord* c = trip.client ? &*trip.client : nullptr;
+    const RpcRecord* s = trip.server ? &*trip.server : nullptr;
+    const QString cs = QStringLiteral("rpc.client"), ss = QStringLiteral("rpc.server");
+    if (c != nullptr) {
+        trip.steps.push_back({kClientWorker, QStringLiteral("ser"), c->tSer, cs});
+        trip.steps.push_back({kClientWorker, QStringLiteral("send"), c->tSend, cs});
+    }
+    if (s != nullptr) {
+        // The provider reads while the client writes: its recv overlaps the client's send.
+        trip.steps.push_back({kProvider, QStringLiteral("recv"), s->tRecv, ss, c != nullptr});
+    }
+    addSetupSteps(trip);
+    const int64_t providerWork = s != nullptr ? s->tDser + s->tExec + s->tSer + s->tSend : 0;
+    const int64_t wait =
+        c != nullptr && s != nullptr ? std::max<int64_t>(0, c->tRecv - providerWork) : 0;
+    const QString forth = trip.clientSidecar && trip.providerSidecar
+                              ? QStringLiteral("client sidecar → provider sidecar")
+                              : kTransit;
+    const QString back = trip.clientSidecar && trip.providerSidecar
+                             ? QStringLiteral("provider sidecar → client sidecar")
+                             : kTransitBack;
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({forth, QStringLiteral("transit"), wait / 2, kDerived});
+    if (s != nullptr) {
+        trip.steps.push_back({kProvider, QStringLiteral("dser"), s->tDser, ss});
+        trip.steps.push_back({kProvider, QStringLiteral("exec"), s->tExec, ss});
+        trip.steps.push_back({kProvider, QStringLiteral("ser"), s->tSer, ss});
+        trip.steps.push_back({kProvider, QStringLiteral("send"), s->tSend, ss});
+    }
+    if (c != nullptr && s != nullptr)
+        trip.steps.push_back({back, QStringLiteral("transit"), wait - wait / 2, kDerived});
+    if (c != nullptr && s == nullptr) {
+        trip.steps.push_back({QStringLiteral("upstream → provider → back"),
+                              QStringLiteral("recv (wait)"), c->tRecv, cs});
+    }
+    if (c != nullptr)
+        trip.steps.push_back({kClientWorker, QStringLiteral("dser"), c->tDser, cs});
 }
 
 }  // namespace
@@ -70,114 +155,36 @@ RequestTrip RequestTrip::find(const RpcRecord& picked, const std::deque<RpcRecor
             QStringLiteral("Pick a call or cast event (one with a req_ref) to see its trip.");
         return trip;
     }
-    const bool pickedClient = picked.source == "rpc.client";
-    if (pickedClient)
-        trip.client = picked;
+    telemetry::TripMatch m = TripMatcher::match(picked, history, flows);
+    trip.client = std::move(m.client);
+    trip.server = std::move(m.server);
+    trip.clientSidecar = std::move(m.clientFlow);
+    trip.providerSidecar = std::move(m.providerFlow);
+    trip.clientTurn = std::move(m.clientTurn);
+    trip.providerTurn = std::move(m.providerTurn);
+    if (trip.hopsMeasured())
+        addMeasuredSteps(trip);
     else
-        trip.server = picked;
-    // The other end is usually close by: search from the newest backwards.
-    for (auto it = history.rbegin(); it != history.rend(); ++it) {
-        const RpcRecord& r = *it;
-        if (!r.isRequest() || !r.reqRef || *r.reqRef != *picked.reqRef)
-            continue;
-        if (pickedClient && r.source == "rpc.server" && sameRequest(picked, r)) {
-            trip.server = r;
-            break;
-        }
-        if (!pickedClient && r.source == "rpc.client" && sameRequest(r, picked)) {
-            trip.client = r;
-            break;
-        }
-    }
-    const RpcRecord* c = trip.client ? &*trip.client : nullptr;
-    const RpcRecord* s = trip.server ? &*trip.server : nullptr;
-    const QString cs = QStringLiteral("rpc.client"), ss = QStringLiteral("rpc.server");
-    const QString derived = QStringLiteral("derived");
-    if (c != nullptr) {
-        trip.steps.push_back({kClientWorker, QStringLiteral("ser"), c->tSer, cs});
-        trip.steps.push_back({kClientWorker, QStringLiteral("send"), c->tSend, cs});
-    }
-    if (s != nullptr) {
-        // The provider reads while the client writes: its recv overlaps the client's send.
-        trip.steps.push_back({kProvider, QStringLiteral("recv"), s->tRecv, ss, c != nullptr});
-    }
-    // The two sidecars on the way, from their own flow events when their taps are read: the
-    // client's (outbound, towards the provider's sidecar) and the provider's (inbound, to the
-    // provider's address).
-    if (c != nullptr) {
-        const std::string target = s != nullptr ? s->localSvc : c->remoteSvc;
-        if (const FlowRecord* f = carryingFlow(flows, c->timeUs, [&](const FlowRecord& x) {
-                return !x.inbound() && sidecarOf(x.proxyService, c->service) && !target.empty() &&
-                       x.instance.find("/" + target) != std::string::npos;
-            }))
-            trip.clientSidecar = *f;
-    }
-    if (s != nullptr) {
-        if (const FlowRecord* f = carryingFlow(flows, s->timeUs, [&](const FlowRecord& x) {
-                return x.inbound() && sidecarOf(x.proxyService, s->service) &&
-                       bare(x.dst) == bare(s->address);
-            }))
-            trip.providerSidecar = *f;
-    }
-    // Each sidecar's own measurement of the connection the request travelled on: set up once
-    // per connection (mTLS handshake, intention check, dialling), so listed but not added to
-    // this request's total.
-    const QString measured = QStringLiteral("flow %1");
-    if (trip.clientSidecar) {
-        const FlowRecord& f = *trip.clientSidecar;
-        trip.steps.push_back(
-            {QStringLiteral("client sidecar %1 → %2")
-                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.instance)),
-             QStringLiteral("connection setup (mTLS to the provider sidecar)"), f.setupUs,
-             measured.arg(QString::fromStdString(f.process)), true});
-    }
-    if (trip.providerSidecar) {
-        const FlowRecord& f = *trip.providerSidecar;
-        trip.steps.push_back(
-            {QStringLiteral("provider sidecar %1 → %2")
-                 .arg(QString::fromStdString(f.process), QString::fromStdString(f.dst)),
-             QStringLiteral("connection setup (intention, local app)"), f.setupUs,
-             measured.arg(QString::fromStdString(f.process)), true});
-    }
-    const int64_t providerWork = s != nullptr ? s->tDser + s->tExec + s->tSer + s->tSend : 0;
-    const int64_t wait =
-        c != nullptr && s != nullptr ? std::max<int64_t>(0, c->tRecv - providerWork) : 0;
-    const QString forth = trip.clientSidecar && trip.providerSidecar
-                              ? QStringLiteral("client sidecar → provider sidecar")
-                              : kTransit;
-    const QString back = trip.clientSidecar && trip.providerSidecar
-                             ? QStringLiteral("provider sidecar → client sidecar")
-                             : kTransitBack;
-    if (c != nullptr && s != nullptr)
-        trip.steps.push_back({forth, QStringLiteral("transit"), wait / 2, derived});
-    if (s != nullptr) {
-        trip.steps.push_back({kProvider, QStringLiteral("dser"), s->tDser, ss});
-        trip.steps.push_back({kProvider, QStringLiteral("exec"), s->tExec, ss});
-        trip.steps.push_back({kProvider, QStringLiteral("ser"), s->tSer, ss});
-        trip.steps.push_back({kProvider, QStringLiteral("send"), s->tSend, ss});
-    }
-    if (c != nullptr && s != nullptr)
-        trip.steps.push_back({back, QStringLiteral("transit"), wait - wait / 2, derived});
-    if (c != nullptr && s == nullptr) {
-        trip.steps.push_back({QStringLiteral("upstream → provider → back"),
-                              QStringLiteral("recv (wait)"), c->tRecv, cs});
-    }
-    if (c != nullptr)
-        trip.steps.push_back({kClientWorker, QStringLiteral("dser"), c->tDser, cs});
+        addDerivedSteps(trip);
     for (const Step& step : trip.steps) {
         if (!step.overlaps)
             trip.totalUs += step.us;
     }
-    if (c == nullptr) {
+    if (!trip.client) {
         trip.note = QStringLiteral(
                         "The client's end of req_ref %1 is not in the history (another process, "
                         "or trimmed).")
                         .arg(*picked.reqRef);
-    } else if (s == nullptr) {
+    } else if (!trip.server) {
         trip.note = QStringLiteral(
                         "The provider's end of req_ref %1 is not in the history (another "
                         "process, or trimmed).")
                         .arg(*picked.reqRef);
+    } else if (!trip.hopsMeasured() && (trip.clientSidecar || trip.providerSidecar ||
+                                        trip.clientTurn || trip.providerTurn)) {
+        // Through sidecars, but not timed per request: say why the transit is derived.
+        trip.note = QStringLiteral("Sidecar hops derived, not measured per request: %1.")
+                        .arg(QString::fromStdString(m.turnNote));
     }
     return trip;
 }
@@ -262,6 +269,13 @@ void RequestTripView::setTrip(const RequestTrip& trip) {
                              QString::fromStdString(trip_.server ? trip_.server->instance()
                                                                  : trip_.client->instance()),
                              ms(trip_.totalUs));
+    if (trip_.hopsMeasured()) {
+        title += tr("\nsidecar hops measured per request: %1 turn %2 → %3 turn %4")
+                     .arg(QString::fromStdString(trip_.clientTurn->process))
+                     .arg(trip_.clientTurn->turn)
+                     .arg(QString::fromStdString(trip_.providerTurn->process))
+                     .arg(trip_.providerTurn->turn);
+    }
     if (trip_.clientSidecar || trip_.providerSidecar) {
         auto side = [](const std::optional<telemetry::FlowRecord>& f) {
             if (!f)

@@ -17,18 +17,29 @@ class QTreeWidget;
 namespace meshx::ui {
 
 // One request's path, client pool worker -> upstream listener -> provider sidecar -> provider
-// worker and back, with each step's time taken from both ends' telemetry. The two ends are
-// matched by req_ref (the client's ref, carried in the request frame) and conn_ref (the client's
-// local conn_ref is the server's remote conn_ref):
+// worker and back, with each step's time taken from both ends' telemetry. The ends, and the
+// sidecar flows and turns that carried the request, are matched by telemetry::TripMatcher
+// (core/telemetry/watch/trip_matcher.h): req_ref and conn_ref for the two RPC ends, connection
+// address and turn number for the sidecars.
 //
-//   client  ser | send |----------------------- recv ----------------------| dser
-//   server      | recv | transit | dser | exec | ser | send | transit |
+// When both sidecars timed the request (their `turn` events matched), the hops are measured per
+// request:
 //
-// The provider reads while the client writes (its recv overlaps the client's send). The transit
-// through the upstream listener and the provider's sidecar (both ways, shown split evenly) is
-// what the client waited beyond the provider worker's own time: client.recv minus the provider's
-// dser+exec+ser+send. Without sidecars it is the loopback transit. The total is the client's
-// request time (ser+send+recv+dser).
+//   client   ser | send |------------------------------ recv -----------------------------| dser
+//   client sidecar      | req |----------------------- wait ----------------------| ans |
+//   provider sidecar          (mTLS) | req |------------ wait ------------| ans | (mTLS)
+//   provider                               | recv dser exec ser send |
+//
+// each sidecar's relay of the request and of the answer as it measured them; the transit between
+// the sidecars is the client sidecar's wait minus the provider sidecar's whole turn; what the
+// provider sidecar waited beyond the provider's own time, and what the client waited beyond its
+// sidecar's turn, are the loopback hops to the apps (derived, both ways each).
+//
+// Otherwise (turn timing off, or the turn events not read), the sidecars' connection set-up times
+// are listed "per connection" and the transit is derived as before: client.recv minus the
+// provider's dser+exec+ser+send, split evenly both ways, and the provider's recv overlaps the
+// client's send. Without sidecars it is the loopback transit. The total is the client's request
+// time (ser+send+recv+dser) in both cases.
 struct RequestTrip {
     struct Step {
         QString where;  // client pool worker, upstream listener -> provider sidecar, ...
@@ -42,11 +53,15 @@ struct RequestTrip {
     // sidecar (its upstream listener is the client's address) and the provider's sidecar (its
     // local app is the provider's address). Their measured times replace the derived transit.
     std::optional<telemetry::FlowRecord> clientSidecar, providerSidecar;
+    // This request's turn in each sidecar (`turn` flow events): the hops measured per request.
+    std::optional<telemetry::FlowRecord> clientTurn, providerTurn;
     std::vector<Step> steps;
     int64_t totalUs = 0;
     QString note;  // what could not be matched
 
     bool complete() const { return client.has_value() && server.has_value(); }
+    // The sidecar hops were measured per request (both sidecars' turns matched).
+    bool hopsMeasured() const { return complete() && clientTurn && providerTurn; }
 
     // Builds the trip of the request `picked` belongs to, looking for the other end in
     // `history`. `picked` must be a call or cast record (with a req_ref); else the trip is empty

@@ -29,5 +29,8 @@ Result<int> connectTo(const net::Address& address, std::chrono::milliseconds tim
 Result<int> acceptOn(int listenFd);
 // Small per-socket settings.
 void setNoDelay(int fd);
+// A connected TCP socket's own (`peer` false) or peer's address as "127.0.0.1:51234" ("[::1]:80"
+// for IPv6), the form meshx-proxy's flow events print; empty for unix sockets or on error.
+std::string socketName(int fd, bool peer);
 
 }  // namespace meshx::rpc::transport

@@ -140,6 +140,15 @@ std::string formatTapLine(const nlohmann::json& line) {
         if (const int64_t d = number(metrics, "time", "duration"); d >= 0) {
             out += "  dur=" + formatMicros(d * 1000);
         }
+        if (const std::string turn = text(meta, "turn"); !turn.empty()) {
+            // A timed turn (one request): this sidecar's relay each way and its wait between.
+            out += "  turn=" + turn;
+            for (const char* k : {"request", "wait", "answer"}) {
+                if (const int64_t ns = number(metrics, "time_ns", k); ns >= 0) {
+                    out += " t." + std::string(k) + "=" + formatMicros(ns);
+                }
+            }
+        }
         if (const std::string reason = text(meta, "reason"); !reason.empty()) {
             out += "  reason=\"" + reason + "\"";
         }

@@ -28,6 +28,21 @@ int64_t number(const nlohmann::json& obj, const char* group, const char* key) {
                                     : it->get<int64_t>();
 }
 
+// A turn's time in nanoseconds: metrics time_ns.KEY, else time.KEY (microseconds, maybe
+// fractional); -1 when absent.
+int64_t turnNanos(const nlohmann::json& metrics, const char* key) {
+    if (auto g = metrics.find("time_ns"); g != metrics.end() && g->is_object()) {
+        if (auto it = g->find(key); it != g->end() && it->is_number())
+            return it->is_number_float() ? static_cast<int64_t>(it->get<double>())
+                                         : it->get<int64_t>();
+    }
+    if (auto g = metrics.find("time"); g != metrics.end() && g->is_object()) {
+        if (auto it = g->find(key); it != g->end() && it->is_number())
+            return static_cast<int64_t>(it->get<double>() * 1000.0 + 0.5);
+    }
+    return -1;
+}
+
 }  // namespace
 
 bool FlowRecord::isFlow(const Event& event) {
@@ -79,6 +94,14 @@ FlowRecord FlowRecord::fromEvent(const Event& e) {
     f.bytesToDownstream = number(e.metrics, "bytes", "to_downstream");
     f.setupUs = number(e.metrics, "time", "setup");
     f.durationUs = number(e.metrics, "time", "duration");
+    f.dstLocal = text(m, "dst_local");
+    if (auto t = m.find("turn"); t != m.end() && t->is_number_integer())
+        f.turn = t->get<uint64_t>();
+    if (f.isTurn() && e.metrics.is_object()) {
+        f.requestNs = turnNanos(e.metrics, "request");
+        f.waitNs = turnNanos(e.metrics, "wait");
+        f.answerNs = turnNanos(e.metrics, "answer");
+    }
     return f;
 }
 

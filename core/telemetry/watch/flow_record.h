@@ -21,7 +21,7 @@ namespace meshx::telemetry {
 struct FlowRecord {
     uint64_t seq = 0;
     int64_t timeUs = 0;
-    std::string event;         // accepted, refused, closed
+    std::string event;         // accepted, refused, closed, turn
     std::string process;       // "program[pid]" of the tapped sidecar (meta.process)
     std::string proxyService;  // the sidecar's own service id (meta.process.service_id)
     uint64_t flowRef = 0;      // pairs accepted with closed, unique per sidecar process
@@ -36,8 +36,18 @@ struct FlowRecord {
     int64_t bytesToUpstream = 0, bytesToDownstream = 0;
     int64_t setupUs = 0;     // accept to accepted (mTLS handshake, intention check, dialling)
     int64_t durationUs = 0;  // accept to closed / refused
+    // The sidecar's own address on its connection to dst (meta.dst_local): an inbound flow's
+    // dst_local is the provider's peer address; an outbound flow's is the next sidecar's src.
+    std::string dstLocal;
+    // A `turn` event (one request relayed, docs/taps.md): its number on the connection (1 = the
+    // handshake) and what this sidecar measured, in nanoseconds, -1 when not measured: request
+    // read -> written on, written -> answer read (everything beyond this sidecar), answer read
+    // -> written back. Bytes of the turn are in bytesToUpstream / bytesToDownstream.
+    uint64_t turn = 0;
+    int64_t requestNs = -1, waitNs = -1, answerNs = -1;
 
     bool inbound() const { return direction == "inbound"; }
+    bool isTurn() const { return event == "turn"; }
     // Refused because an intention (or the ACL default) denied the client.
     bool denied() const;
     // The calling service: inbound, from the peer's SPIFFE id; outbound, the sidecar's own

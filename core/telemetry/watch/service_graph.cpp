@@ -83,7 +83,7 @@ void ServiceGraph::addCall(const RpcRecord& r) {
 void ServiceGraph::addFlow(const FlowRecord& f) {
     // A connection is seen by both sidecars; the provider's (inbound) one decides and knows the
     // caller's identity, so only inbound flows make flow edges.
-    if (!f.inbound())
+    if (!f.inbound() || f.isTurn())  // a turn is one request, not a connection
         return;
     std::string from = name(f.caller());
     if (from.empty())

@@ -2,7 +2,8 @@
 // providers and one `meshx rpc-call` loop as separate processes, each with its meshx-proxy
 // sidecar. The console finds their taps through the agent and shows their events (tagged with
 // process and service), a request's trip matched across two processes with the sidecar hops
-// from the sidecars' flow events, and the service graph's edge, whose click filters the stream;
+// from the sidecars' flow events (measured per request from their `turn` events: the sidecars
+// run with MESHX_TURN_TIMING), and the service graph's edge, whose click filters the stream;
 // Screenshots of the graph and the
 // merged stream with a trip go to MESHX_SCREENSHOT_DIR (docs/screenshots) when it is set.
 
@@ -28,6 +29,7 @@
 #include "engine/agent_monitor.h"
 #include "integration/rpc/rpc_serve_process.h"
 #include "mesh_process_env.h"
+#include "telemetry/watch/trip_matcher.h"
 #include "ui/graph/graph_page.h"
 #include "ui/graph/service_graph_view.h"
 #include "ui/rpc/rpc_page.h"
@@ -125,6 +127,7 @@ class TestMeshWatch : public QObject {
     void cleanupTestCase();
     void showsEventsOfEveryProcess();
     void tripAcrossProcessesWithSidecarHops();
+    void tripHopsMeasuredPerRequest();
     void graphEdgeFiltersStream();
 };
 
@@ -147,6 +150,8 @@ void TestMeshWatch::initTestCase() {
     const auto env = meshProcessEnvironment(dir_, agent_->address(), {39100, 39999}, &envError);
     QVERIFY2(env, qPrintable(envError));
     env_ = *env;
+    // Every sidecar of these processes times its connections' turns (docs/taps.md).
+    env_.insert(QStringLiteral("MESHX_TURN_TIMING"), QStringLiteral("1"));
     for (auto* p : {&providerA_, &providerB_}) {
         const char* id = p == &providerA_ ? kProviderA : kProviderB;
         QVERIFY2(
@@ -258,6 +263,95 @@ void TestMeshWatch::tripAcrossProcessesWithSidecarHops() {
     QVERIFY(page_->tripView()->trip().complete());
     page_->bottomTabs()->setCurrentWidget(page_->tripView());
     shoot(page_, QStringLiteral("live-mesh-trip.png"));
+}
+
+// The sidecar hops of one consumer call measured per request: each sidecar's `turn` event of
+// the call's connection and turn number (the client's local_address is its sidecar's accepted
+// peer, the provider's peer_address its sidecar's dialled address), shown as the trip's hop rows.
+void TestMeshWatch::tripHopsMeasuredPerRequest() {
+    QVERIFY(page_->applyFilter(QStringLiteral("source == rpc.client and fun == do_work")));
+    page_->setAutoScroll(false);
+    RequestTrip trip;
+    int turnFlows = 0, clientTurns = 0;
+    auto findTrip = [&] {
+        turnFlows = 0;
+        for (const auto& f : page_->flows())
+            turnFlows += f.isTurn() ? 1 : 0;
+        const int rows = page_->model()->rowCount();
+        clientTurns = 0;
+        for (int row = rows - 1; row >= 0 && row >= rows - 400; --row) {
+            const auto* r = page_->model()->record(row);
+            clientTurns += r->turn > 0 && !r->localAddress.empty() ? 1 : 0;
+            RequestTrip t = RequestTrip::find(*r, page_->model()->history(), page_->flows());
+            if (t.hopsMeasured()) {
+                trip = t;
+                page_->selectRow(row);
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        findTrip(),
+        qPrintable(QStringLiteral("turn flows %1, client rows with a turn %2\n")
+                       .arg(turnFlows)
+                       .arg(clientTurns) +
+                   state()),
+        kLongWaitMs);
+    const auto& c = *trip.client;
+    const auto& s = *trip.server;
+    const auto& ct = *trip.clientTurn;
+    const auto& pt = *trip.providerTurn;
+    // Paired by connection and turn number: the sidecars saw the same connection and count.
+    QVERIFY(c.turn >= 2);  // turn 1 is the handshake
+    QCOMPARE(ct.turn, c.turn);
+    QCOMPARE(pt.turn, s.turn);
+    QCOMPARE(ct.src, c.localAddress);
+    QCOMPARE(pt.dstLocal, s.peerAddress);
+    QCOMPARE(ct.dstLocal, pt.src);
+    QVERIFY(startsWith(ct.process, "meshx-proxy[") && startsWith(pt.process, "meshx-proxy["));
+    QVERIFY(ct.process != pt.process);
+    QVERIFY(!ct.inbound() && pt.inbound());
+    // Measured: every span positive; the provider sidecar waited at least the provider's
+    // execution (do_work sleeps 5..15 ms), the client sidecar at least the provider sidecar's
+    // wait; what both sidecars measured fits in the client's own request time.
+    for (int64_t ns : {ct.requestNs, ct.waitNs, ct.answerNs, pt.requestNs, pt.waitNs, pt.answerNs})
+        QVERIFY2(ns > 0, qPrintable(QString::number(ns)));
+    QVERIFY2(pt.waitNs >= s.tExec * 1000,
+             qPrintable(QStringLiteral("%1 < %2").arg(pt.waitNs).arg(s.tExec * 1000)));
+    QVERIFY(ct.waitNs >= pt.waitNs);
+    const auto hops = meshx::telemetry::TripMatcher::hops(ct, pt);
+    const int64_t clientNs = c.requestUs() * 1000;
+    QVERIFY2(
+        hops.relayNs() + std::max<int64_t>(0, hops.transitNs) < clientNs,
+        qPrintable(
+            QStringLiteral("%1 + %2 >= %3").arg(hops.relayNs()).arg(hops.transitNs).arg(clientNs)));
+    // The trip's hop rows come from the two turn events, added to the request's total.
+    int fromTurns = 0;
+    int64_t hopUs = 0;
+    for (const auto& step : trip.steps) {
+        if (step.from.startsWith(QLatin1String("turn "))) {
+            ++fromTurns;
+            QVERIFY(!step.overlaps);
+            hopUs += step.us;
+        }
+    }
+    QCOMPARE(fromTurns, 4);
+    QVERIFY(hopUs < c.requestUs());
+    QVERIFY(trip.totalUs >= c.requestUs() - 10);  // the rows add up to the client's time (rounded)
+    QVERIFY(page_->tripView()->trip().hopsMeasured());
+    auto* steps = page_->tripView()->steps();
+    int shown = 0;
+    for (int i = 0; i < steps->topLevelItemCount(); ++i) {
+        const auto* item = steps->topLevelItem(i);
+        if (item->text(4).startsWith(QLatin1String("turn "))) {
+            ++shown;
+            QVERIFY(item->text(3).endsWith(QLatin1String("%")));  // a share, not "per connection"
+        }
+    }
+    QCOMPARE(shown, 4);
+    page_->bottomTabs()->setCurrentWidget(page_->tripView());
+    shoot(page_, QStringLiteral("live-mesh-trip-hops.png"));
 }
 
 // The graph has the consumer -> watchsvc edge with live figures; clicking it filters the stream

@@ -100,6 +100,8 @@ class TestTypedEvent : public QObject {
     void printerShowsSubMicrosecondTimes();
     void base64IsUnpaddedStandard();
     void flowEventsAreTheDocumentedJson();
+    void turnEventIsTheDocumentedJson();
+    void rpcConnectionFieldsAreAdditive();
 };
 
 void TestTypedEvent::publishingBuildsNoJson() {
@@ -278,6 +280,100 @@ void TestTypedEvent::flowEventsAreTheDocumentedJson() {
     event_json::materialize(refused);
     QCOMPARE(refused.metrics.dump(), std::string(R"({"time":{"duration":2051230}})"));
     QCOMPARE(refused.meta["reason"].get<std::string>(), std::string("completed"));
+}
+
+void TestTypedEvent::turnEventIsTheDocumentedJson() {
+    // docs/taps.md "Per-request sidecar hop times": the turn event of the example, typed.
+    Event e{Event::TypedTag{}};
+    e.seq = 91;
+    e.timeUs = 1796553662125012;
+    e.source = "proxy.flow";
+    e.name = "turn";
+    FlowEventData& d = e.payload.emplace<FlowEventData>();
+    d.flowRef = 12;
+    d.direction = "outbound";
+    d.service = "echo";
+    d.src = "127.0.0.1:51234";
+    d.dst = "127.0.0.1:21001";
+    d.dstLocal = "127.0.0.1:40112";
+    d.result = "ok";
+    d.turn = 3;
+    d.toUpstream = 40;
+    d.toDownstream = 38;
+    d.requestNs = 9873;
+    d.waitNs = 412500;
+    d.answerNs = 6120;
+    const std::string sidecar =
+        R"({"pid":4243,"program":"meshx-proxy","service_id":"web-1-sidecar-proxy"})";
+    const json documented = json::parse(R"J({"type":"event","seq":91,"time_us":1796553662125012,
+        "time":"2026-12-06T10:41:02.125012Z","source":"proxy.flow","name":"turn",
+        "metrics":{"bytes":{"to_downstream":38,"to_upstream":40},"size":{"recv":38,"send":40},
+                   "time":{"answer":6.12,"request":9.873,"wait":412.5},
+                   "time_ns":{"answer":6120,"request":9873,"wait":412500}},
+        "meta":{"direction":"outbound","dst":"127.0.0.1:21001","dst_local":"127.0.0.1:40112",
+                "flow_ref":12,"result":"ok","service":"echo","src":"127.0.0.1:51234","turn":3},
+        "process":{"pid":4243,"program":"meshx-proxy","service_id":"web-1-sidecar-proxy"}})J");
+    std::string line;
+    tap_lines::appendEvent(line, e, sidecar);
+    QCOMPARE(json::parse(line).dump(), documented.dump());
+    // Written straight from the struct: the same bytes as the tree's dump.
+    Event tree = e;
+    event_json::materialize(tree);
+    std::string treeLine;
+    tap_lines::appendEvent(treeLine, tree, sidecar);
+    QCOMPARE(line, treeLine);
+    // A turn that ended before its answer (the connection closed): only what was measured.
+    d.waitNs = -1;
+    d.answerNs = -1;
+    d.toDownstream = 0;
+    std::string partial;
+    tap_lines::appendEvent(partial, e, sidecar);
+    Event partialTree = e;
+    event_json::materialize(partialTree);
+    QCOMPARE(partialTree.metrics["time_ns"].dump(), std::string(R"({"request":9873})"));
+    std::string partialTreeLine;
+    tap_lines::appendEvent(partialTreeLine, partialTree, sidecar);
+    QCOMPARE(partial, partialTreeLine);
+    // accepted and closed carry dst_local too, and no turn.
+    e.name = "closed";
+    Event closed = e;
+    event_json::materialize(closed);
+    QCOMPARE(closed.meta["dst_local"].get<std::string>(), std::string("127.0.0.1:40112"));
+    QVERIFY(!closed.meta.contains("turn"));
+    QVERIFY(closed.meta.contains("reason"));
+}
+
+void TestTypedEvent::rpcConnectionFieldsAreAdditive() {
+    // Without them (unix sockets, older producers) the line is schema 1's exactly (above); with
+    // them, meta gains local_address / peer_address / turn, in the same bytes either path.
+    Event e = typedCall();
+    auto& d = std::get<RpcEventData>(e.payload);
+    d.localAddress = "127.0.0.1:51234";
+    d.peerAddress = "127.0.0.1:40112";
+    d.turn = 3;
+    std::string typedLine;
+    tap_lines::appendEvent(typedLine, e, kProcess);
+    Event tree = e;
+    event_json::materialize(tree);
+    std::string treeLine;
+    tap_lines::appendEvent(treeLine, tree, kProcess);
+    QCOMPARE(typedLine, treeLine);
+    json expected = documentedMeta();
+    expected["local_address"] = "127.0.0.1:51234";
+    expected["peer_address"] = "127.0.0.1:40112";
+    expected["turn"] = 3;
+    QCOMPARE(json::parse(typedLine)["meta"].dump(), expected.dump());
+    // The record reads them from either shape.
+    Event viaJson = tree;
+    viaJson.payload = std::monostate{};
+    const RpcRecord a = RpcRecord::fromEvent(e);
+    const RpcRecord b = RpcRecord::fromEvent(viaJson);
+    QCOMPARE(a.localAddress, std::string("127.0.0.1:51234"));
+    QCOMPARE(b.localAddress, a.localAddress);
+    QCOMPARE(b.peerAddress, std::string("127.0.0.1:40112"));
+    QCOMPARE(a.turn, uint64_t(3));
+    QCOMPARE(b.turn, uint64_t(3));
+    QCOMPARE(a.toJson().dump(), b.toJson().dump());
 }
 
 QTEST_GUILESS_MAIN(TestTypedEvent)
