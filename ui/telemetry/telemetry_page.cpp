@@ -199,6 +199,7 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     taps_ = new MeshTaps(this);
     remote_ = taps_->subscriberPtr();
     maxRowsPerTake_ = std::max<size_t>(1000, rowsPerSecond * 2 * kTakeMs / 1000);
+    rowsPerTake_ = maxRowsPerTake_;
     ingest_ = std::make_unique<TelemetryIngest>(
         std::vector<std::shared_ptr<telemetry::Subscription>>{subscription_, remote_},
         rowsPerSecond);
@@ -274,8 +275,10 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     plotTimer_ = new QTimer(this);
     plotTimer_->setInterval(500);
     connect(plotTimer_, &QTimer::timeout, this, [this] {
-        if (plots_->isVisible() && !paused_) {
-            syncPlots();
+        // Never waits for the worker's counting: when it holds the buckets, the next tick.
+        if (plots_->isVisible() && !paused_ &&
+            ingest_->syncSeries(plots_->series(), plotsGeneration_, false)) {
+            plots_->markDirty();
             plots_->refresh();
         }
         if (tapList_->isVisible())
@@ -332,8 +335,21 @@ void TelemetryPage::flush() {
 
 void TelemetryPage::takeBatch() {
     // Twice a tick's share of the row budget at most: a backlog drains over a few ticks instead
-    // of stalling one.
-    absorb(ingest_->take(maxRowsPerTake_));
+    // of stalling one. And a time budget: when a tick's rows took longer than kTickBudgetMs
+    // (a slow view, a loaded machine), the next ticks take fewer, growing back while they are
+    // quick; the rows left wait in the ingest's bounded hand-over. When the worker is handing
+    // over right now, this tick takes nothing rather than wait for it.
+    TelemetryIngest::Batch batch;
+    if (!ingest_->tryTake(batch, rowsPerTake_))
+        return;
+    QElapsedTimer spent;
+    spent.start();
+    absorb(std::move(batch));
+    const qint64 ms = spent.elapsed();
+    if (ms > kTickBudgetMs)
+        rowsPerTake_ = std::max(kMinRowsPerTake, rowsPerTake_ / 2);
+    else if (ms < kTickBudgetMs / 2)
+        rowsPerTake_ = std::min(maxRowsPerTake_, rowsPerTake_ + rowsPerTake_ / 4 + 1);
 }
 
 void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
@@ -361,6 +377,7 @@ void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
     if (paused_) {
         for (auto& r : batch.rows)
             held_.push_back(std::move(r));
+        ingest_->recycle(std::move(batch.rows));
         if (held_.size() > model_->historyLimit()) {
             held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(
                                                            held_.size() - model_->historyLimit()));
@@ -369,7 +386,8 @@ void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
         return;
     }
     const int before = model_->rowCount();
-    model_->append(std::move(batch.rows));
+    // The records the history trimmed come back in the batch's vector: the worker frees them.
+    ingest_->recycle(model_->append(std::move(batch.rows)));
     if (autoScroll_ && model_->rowCount() != before)
         table_->scrollToBottom();
     updateWidgets();
@@ -389,6 +407,15 @@ void TelemetryPage::updateSamplingNotice() {
         samplingNotice_->setVisible(false);
         return;
     }
+    // The words change every tick (counts); re-wrapping and re-laying the page out 15 times a
+    // second is work for nothing: twice a second is enough to read.
+    const qint64 nowMs = noticeClock_.isValid() ? noticeClock_.elapsed() : 0;
+    if (!samplingNotice_->isHidden() && noticeClock_.isValid() &&
+        nowMs - noticeTextMs_ < kNoticeTextMs)
+        return;
+    if (!noticeClock_.isValid())
+        noticeClock_.start();
+    noticeTextMs_ = noticeClock_.elapsed();
     const uint64_t shown = matched - skipped;
     const QString ratio = shown == 0
                               ? tr("no rows shown")
@@ -523,7 +550,7 @@ void TelemetryPage::setPaused(bool paused) {
     if (!paused_ && !held_.empty()) {
         std::vector<RpcRecord> batch;
         batch.swap(held_);
-        model_->append(std::move(batch));
+        ingest_->recycle(model_->append(std::move(batch)));
         if (autoScroll_)
             table_->scrollToBottom();
     }
