@@ -45,14 +45,26 @@ namespace meshx::ui {
 // Threads: the worker owns passes; a pass holds workMutex_ (so the GUI can hold passes while it
 // swaps the filter) and takes stateMutex_ per chunk to update the counters, which the GUI reads
 // under the same mutex (Prometheus text, graph snapshot, plot buckets) without waiting for a
-// whole pass.
+// whole pass. The GUI's timers use the try-variants (tryTake, syncSeries without waiting): when
+// the worker holds the lock — or was preempted holding it on a busy machine — the GUI skips that
+// tick instead of waiting.
+//
+// Memory churn stays off the GUI thread: the worker allocates every row; the view gives the
+// rows it is done with back (recycle(): the history's trimmed records), and the worker frees
+// them and reuses their vector as the next hand-over (spares_), so in a steady flood the GUI
+// thread neither frees the worker's strings nor grows a fresh vector per take. The pass's
+// vectors are reserved once (kPassMax) and kept.
 class TelemetryIngest {
   public:
-    static constexpr size_t kChunk = 1024;           // events drained and counted at a time
+    static constexpr size_t kChunk = 1024;           // events drained at a time
+    static constexpr size_t kCountChunk = 256;       // events counted per hold of stateMutex_
     static constexpr size_t kPassMax = 4096;         // events per pass at most (bounds a hold)
     static constexpr int kPassMs = 10;               // the worker's cadence when idle
     static constexpr size_t kRowsPerSecond = 20000;  // rows handed to the view at most
-    static constexpr size_t kMaxPendingRows = 60000;
+    // Rows waiting for the view: about 0.8 s of its budget (beyond, the oldest are dropped and
+    // counted as sampled out), so a view that takes fewer rows for a while (a modal dialog, a
+    // loaded machine) costs bounded memory, not a growing backlog to fault in.
+    static constexpr size_t kMaxPendingRows = 16384;
     static constexpr size_t kMaxPendingFlows = 20000;
 
     // What the GUI takes: rows to show (oldest first), every flow, and exact counts.
@@ -77,6 +89,12 @@ class TelemetryIngest {
     // the rest wait for the next take, so one take costs the view a bounded time); never waits
     // for a pass. Any thread.
     Batch take(size_t maxRows = SIZE_MAX);
+    // Like take(), into `out`, but returns false at once when the worker holds the hand-over
+    // (the GUI's timer then tries again on its next tick). GUI thread.
+    bool tryTake(Batch& out, size_t maxRows);
+    // Rows the view is done with (trimmed from its history, or moved from): the worker frees
+    // them on its next pass, off the caller's thread, and reuses the vector. Any thread.
+    void recycle(std::vector<telemetry::RpcRecord>&& spent);
     // Runs passes on the caller's thread until the sources are empty (at most `maxEvents`),
     // serialised with the worker; then take() has everything that was queued. Any thread.
     void processNow(size_t maxEvents = 1000000);
@@ -96,8 +114,9 @@ class TelemetryIngest {
     uint64_t clearSeries();
 
     // Copies the plot buckets changed since the last sync into `replica` (all of them after a
-    // reset: `generation` tracks which reset the replica has seen). Any thread.
-    void syncSeries(CallSeries& replica, uint64_t& generation);
+    // reset: `generation` tracks which reset the replica has seen). With `wait` false, returns
+    // false without copying when the worker is counting. Any thread.
+    bool syncSeries(CallSeries& replica, uint64_t& generation, bool wait = true);
     // A copy of the Prometheus aggregate / its exposition text. Any thread.
     telemetry::RpcAggregate aggregate() const;
     std::string renderPrometheus() const;
@@ -108,23 +127,37 @@ class TelemetryIngest {
     void setServiceNames(std::map<std::string, std::string> names);
 
   private:
+    static constexpr size_t kMaxSpares = 2;
+    static constexpr size_t kMaxSpareRows = 4 * kPassMax;  // a bigger vector is freed instead
+
     void run();
     // One pass of at most `max` events; returns how many were drained. Needs workMutex_.
     size_t passLocked(size_t max);
-    // Hands a pass's rows to pending_: all of them, the accepted ones, or 1 in N accepted ones
-    // one, as the row budget allows. Needs workMutex_.
-    void handOver(std::vector<telemetry::RpcRecord>& rows, const std::vector<uint8_t>& matched,
-                  size_t matchedCount, std::vector<telemetry::FlowRecord>& flows, size_t events);
+    // Frees the rows the view gave back and keeps their vectors as spares. Needs workMutex_.
+    void freeRecycled();
+    // Hands the pass's rows (rows_) to pending_: all of them, the accepted ones, or 1 in N
+    // accepted ones, as the row budget allows. Needs workMutex_.
+    void handOver(size_t matchedCount, size_t events);
+    Batch takeLocked(size_t maxRows);  // needs outMutex_
 
     const std::vector<std::shared_ptr<telemetry::Subscription>> sources_;
     const double rowsPerSecond_;
 
     std::mutex workMutex_;  // one pass at a time; held by the GUI while it swaps the filter
-    // Under workMutex_: the filter and the row budget.
+    // Under workMutex_: the filter, the row budget and the pass's vectors (kept across passes).
     telemetry::EventFilter filter_;
     double tokens_ = 0;
     std::chrono::steady_clock::time_point refilled_;
     std::minstd_rand pick_;  // which accepted rows are kept when sampling
+    std::vector<telemetry::Event> events_;
+    std::vector<telemetry::RpcRecord> rows_;
+    std::vector<telemetry::FlowRecord> flows_;
+    std::vector<uint8_t> isFlow_, accepted_;
+    std::vector<telemetry::Event> spans_;  // received OTLP spans, for the graph's span edges
+    std::vector<telemetry::RpcRecord> keep_;
+
+    std::mutex recycleMutex_;  // rows the view gave back, freed by the next pass
+    std::vector<std::vector<telemetry::RpcRecord>> recycled_;
 
     mutable std::mutex stateMutex_;  // the exact counters
     telemetry::RpcAggregate aggregate_;
@@ -136,6 +169,7 @@ class TelemetryIngest {
 
     std::mutex outMutex_;  // what the GUI takes
     Batch pending_;
+    std::vector<std::vector<telemetry::RpcRecord>> spares_;  // empty, with capacity
 
     std::mutex wakeMutex_;
     std::condition_variable wake_;

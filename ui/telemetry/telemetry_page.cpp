@@ -1,6 +1,7 @@
 #include "ui/telemetry/telemetry_page.h"
 
 #include <QCheckBox>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
@@ -137,6 +138,28 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     samplingNotice_->setStyleSheet(
         QStringLiteral("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; "
                        "padding: 3px; }"));
+    // The time column's first formatting loads the time zone and calendar: here, not in the
+    // first take of a flood.
+    {
+        RpcRecord probe;
+        probe.timeUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+        (void)TelemetryStreamModel::cellText(probe, TelemetryStreamModel::Time);
+    }
+    // Polished and laid out once now (style sheet, fonts, word wrap): in a fresh console its
+    // first appearance, in the middle of a flood, cost the GUI thread ~10 ms of CPU otherwise.
+    samplingNotice_->ensurePolished();
+    samplingNotice_->setText(
+        tr("Rows are sampled: showing 1 in 10.0 rows (200000 rows/s match the "
+           "filter). Counters count every event: 0 received, 0 matched."));
+    (void)samplingNotice_->heightForWidth(1000);
+    samplingNotice_->clear();
+    // Its row is kept while hidden (two lines): the notice appearing or going never re-lays the
+    // page out, which resized the table and the plots and re-rendered the plots' buffers (~30 ms
+    // of the GUI thread at the start of a flood).
+    QSizePolicy policy = samplingNotice_->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    samplingNotice_->setSizePolicy(policy);
+    samplingNotice_->setMinimumHeight(2 * samplingNotice_->fontMetrics().lineSpacing() + 8);
     samplingNotice_->setVisible(false);
     layout->addWidget(samplingNotice_);
 
@@ -199,6 +222,9 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     taps_ = new MeshTaps(this);
     remote_ = taps_->subscriberPtr();
     maxRowsPerTake_ = std::max<size_t>(1000, rowsPerSecond * 2 * kTakeMs / 1000);
+    // The first takes are small and grow while quick: in a fresh process each new row is also
+    // fresh memory (the history's first growth), so a full take would fault ~400 pages at once.
+    rowsPerTake_ = kMinRowsPerTake;
     ingest_ = std::make_unique<TelemetryIngest>(
         std::vector<std::shared_ptr<telemetry::Subscription>>{subscription_, remote_},
         rowsPerSecond);
@@ -274,8 +300,10 @@ TelemetryPage::TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent, size
     plotTimer_ = new QTimer(this);
     plotTimer_->setInterval(500);
     connect(plotTimer_, &QTimer::timeout, this, [this] {
-        if (plots_->isVisible() && !paused_) {
-            syncPlots();
+        // Never waits for the worker's counting: when it holds the buckets, the next tick.
+        if (plots_->isVisible() && !paused_ &&
+            ingest_->syncSeries(plots_->series(), plotsGeneration_, false)) {
+            plots_->markDirty();
             plots_->refresh();
         }
         if (tapList_->isVisible())
@@ -332,8 +360,21 @@ void TelemetryPage::flush() {
 
 void TelemetryPage::takeBatch() {
     // Twice a tick's share of the row budget at most: a backlog drains over a few ticks instead
-    // of stalling one.
-    absorb(ingest_->take(maxRowsPerTake_));
+    // of stalling one. And a time budget: when a tick's rows took longer than kTickBudgetMs
+    // (a slow view, a loaded machine), the next ticks take fewer, growing back while they are
+    // quick; the rows left wait in the ingest's bounded hand-over. When the worker is handing
+    // over right now, this tick takes nothing rather than wait for it.
+    TelemetryIngest::Batch batch;
+    if (!ingest_->tryTake(batch, rowsPerTake_))
+        return;
+    QElapsedTimer spent;
+    spent.start();
+    absorb(std::move(batch));
+    const qint64 ms = spent.elapsed();
+    if (ms > kTickBudgetMs)
+        rowsPerTake_ = std::max(kMinRowsPerTake, rowsPerTake_ / 2);
+    else if (ms < kTickBudgetMs / 2)
+        rowsPerTake_ = std::min(maxRowsPerTake_, rowsPerTake_ + rowsPerTake_ / 4 + 1);
 }
 
 void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
@@ -361,6 +402,7 @@ void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
     if (paused_) {
         for (auto& r : batch.rows)
             held_.push_back(std::move(r));
+        ingest_->recycle(std::move(batch.rows));
         if (held_.size() > model_->historyLimit()) {
             held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(
                                                            held_.size() - model_->historyLimit()));
@@ -369,7 +411,8 @@ void TelemetryPage::absorb(TelemetryIngest::Batch&& batch) {
         return;
     }
     const int before = model_->rowCount();
-    model_->append(std::move(batch.rows));
+    // The records the history trimmed come back in the batch's vector: the worker frees them.
+    ingest_->recycle(model_->append(std::move(batch.rows)));
     if (autoScroll_ && model_->rowCount() != before)
         table_->scrollToBottom();
     updateWidgets();
@@ -389,6 +432,15 @@ void TelemetryPage::updateSamplingNotice() {
         samplingNotice_->setVisible(false);
         return;
     }
+    // The words change every tick (counts); re-wrapping and re-laying the page out 15 times a
+    // second is work for nothing: twice a second is enough to read.
+    const qint64 nowMs = noticeClock_.isValid() ? noticeClock_.elapsed() : 0;
+    if (!samplingNotice_->isHidden() && noticeClock_.isValid() &&
+        nowMs - noticeTextMs_ < kNoticeTextMs)
+        return;
+    if (!noticeClock_.isValid())
+        noticeClock_.start();
+    noticeTextMs_ = noticeClock_.elapsed();
     const uint64_t shown = matched - skipped;
     const QString ratio = shown == 0
                               ? tr("no rows shown")
@@ -523,7 +575,7 @@ void TelemetryPage::setPaused(bool paused) {
     if (!paused_ && !held_.empty()) {
         std::vector<RpcRecord> batch;
         batch.swap(held_);
-        model_->append(std::move(batch));
+        ingest_->recycle(model_->append(std::move(batch)));
         if (autoScroll_)
             table_->scrollToBottom();
     }

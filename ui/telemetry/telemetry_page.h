@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <deque>
@@ -69,6 +70,9 @@ class TelemetryPage : public QWidget {
     static constexpr size_t kQueueCapacity = 100000;   // the bus subscription's bound
     static constexpr size_t kFlowHistory = 20000;      // flow events kept for request trips
     static constexpr qint64 kSamplingWindowMs = 3000;  // the notice covers the last 3 s
+    static constexpr qint64 kTickBudgetMs = 12;        // a take's rows into the view, at most
+    static constexpr size_t kMinRowsPerTake = 500;
+    static constexpr qint64 kNoticeTextMs = 500;  // the notice's words change at most 2 Hz
 
     // `rowsPerSecond`: rows the view is handed at most (the rest sampled, see above).
     explicit TelemetryPage(telemetry::TelemetryBus& bus, QWidget* parent = nullptr,
@@ -160,6 +164,7 @@ class TelemetryPage : public QWidget {
     std::shared_ptr<telemetry::Subscription> remote_;  // the taps' merged queue
     std::unique_ptr<TelemetryIngest> ingest_;
     size_t maxRowsPerTake_ = 0;
+    size_t rowsPerTake_ = 0;        // maxRowsPerTake_, fewer while ticks run over kTickBudgetMs
     uint64_t plotsGeneration_ = 0;  // the ingest's series reset the plots' replica has seen
     std::deque<telemetry::FlowRecord> flows_;
     TelemetryStreamModel* model_ = nullptr;
@@ -173,6 +178,8 @@ class TelemetryPage : public QWidget {
         uint64_t matched, skipped;
     };
     std::deque<TakeCount> recent_;
+    QElapsedTimer noticeClock_;
+    qint64 noticeTextMs_ = 0;
     bool paused_ = false;
     bool autoScroll_ = true;
     QStringList saved_;

@@ -67,34 +67,63 @@ QString q(const std::string& s) {
 TelemetryStreamModel::TelemetryStreamModel(size_t historyLimit, QObject* parent)
     : QAbstractTableModel(parent), limit_(std::max<size_t>(historyLimit, 1)) {}
 
-void TelemetryStreamModel::append(std::vector<RpcRecord>&& batch) {
+std::vector<RpcRecord> TelemetryStreamModel::append(std::vector<RpcRecord>&& batch) {
     if (batch.empty())
-        return;
+        return std::move(batch);
     if (batch.size() > limit_) {
+        // More than the whole history: the batch's head would leave at once (a tiny limit).
         const size_t skip = batch.size() - limit_;
         batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(skip));
         trimTo(0);
         trimmed_ += skip;
-    } else if (history_.size() + batch.size() > limit_) {
-        // Trim a tenth more than needed: at a flood the view handles one front removal every
-        // few ticks instead of one per tick.
-        trimTo(limit_ - batch.size() - std::min(limit_ - batch.size(), limit_ / 10));
     }
-    std::vector<uint64_t> shown;
+    // The oldest records that make room for this batch: at most the batch's size, since the
+    // history never holds more than the limit.
+    const size_t total = history_.size() + batch.size();
+    const size_t leave =
+        std::min({total > limit_ ? total - limit_ : 0, history_.size(), batch.size()});
+    if (leave > 0) {
+        const uint64_t firstKept = trimmed_ + leave;
+        size_t rows = 0;
+        while (rows < visible_.size() && visible_[rows] < firstKept)
+            ++rows;
+        if (rows > 0) {
+            // Only visible_ changes inside the bracket; the records it no longer names stay in
+            // history_ until below, so every row the view can ask for is still there.
+            beginRemoveRows({}, 0, static_cast<int>(rows) - 1);
+            visible_.erase(visible_.begin(), visible_.begin() + static_cast<std::ptrdiff_t>(rows));
+            endRemoveRows();
+        }
+    }
+    // A new record's absolute index does not depend on the trim: trimmed_ grows by `leave` as
+    // the history shrinks by it.
+    shown_.clear();
     uint64_t abs = trimmed_ + history_.size();
     for (const RpcRecord& r : batch) {
         if (filter_.matches(r))
-            shown.push_back(abs);
+            shown_.push_back(abs);
         ++abs;
     }
-    for (RpcRecord& r : batch)
-        history_.push_back(std::move(r));
-    if (shown.empty())
-        return;
-    const int first = static_cast<int>(visible_.size());
-    beginInsertRows({}, first, first + static_cast<int>(shown.size()) - 1);
-    visible_.insert(visible_.end(), shown.begin(), shown.end());
-    endInsertRows();
+    // Outside any bracket (no signal, no view reads): the oldest records change places with the
+    // new ones, so their memory leaves with the batch's vector.
+    for (size_t i = 0; i < batch.size(); ++i) {
+        if (i < leave) {
+            RpcRecord incoming = std::move(batch[i]);
+            batch[i] = std::move(history_.front());
+            history_.pop_front();
+            history_.push_back(std::move(incoming));
+        } else {
+            history_.push_back(std::move(batch[i]));
+        }
+    }
+    trimmed_ += leave;
+    if (!shown_.empty()) {
+        const int first = static_cast<int>(visible_.size());
+        beginInsertRows({}, first, first + static_cast<int>(shown_.size()) - 1);
+        visible_.insert(visible_.end(), shown_.begin(), shown_.end());
+        endInsertRows();
+    }
+    return std::move(batch);
 }
 
 void TelemetryStreamModel::trimTo(size_t limit) {

@@ -16,13 +16,17 @@ namespace meshx::ui {
 
 // The telemetry stream: a bounded history of RPC records and, as rows, the ones the display
 // filter accepts. Fed in batches (tap, then draw): append() inserts a whole batch with one
-// beginInsertRows and trims the oldest history with one beginRemoveRows.
+// beginInsertRows and, once the history is full, trims as many of the oldest records as the
+// batch brings with one beginRemoveRows (a bounded piece per batch, never a tenth at once).
 //
 //   history_: [ r1000 | r1001 | ... | r50999 ]          trimmed_ = 1000 records dropped so far
 //   visible_: [ 1003, 1010, 1011, ... ]                  absolute indexes of filtered rows
 //
-// Records never move inside the deque, so a visible row is history_[abs - trimmed_].
-// Thread: GUI thread.
+// Records never move inside the deque, so a visible row is history_[abs - trimmed_]. The
+// trimmed records are not destroyed here: each changes places with a new one in the batch's
+// vector, which append() gives back, so the caller frees them off the GUI thread (the telemetry
+// page hands them to its ingest worker) and the GUI thread never frees the strings the worker
+// allocated. Thread: GUI thread.
 class TelemetryStreamModel : public QAbstractTableModel {
     Q_OBJECT
 
@@ -59,8 +63,10 @@ class TelemetryStreamModel : public QAbstractTableModel {
 
     explicit TelemetryStreamModel(size_t historyLimit = 50000, QObject* parent = nullptr);
 
-    // Appends a batch (oldest first) and trims history to the limit.
-    void append(std::vector<telemetry::RpcRecord>&& batch);
+    // Appends a batch (oldest first) and trims history to the limit. Returns the batch's vector
+    // holding the records trimmed from the history (and moved-from ones): free it off the GUI
+    // thread, or let it go here.
+    std::vector<telemetry::RpcRecord> append(std::vector<telemetry::RpcRecord>&& batch);
     // Re-evaluates the whole history against `filter` (one model reset).
     void setFilter(const telemetry::EventFilter& filter);
     const telemetry::EventFilter& filter() const { return filter_; }
@@ -99,6 +105,7 @@ class TelemetryStreamModel : public QAbstractTableModel {
     size_t limit_;
     std::deque<telemetry::RpcRecord> history_;
     std::deque<uint64_t> visible_;
+    std::vector<uint64_t> shown_;  // append()'s scratch, kept to avoid a growth per batch
     uint64_t trimmed_ = 0;
     telemetry::EventFilter filter_;
 };

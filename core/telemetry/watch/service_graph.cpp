@@ -1,7 +1,6 @@
 #include "telemetry/watch/service_graph.h"
 
 #include <algorithm>
-#include <set>
 
 namespace meshx::telemetry {
 
@@ -73,9 +72,7 @@ void ServiceGraph::addCall(const RpcRecord& r) {
                                 : "process contains " + quoted(from);
         e.totals.filter = f + " and remote.svc_ref == " + quoted(r.remoteSvc);
     }
-    e.samples.push_back({r.timeUs, r.requestUs(), r.ok()});
-    while (e.samples.size() > kMaxSamples)
-        e.samples.pop_front();
+    e.window.add(r.timeUs, r.requestUs(), r.ok());
     nodes_[from] = std::max(nodes_[from], r.timeUs);
     nodes_[to] = std::max(nodes_[to], r.timeUs);
 }
@@ -104,9 +101,6 @@ void ServiceGraph::addFlow(const FlowRecord& f) {
         ++e.totals.denied;
         e.totals.lastDenial = f.intention.empty() ? f.reason : f.intention;
     }
-    e.flowTimes.push_back(f.timeUs);
-    while (e.flowTimes.size() > kMaxSamples)
-        e.flowTimes.pop_front();
 }
 
 void ServiceGraph::addSpan(const Event& event) {
@@ -127,9 +121,7 @@ void ServiceGraph::addSpan(const Event& event) {
         e.totals.lastUs = std::max(e.totals.lastUs, l.timeUs);
         if (e.totals.filter.empty())
             e.totals.filter = "source == otlp and local.svc_ref == " + quoted(l.to);
-        e.samples.push_back({l.timeUs, l.durationUs, !l.error});
-        while (e.samples.size() > kMaxSamples)
-            e.samples.pop_front();
+        e.window.add(l.timeUs, l.durationUs, !l.error);
         nodes_[from] = std::max(nodes_[from], l.timeUs);
         nodes_[to] = std::max(nodes_[to], l.timeUs);
     }
@@ -145,35 +137,22 @@ ServiceGraph::Snapshot ServiceGraph::snapshot(int64_t nowUs) const {
     Snapshot s;
     for (const auto& [n, last] : nodes_)
         s.nodes.push_back(n);
-    const int64_t since = nowUs - kWindowUs;
-    std::vector<int64_t> req;
     for (const auto& [key, st] : edges_) {
         Edge e = st.totals;
-        req.clear();
-        uint64_t calls = 0, errors = 0;
-        int64_t first = nowUs;
-        for (const Sample& x : st.samples) {
-            if (x.timeUs < since)
-                continue;
-            ++calls;
-            errors += x.ok ? 0 : 1;
-            req.push_back(x.reqUs);
-            first = std::min(first, x.timeUs);
-        }
-        // Rate over the window, or over the time since the first sample when the edge is newer
-        // (at least a second, so one call is not shown as thousands per second).
-        const double span =
-            std::max(1.0, double(std::min<int64_t>(kWindowUs, nowUs - first)) / 1e6);
-        e.callsPerSec = calls > 0 ? double(calls) / span : 0;
-        e.errorRate = calls > 0 ? double(errors) / double(calls) : 0;
-        if (!req.empty()) {
-            const size_t k = std::min(req.size() - 1, (req.size() * 99 + 99) / 100 - 1);
-            std::nth_element(req.begin(), req.begin() + static_cast<std::ptrdiff_t>(k), req.end());
-            e.p99Us = req[k];
-        }
+        const EdgeWindow::Stats w = st.window.stats(nowUs);
+        e.callsPerSec = w.callsPerSec;
+        e.errorRate = w.calls > 0 ? double(w.errors) / double(w.calls) : 0;
+        e.p99Us = w.p99Us;
         s.edges.push_back(std::move(e));
     }
     return s;
+}
+
+size_t ServiceGraph::windowBytes() const {
+    size_t n = 0;
+    for (const auto& [key, st] : edges_)
+        n += st.window.bytes();
+    return n;
 }
 
 }  // namespace meshx::telemetry

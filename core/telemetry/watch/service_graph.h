@@ -1,13 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "telemetry/rpc_record.h"
+#include "telemetry/watch/edge_window.h"
 #include "telemetry/watch/flow_record.h"
 #include "telemetry/watch/span_links.h"
 
@@ -30,12 +30,13 @@ namespace meshx::telemetry {
 // sidecar's id to the service it fronts). Not thread-safe: one owner (the GUI thread).
 class ServiceGraph {
   public:
-    static constexpr int64_t kWindowUs = 10'000'000;  // rates and p99 over the last 10 s
-    static constexpr size_t kMaxSamples = 4096;       // latency samples kept per edge
+    // Rates and p99 over the last 10 s (EdgeWindow: per-second counts, exact calls/s at any
+    // rate; the p99 exact for a few calls, within 1/32 from a histogram beyond).
+    static constexpr int64_t kWindowUs = EdgeWindow::kWindowSeconds * 1'000'000;
 
     struct Edge {
         std::string from, to;
-        double callsPerSec = 0;          // over the window
+        double callsPerSec = 0;          // over the window (since the first call when newer)
         double errorRate = 0;            // errors / calls over the window, 0..1
         int64_t p99Us = 0;               // of t.req over the window (client end)
         uint64_t calls = 0, errors = 0;  // since start
@@ -68,17 +69,13 @@ class ServiceGraph {
 
     // The node name of a record's own end: its service (mapped), else its process.
     std::string ownNode(const RpcRecord& record) const;
+    // Bytes the edges' windows hold: at most about 34 KiB per edge whatever the rate.
+    size_t windowBytes() const;
 
   private:
-    struct Sample {
-        int64_t timeUs;
-        int64_t reqUs;
-        bool ok;
-    };
     struct EdgeState {
         Edge totals;
-        std::deque<Sample> samples;
-        std::deque<int64_t> flowTimes;
+        EdgeWindow window;
     };
     std::string name(const std::string& id) const;
     EdgeState& edge(const std::string& from, const std::string& to);

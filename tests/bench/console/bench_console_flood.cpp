@@ -9,10 +9,13 @@
 // rows matched), asserting published == received == counted; rows shown and sampled out; the
 // longest and p99 event-loop stall; VmRSS at start, peak and end. Then the flood's ratios to the
 // baseline. Exits 1 when a count is not exact or the flood's longest stall reaches --max-stall.
+// With --baseline-seconds 0 the flood runs first, in a cold process (the harder case: the heap
+// and the containers grow for the first time while flooded). The longest stalls are listed with
+// when they happened and how full the history was.
 //
 //   QT_QPA_PLATFORM=offscreen bench_console_flood [--rate 200000] [--seconds 30]
 //       [--baseline-rate 20000] [--baseline-seconds 10] [--max-stall 50] [--filter TEXT]
-//       [--screenshot FILE]
+//       [--screenshot FILE] [--warm-first-row]
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -21,6 +24,8 @@
 #include <QLabel>
 #include <QTabWidget>
 #include <QTimer>
+
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -114,6 +119,21 @@ Event makeEvent(const Endpoints& ep, uint64_t n) {
     return e;
 }
 
+constexpr double kLongStallMs = 15;
+
+struct LongStall {
+    double atS;    // since the phase started
+    double ms;     // late
+    double cpuMs;  // of which the GUI thread ran
+    size_t history;
+};
+
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
 struct PhaseResult {
     int rate = 0, seconds = 0;
     uint64_t published = 0, received = 0, dropped = 0;
@@ -125,9 +145,13 @@ struct PhaseResult {
     long rssStart = 0, rssPeak = 0, rssEnd = 0;
     std::string loadBefore, loadAfter;
     bool exact = false;
+    std::vector<LongStall> longStalls;  // >= kLongStallMs
+    double firstPaintMs = 0, firstRowMs = -1;
+    double maxBusy = 0, p99Busy = 0;  // the GUI thread's CPU between two probe ticks
 };
 
-PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString& screenshot) {
+PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString& screenshot,
+                     bool warmFirstRow) {
     PhaseResult res;
     res.rate = rate;
     res.seconds = seconds;
@@ -144,6 +168,28 @@ PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString
         std::exit(2);
     }
     QApplication::processEvents();
+    // The page's first paint (font database, glyph caches, the plot's paint buffers: 0.2-0.3 s
+    // in a fresh process here) is opening the console, not the flood: done and timed before the
+    // probe starts, so a cold run measures what the flood costs.
+    QElapsedTimer firstPaint;
+    firstPaint.start();
+    page->repaint();
+    QApplication::processEvents();
+    res.firstPaintMs = double(firstPaint.nsecsElapsed()) / 1e6;
+    // Likewise the first row ever shown (the table's cell painting, the plot's first line): with
+    // --warm-first-row one event is shown and painted before the probe starts; the heap, the
+    // history and the queues are still cold (one row).
+    if (warmFirstRow) {
+        QElapsedTimer firstRow;
+        firstRow.start();
+        bus.publish(makeEvent(Endpoints{}, 0));
+        page->flush();
+        page->syncPlots();
+        page->plots()->refresh();
+        page->repaint();
+        QApplication::processEvents();
+        res.firstRowMs = double(firstRow.nsecsElapsed()) / 1e6;
+    }
     res.rssStart = statusKb("VmRSS:");
 
     const Endpoints endpoints;
@@ -178,10 +224,23 @@ PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     probe.setInterval(10);
+    // The GUI thread's own CPU time between two ticks: on a loaded machine a stall is partly
+    // waiting for a core; this part is the page's work, which the load does not change.
+    std::vector<double> busy;
+    busy.reserve(stalls.capacity());
+    double lastCpu = threadCpuMs();
     QObject::connect(&probe, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed();
-        stalls.push_back(std::max(0.0, double(now - last) / 1e6 - 10.0));
+        const double cpu = threadCpuMs();
+        const double stall = std::max(0.0, double(now - last) / 1e6 - 10.0);
+        stalls.push_back(stall);
+        busy.push_back(cpu - lastCpu);
+        // When the long ones happened, and how full the history was then (cold growth or trims).
+        if (stall >= kLongStallMs && res.longStalls.size() < 1000)
+            res.longStalls.push_back(
+                {double(now) / 1e9, stall, cpu - lastCpu, page->model()->historySize()});
         last = now;
+        lastCpu = cpu;
     });
     probe.start();
 
@@ -222,12 +281,16 @@ PhaseResult runPhase(int rate, int seconds, const QString& filter, const QString
         page->grab().save(screenshot, "PNG");
     }
 
+    std::vector<double> sortedBusy = busy;
+    std::sort(sortedBusy.begin(), sortedBusy.end());
+    res.maxBusy = sortedBusy.empty() ? 0 : sortedBusy.back();
+    res.p99Busy = sortedBusy.empty() ? 0 : sortedBusy[sortedBusy.size() * 99 / 100];
     std::vector<double> sorted = stalls;
     std::sort(sorted.begin(), sorted.end());
     res.probes = sorted.size();
     res.maxStall = sorted.empty() ? 0 : sorted.back();
     res.p99Stall = sorted.empty() ? 0 : sorted[sorted.size() * 99 / 100];
-    res.published = published.load();
+    res.published = published.load() + (warmFirstRow ? 1 : 0);
     res.received = page->received();
     res.dropped = page->dropped();
     res.aggregateRequests = page->aggregate().requests();
@@ -263,10 +326,29 @@ void print(const char* name, const PhaseResult& r) {
                 static_cast<unsigned long long>(r.rowsShown),
                 static_cast<unsigned long long>(r.rowsNotShown),
                 r.noticeShown ? "shown" : "not shown");
-    std::printf("  event loop: %zu probe ticks, longest stall %.1f ms, p99 stall %.1f ms\n",
-                r.probes, r.maxStall, r.p99Stall);
+    std::printf(
+        "  event loop: %zu probe ticks, longest stall %.1f ms, p99 stall %.1f ms "
+        "(the page's first paint before the flood: %.1f ms)\n",
+        r.probes, r.maxStall, r.p99Stall, r.firstPaintMs);
+    if (r.firstRowMs >= 0)
+        std::printf(
+            "  (--warm-first-row: the first row shown and painted before the flood: %.1f ms)\n",
+            r.firstRowMs);
+    std::printf(
+        "  GUI thread's own work between two probe ticks (CPU time, load-independent): "
+        "longest %.1f ms, p99 %.1f ms\n",
+        r.maxBusy, r.p99Busy);
     std::printf("  memory:    VmRSS start %ld KiB, peak %ld KiB, end %ld KiB\n", r.rssStart,
                 r.rssPeak, r.rssEnd);
+    std::vector<LongStall> longest = r.longStalls;
+    std::sort(longest.begin(), longest.end(),
+              [](const LongStall& a, const LongStall& b) { return a.ms > b.ms; });
+    std::printf("  stalls >= %.0f ms: %zu;", kLongStallMs, r.longStalls.size());
+    for (size_t i = 0; i < std::min<size_t>(longest.size(), 6); ++i)
+        std::printf(" %.1f ms (%.1f ms CPU) at t=%.2fs (history %zu)%s", longest[i].ms,
+                    longest[i].cpuMs, longest[i].atS, longest[i].history,
+                    i + 1 < std::min<size_t>(longest.size(), 6) ? "," : "");
+    std::printf("\n");
 }
 
 }  // namespace
@@ -283,6 +365,7 @@ int main(int argc, char** argv) {
     double maxStall = 50;
     QString filter;
     QString screenshot;
+    bool warmFirstRow = false;
     const QStringList args = QApplication::arguments();
     for (int i = 1; i + 1 < args.size(); ++i) {
         if (args[i] == QLatin1String("--rate"))
@@ -300,6 +383,10 @@ int main(int argc, char** argv) {
         else if (args[i] == QLatin1String("--screenshot"))
             screenshot = args[i + 1];
     }
+    for (const QString& a : args) {
+        if (a == QLatin1String("--warm-first-row"))
+            warmFirstRow = true;
+    }
     rate = std::clamp(rate, 1, 1000000);
     seconds = std::clamp(seconds, 1, 60);
     baseRate = std::clamp(baseRate, 1, 1000000);
@@ -308,10 +395,10 @@ int main(int argc, char** argv) {
     PhaseResult base;
     if (baseSeconds > 0) {
         std::printf("baseline: %d events/s for %d s\n", baseRate, baseSeconds);
-        base = runPhase(baseRate, baseSeconds, filter, {});
+        base = runPhase(baseRate, baseSeconds, filter, {}, warmFirstRow);
     }
     std::printf("flood: %d events/s for %d s\n", rate, seconds);
-    const PhaseResult flood = runPhase(rate, seconds, filter, screenshot);
+    const PhaseResult flood = runPhase(rate, seconds, filter, screenshot, warmFirstRow);
 
     if (baseSeconds > 0)
         print("baseline", base);
