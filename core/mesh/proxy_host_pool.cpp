@@ -25,7 +25,7 @@ ProxyHostProcess* ProxyHostPool::host(const std::string& program, QProcessEnviro
         env.insert(tapVar, tapAddress_.empty() ? QStringLiteral("tcp://127.0.0.1:0")
                                                : QString::fromStdString(tapAddress_));
     }
-    auto* h = new ProxyHostProcess(program, std::move(env), this);
+    auto* h = new ProxyHostProcess(program, env, this);
     hosts_[program] = h;
     return h;
 }

@@ -44,10 +44,11 @@ std::string describeExit(int exitCode, QProcess::ExitStatus status) {
 
 }  // namespace
 
-ProxyHostProcess::ProxyHostProcess(std::string program, QProcessEnvironment env, QObject* parent)
+ProxyHostProcess::ProxyHostProcess(std::string program, const QProcessEnvironment& env,
+                                   QObject* parent)
     : QObject(parent),
       program_(std::move(program)),
-      env_(std::move(env)),
+      env_(env),
       stdout_(kMaxHostLineBytes),
       stderr_(kMaxHostLineBytes) {}
 

@@ -44,7 +44,8 @@ class ProxyHostProcess : public QObject {
 
     // `program`: the meshx-proxy binary (resolved path); `env`: the host's environment (the agent
     // variables of the engine, MESHX_TAP_LISTEN for the host's one tap).
-    ProxyHostProcess(std::string program, QProcessEnvironment env, QObject* parent = nullptr);
+    ProxyHostProcess(std::string program, const QProcessEnvironment& env,
+                     QObject* parent = nullptr);
     // Ends the process (input closed, then SIGKILL after a short wait) without calling back.
     ~ProxyHostProcess() override;
 
