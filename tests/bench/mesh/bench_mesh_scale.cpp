@@ -23,7 +23,9 @@
 #include <QThread>
 
 #include <dirent.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +121,41 @@ int childProcesses() {
     return count;
 }
 
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool listening(uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// Milliseconds after `t0` until every sidecar registered with the agent listens on its public
+// port (startBatch waits for the services' checks only, not for the sidecars), or -1 when some
+// do not within `limit`.
+double sidecarsListeningMs(consul::ConsulClient& client, Clock::time_point t0,
+                           std::chrono::seconds limit) {
+    auto sidecars = client.call(ep::agentServices(R"(Kind == "connect-proxy")"));
+    if (!sidecars) {
+        return -1;
+    }
+    std::vector<uint16_t> waiting;
+    for (const auto& [id, s] : *sidecars) {
+        waiting.push_back(static_cast<uint16_t>(s.port));
+    }
+    const auto deadline = Clock::now() + limit;
+    while (!waiting.empty() && Clock::now() < deadline) {
+        std::erase_if(waiting, [](uint16_t port) { return listening(port); });
+        if (!waiting.empty()) {
+            QThread::msleep(20);  // bounded poll: each round tries every sidecar still waiting
+        }
+    }
+    return waiting.empty() ? ms(Clock::now() - t0) : -1;
+}
+
 struct LeftBehind {
     size_t registrations = 0;
     int processes = 0;
@@ -163,6 +200,7 @@ struct RoundFigures {
     double proxyPssKiB = 0;  // per sidecar
     double cpuEngineMs = 0;  // per service, engine + in-process agent
     double cpuProxyMs = 0;   // per sidecar, start to exit
+    double listeningMs = 0;  // from the start until every sidecar listens; -1: not all did
     size_t sidecars = 0;
     size_t proxyProcesses = 0;
     LeftBehind left;
@@ -183,6 +221,7 @@ RoundFigures runRound(ConsulMesh& mesh, consul::ConsulClient& client, const Serv
     auto t0 = Clock::now();
     auto results = mesh.startBatch(params, tmpl, false, std::chrono::seconds(o.timeoutSeconds));
     f.startMs = ms(Clock::now() - t0);
+    f.listeningMs = sidecarsListeningMs(client, t0, std::chrono::seconds(o.timeoutSeconds));
     const long rssRunning = procKiB("/proc/self/status", "VmRSS:");
 
     std::vector<std::string> ids;
@@ -249,6 +288,8 @@ void printRound(const RoundFigures& f, const Options& o, const std::string& load
         "ratio %.2fx %s\n",
         f.startMs, f.startMs / n, start1000, kGoalStartMs / start1000,
         start1000 <= kGoalStartMs ? "met" : "NOT met");
+    std::printf("  every sidecar listening %9.0f ms after the start began%s\n", f.listeningMs,
+                f.listeningMs < 0 ? " (NOT all within the timeout)" : "");
     std::printf(
         "  stop all  %9.0f ms  (%6.2f ms per service)  for 1,000: %7.0f ms, goal  5000 ms, "
         "ratio %.2fx %s\n",
@@ -335,8 +376,10 @@ int main(int argc, char** argv) {
     // lies among the ephemeral ports, where every sidecar's long-poll connections to the agent
     // (three each) take ports the agent then skips as in use (a 500-service run with only 10
     // spare failed 77 registrations).
-    agentConfig.sidecarMinPort = 40000;
-    agentConfig.sidecarMaxPort = 40000 + std::max(255, 2 * most + 100);
+    // Below the ephemeral range (32768..60999 on Debian): from 40000, a sidecar's public port
+    // could already be the local port of some agent connection, and that sidecar never listens.
+    agentConfig.sidecarMinPort = 30000;
+    agentConfig.sidecarMaxPort = 30000 + std::max(255, 2 * most + 100);
     agent::DevAgent devAgent(agentConfig, [](agent::LogLevel, const std::string&) {});
     auto bound = devAgent.start(*net::Address::parse("127.0.0.1:0"));
     if (!bound) {
