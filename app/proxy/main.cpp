@@ -1,6 +1,9 @@
 // meshx-proxy: the built-in sidecar proxy (like `consul connect proxy -sidecar-for ID`).
 // Only argument parsing and signals live here; the program is ProxyProgram in core/proxy.
 
+#include <pthread.h>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -11,10 +14,50 @@
 #include "common/mesh_config.h"
 #include "meshx/version.h"
 #include "proxy/command_line.h"
+#include "proxy/proxy_host.h"
 #include "proxy/proxy_program.h"
 #include "proxy/service_read_check.h"
 #include "telemetry/otlp/otlp_exporter.h"
 #include "telemetry/tap/tap_server.h"
+
+namespace {
+
+constexpr size_t kHostThreadStack = 512 * 1024;
+
+// `meshx-proxy -host` (ProxyHost): many sidecars in this process, driven over stdin. One tap for
+// all of them (the engine advertises its address in every hosted sidecar's registration; flow
+// events name their service), served before any sidecar thread starts.
+int runHost(sigset_t& stop) {
+    // About ten descriptors per sidecar (loops, wakers, listeners, agent long polls).
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    if (auto tap = meshx::telemetry::TapServer::startFromEnvironment("meshx-proxy"); !tap) {
+        std::fprintf(stderr, "meshx-proxy: no telemetry tap: %s\n", tap.error().toString().c_str());
+    } else if (*tap) {
+        meshx::telemetry::TapServer::setProcessServiceId("meshx-proxy-host");
+    }
+    // Smaller thread stacks (512 KiB, plenty for the proxy's shallow call paths): a host runs
+    // about five threads per sidecar, 5,000 at a thousand sidecars, and each thread's exit
+    // unmaps its stack under the process's one memory-map lock.
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) == 0) {
+        pthread_attr_setstacksize(&attr, kHostThreadStack);
+        pthread_setattr_default_np(&attr);
+        pthread_attr_destroy(&attr);
+    }
+    meshx::proxy::ProxyHost host(meshx::proxy::ProxyHost::Options{});
+    std::thread([&stop, &host] {
+        int sig = 0;
+        sigwait(&stop, &sig);
+        host.requestStop();
+    }).detach();
+    return host.run();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -47,7 +90,12 @@ int main(int argc, char** argv) {
     // OpenTelemetry export when OTEL_EXPORTER_OTLP_* say so (docs/opentelemetry.md); its thread
     // starts after the mask above, so the stop signals stay with sigwait.
     meshx::telemetry::otlp::OtlpExporter::startFromEnvironment(
-        cl->sidecarFor.empty() ? "meshx-proxy" : cl->sidecarFor + "-sidecar-proxy");
+        cl->host                 ? "meshx-proxy-host"
+        : cl->sidecarFor.empty() ? "meshx-proxy"
+                                 : cl->sidecarFor + "-sidecar-proxy");
+    if (cl->host) {
+        return runHost(stop);
+    }
     // The live telemetry tap (docs/taps.md), before any thread starts so they inherit the
     // blocked signals. The engine that launches a sidecar sets MESHX_TAP_LISTEN to the address
     // it advertises in the sidecar's registration; a tap that cannot start never stops the proxy.

@@ -212,6 +212,11 @@ Status MeshConfig::applyJson(const nlohmann::json& json) {
             }
         } else if (key == "proxy_log_dir") {
             st = wantString(&proxyLogDir);
+        } else if (key == "proxy_host") {
+            st = wantString(&proxyHost);
+            if (st && proxyHost != "shared" && proxyHost != "per_service") {
+                return configError("config key 'proxy_host' must be \"shared\" or \"per_service\"");
+            }
         } else if (key == "max_proxy_restarts") {
             st = wantInt(&maxProxyRestarts);
         } else if (key == "start_timeout_ms") {

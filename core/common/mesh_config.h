@@ -52,6 +52,10 @@ struct MeshConfig {
     // proxy_log_dir: when set, each supervised proxy's output is also appended to
     // <dir>/<service-id>.log (the ring and the bus keep it either way).
     std::string proxyLogDir;
+    // proxy_host: "per_service" (default) runs each built-in sidecar (meshx-proxy) as a process
+    // of its own; "shared" runs all of an engine's built-in sidecars in one `meshx-proxy -host`
+    // process (mesh::ProxyHostProcess). Other proxy kinds always get a process each.
+    std::string proxyHost = "per_service";
     int startTimeoutMs = 5000;
     int ttlIntervalMs = 5000;
 

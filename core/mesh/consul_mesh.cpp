@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <optional>
 #include <thread>
+
+#include <unistd.h>
 
 #include "consul/agent_endpoints.h"
 #include "consul/agent_types.h"
@@ -12,6 +15,7 @@
 #include "mesh/dummy_listener.h"
 #include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
+#include "mesh/proxy_host_pool.h"
 #include "mesh/proxy_supervisor.h"
 #include "mesh/start_plan.h"
 #include "mesh/tap_advertisement.h"
@@ -45,6 +49,9 @@ json upstreamHash(const json& upstream) {
 // agent's work, few enough not to crowd an agent other engines use too.
 constexpr size_t kAgentConnections = 4;
 
+// How long an idle proxy host may take to exit after its input is closed, before SIGKILL.
+constexpr std::chrono::milliseconds kHostEndTimeout{3000};
+
 // Runs f(i) for every i in [0, n) on up to `threads` threads, the caller's included.
 template <typename F>
 void forEachParallel(size_t n, size_t threads, F&& f) {
@@ -62,6 +69,50 @@ void forEachParallel(size_t n, size_t threads, F&& f) {
     for (auto& t : pool) {
         t.join();
     }
+}
+
+// The built-in sidecar, which a proxy host can run (any path to a binary named meshx-proxy).
+bool isMeshxProxy(const std::vector<std::string>& argv) {
+    if (argv.empty()) {
+        return false;
+    }
+    const std::string& program = argv.front();
+    const size_t slash = program.rfind('/');
+    return (slash == std::string::npos ? program : program.substr(slash + 1)) == "meshx-proxy";
+}
+
+// A hosted sidecar's tap is its host's: the registration advertises the host's address (or none
+// when the host's tap has no advertised address) instead of a socket of the sidecar's own.
+void advertiseHostTap(json& registration, const std::string& sidecarTap,
+                      const std::string& hostTap) {
+    if (sidecarTap.empty() || !registration.is_object()) {
+        return;
+    }
+    auto connect = registration.find("Connect");
+    if (connect == registration.end() || !connect->is_object()) {
+        return;
+    }
+    auto sidecar = connect->find("SidecarService");
+    if (sidecar == connect->end() || !sidecar->is_object() || !sidecar->contains("Meta") ||
+        !(*sidecar)["Meta"].is_object()) {
+        return;
+    }
+    json& meta = (*sidecar)["Meta"];
+    const char* key = "meshx-tap";
+    if (meta.contains(key) && meta[key] == sidecarTap) {
+        meta[key] = hostTap;
+    }
+}
+
+// Where this engine's proxy hosts serve their tap: a socket of this process's own.
+std::string hostTapAddress() {
+    static std::atomic<int> serial{0};
+    const char* listen = std::getenv("MESHX_TAP_LISTEN");
+    if (listen != nullptr && std::string(listen) == "off") {
+        return {};
+    }
+    return TapAdvertisement::sidecarTapAddress("meshx-proxy-host-" + std::to_string(::getpid()) +
+                                               "-" + std::to_string(serial.fetch_add(1)));
 }
 
 }  // namespace
@@ -86,11 +137,23 @@ ConsulMesh::ConsulMesh(consul::ConsulApi& api, MeshConfig config,
       ports_(std::move(ports)),
       runtime_(std::make_unique<MeshRuntime>()) {
     recovery_.setMaxThreadCount(1);
+    if (config_.proxyHost == "shared") {
+        hosts_ = runtime_->run(
+            [this] { return new ProxyHostPool(hostTapAddress(), runtime_->context()); });
+    }
+}
+
+bool ConsulMesh::hosted(const std::vector<std::string>& argv) const {
+    return hosts_ != nullptr && isMeshxProxy(argv);
 }
 
 ConsulMesh::~ConsulMesh() {
     stopAll();
     recovery_.waitForDone();
+    if (hosts_ != nullptr) {
+        runtime_->run([this] { delete hosts_; });  // after every supervisor that used it
+        hosts_ = nullptr;
+    }
     runtime_.reset();
 }
 
@@ -123,7 +186,11 @@ Result<StartPlan> ConsulMesh::plan(const ServiceParams& params, const ServiceTem
     }();
     if (planned) {
         // What start adds to the rendering: where the taps are advertised.
-        TapAdvertisement::apply(planned->registration, planned->serviceId, planned->proxy);
+        const auto ad =
+            TapAdvertisement::apply(planned->registration, planned->serviceId, planned->proxy);
+        if (hosted(planned->proxy)) {
+            advertiseHostTap(planned->registration, ad.sidecarTap, hosts_->tapAddress());
+        }
     }
     return planned;
 }
@@ -226,7 +293,12 @@ Result<ConsulMesh::Prepared> ConsulMesh::prepare(const ServiceParams& params,
     }
     p.argv = std::move(planned->proxy);
     // The taps of this process and of the sidecar, found through the agent (docs/taps.md).
-    p.proxyEnv = TapAdvertisement::apply(p.registration, p.serviceId, p.argv).proxyEnv;
+    const auto ad = TapAdvertisement::apply(p.registration, p.serviceId, p.argv);
+    p.proxyEnv = ad.proxyEnv;
+    if (hosted(p.argv)) {
+        advertiseHostTap(p.registration, ad.sidecarTap, hosts_->tapAddress());
+        p.proxyEnv.clear();  // the host's environment names its one tap (ProxyHostPool)
+    }
     return p;
 }
 
@@ -275,6 +347,9 @@ TtlWorker* ConsulMesh::startTtl(const Prepared& p) {
 ProxySupervisor* ConsulMesh::newProxy(const Prepared& p) {
     auto options = ProxySupervisor::Options::fromConfig(config_);
     options.extraEnv.insert(p.proxyEnv.begin(), p.proxyEnv.end());
+    if (hosted(p.argv)) {
+        options.hosts = hosts_;
+    }
     return new ProxySupervisor(p.serviceId, p.argv, config_, std::move(options),
                                runtime_->context());
 }
@@ -413,6 +488,9 @@ void ConsulMesh::teardown(const std::string& serviceId, Owned& owned) {
             delete owned.dummy;
             owned.dummy = nullptr;
         }
+        if (hosts_ != nullptr) {
+            hosts_->endIdle(kHostEndTimeout);  // no host process outlives its last sidecar
+        }
     });
     // The sidecar first: a sidecar we re-registered directly (to edit upstreams) is a plain
     // service to the agent and would outlive its parent.
@@ -486,6 +564,9 @@ void ConsulMesh::teardownBatch(std::vector<std::pair<std::string, Owned>>& recor
             owned.ttl = nullptr;
             delete owned.dummy;
             owned.dummy = nullptr;
+        }
+        if (hosts_ != nullptr) {
+            hosts_->endIdle(kHostEndTimeout);
         }
     });
     // One sidecar listing for the whole batch (a findSidecar per service lists them all each

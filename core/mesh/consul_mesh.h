@@ -22,6 +22,7 @@ struct AgentService;
 namespace meshx::mesh {
 
 class DummyListener;
+class ProxyHostPool;
 class ProxySupervisor;
 class TtlWorker;
 
@@ -166,6 +167,8 @@ class ConsulMesh final : public ServiceMesh {
     Status registerUpstreams(const SidecarView& sidecar,
                              const std::vector<nlohmann::json>& upstreams);
     void onCheckLost(const std::string& serviceId);
+    // The sidecar `argv` runs in a proxy host (proxy_host: shared, and argv is meshx-proxy).
+    bool hosted(const std::vector<std::string>& argv) const;
     void publish(const char* name, const std::string& serviceId, nlohmann::json details = {});
 
     consul::ConsulApi& api_;
@@ -177,6 +180,9 @@ class ConsulMesh final : public ServiceMesh {
     // Re-registrations run here, off the runtime thread (they take the command lock, which a
     // command may hold while it waits on the runtime thread).
     QThreadPool recovery_;
+    // proxy_host: shared: the `meshx-proxy -host` processes of this engine (runtime thread
+    // object, deleted after every supervisor); null with per_service.
+    ProxyHostPool* hosts_ = nullptr;
 };
 
 }  // namespace meshx::mesh

@@ -21,13 +21,17 @@ const char* proxyStateName(ProxyState state) {
 }
 
 nlohmann::json ProxyInfo::toJson() const {
-    return {{"service_id", serviceId},
-            {"argv", argv},
-            {"pid", pid},
-            {"restarts", restarts},
-            {"max_restarts", maxRestarts},
-            {"last_exit_reason", lastExitReason},
-            {"state", proxyStateName(state)}};
+    nlohmann::json j = {{"service_id", serviceId},
+                        {"argv", argv},
+                        {"pid", pid},
+                        {"restarts", restarts},
+                        {"max_restarts", maxRestarts},
+                        {"last_exit_reason", lastExitReason},
+                        {"state", proxyStateName(state)}};
+    if (hosted) {
+        j["hosted"] = true;
+    }
+    return j;
 }
 
 }  // namespace meshx::mesh

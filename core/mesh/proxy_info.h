@@ -29,8 +29,12 @@ struct ProxyInfo {
     int maxRestarts = 0;
     std::string lastExitReason;  // "exit code 1", "signal 9 (Killed)"; empty before any exit
     ProxyState state = ProxyState::Idle;
+    // The sidecar runs in a shared `meshx-proxy -host` process (proxy_host: shared): `pid` is
+    // that host's, the same for every sidecar in it.
+    bool hosted = false;
 
-    // {"service_id", "argv", "pid", "restarts", "max_restarts", "last_exit_reason", "state"}.
+    // {"service_id", "argv", "pid", "restarts", "max_restarts", "last_exit_reason", "state"}, and
+    // "hosted": true for a hosted sidecar.
     nlohmann::json toJson() const;
 };
 

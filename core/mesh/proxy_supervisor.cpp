@@ -13,6 +13,8 @@
 #include <QStandardPaths>
 
 #include "common/mesh_config.h"
+#include "mesh/proxy_host_pool.h"
+#include "mesh/proxy_host_process.h"
 #include "telemetry/lifecycle_event.h"
 #include "telemetry/telemetry_bus.h"
 
@@ -101,6 +103,9 @@ ProxySupervisor::~ProxySupervisor() {
     blockSignals(true);
     stopAndWait();
     restartTimer_.stop();
+    if (host_ != nullptr && !hostKey_.empty()) {
+        host_->forget(hostKey_);  // its call-backs name us
+    }
 }
 
 Status ProxySupervisor::start() {
@@ -115,7 +120,7 @@ Status ProxySupervisor::start() {
 
 Status ProxySupervisor::beginStart() {
     if (state_ == ProxyState::Running || state_ == ProxyState::Stopping ||
-        state_ == ProxyState::Restarting || pending_ != nullptr) {
+        state_ == ProxyState::Restarting || pending_ != nullptr || hostedPending_) {
         return makeError(Code::InvalidState,
                          "proxy for " + serviceId_ + " is already " + proxyStateName(state_));
     }
@@ -155,7 +160,11 @@ bool ProxySupervisor::stop() {
         case ProxyState::Running:
             state_ = ProxyState::Stopping;
             forced_ = false;
-            signalGroup(SIGTERM);
+            if (hostedRunning()) {
+                host_->remove(hostKey_);
+            } else {
+                signalGroup(SIGTERM);
+            }
             stopTimer_.start(options_.stopTimeout);
             return true;
         case ProxyState::Stopping:
@@ -173,7 +182,17 @@ bool ProxySupervisor::stop() {
 }
 
 void ProxySupervisor::stopAndWait() {
-    if (!stop() || process_ == nullptr) {
+    if (!stop()) {
+        return;
+    }
+    if (hostedRunning()) {
+        // Handles the host's output meanwhile, so the exit arrives through onHostedExit().
+        if (!host_->waitForExit(hostKey_, options_.stopTimeout)) {
+            onStopTimeout();
+        }
+        return;
+    }
+    if (process_ == nullptr) {
         return;
     }
     // waitForFinished() delivers finished() (and so onFinished) itself: no event loop needed.
@@ -194,6 +213,7 @@ ProxyInfo ProxySupervisor::info() const {
     i.maxRestarts = options_.maxRestarts;
     i.lastExitReason = lastExitReason_;
     i.state = state_;
+    i.hosted = options_.hosts != nullptr;
     return i;
 }
 
@@ -248,6 +268,26 @@ Status ProxySupervisor::spawn() {
         }
     }
 
+    if (options_.hosts != nullptr) {
+        host_ = options_.hosts->host(resolved.toStdString(), env_);
+        ProxyHostProcess::Sidecar sidecar;
+        sidecar.line = [this](LogLine::Stream stream, const LineAssembler::Line& line) {
+            deliver(line, stream);
+        };
+        sidecar.exited = [this](int code, const std::string& reason) {
+            onHostedExit(code, reason);
+        };
+        auto key = host_->add(serviceId_, std::vector<std::string>(argv_.begin() + 1, argv_.end()),
+                              std::move(sidecar));
+        if (!key) {
+            return makeError(Code::ProxyFailed,
+                             "proxy for service " + serviceId_ + ": " + key.error().message);
+        }
+        hostKey_ = *key;
+        hostedPending_ = true;
+        return {};
+    }
+
     auto* p = new QProcess(this);
     p->setProgram(resolved);
     QStringList args;
@@ -279,6 +319,22 @@ Status ProxySupervisor::spawn() {
 }
 
 Status ProxySupervisor::finishLaunch() {
+    if (hostedPending_) {
+        // add() waited for the host's exec; the sidecar's own start-up is watched like a
+        // process's: an early exit arrives through onHostedExit().
+        hostedPending_ = false;
+        if (hostKey_.empty()) {
+            return makeError(Code::ProxyFailed, "the hosted proxy of " + serviceId_ +
+                                                    " ended before it started (" + lastExitReason_ +
+                                                    ")");
+        }
+        pid_ = host_ != nullptr ? host_->pid() : 0;
+        state_ = ProxyState::Running;
+        forced_ = false;
+        publish(LifecycleEvent::kProxyStarted, {{"pid", pid_}, {"argv", argv_}, {"hosted", true}});
+        emit started(pid_);
+        return {};
+    }
     QProcess* p = pending_;
     pending_ = nullptr;
     if (p == nullptr) {
@@ -349,12 +405,31 @@ void ProxySupervisor::onFinished(QProcess* process, int exitCode, QProcess::Exit
     process_ = nullptr;
     pid_ = 0;
     process->deleteLater();  // we are inside its signal
-    stopTimer_.stop();
 
     const std::string reason = describeExit(exitCode, status);
-    lastExitReason_ = reason;
     nlohmann::json details = {{"pid", pid}, {"reason", reason}};
     details[status == QProcess::NormalExit ? "exit_code" : "signal"] = exitCode;
+    wentDown(pid, reason, std::move(details));
+}
+
+void ProxySupervisor::onHostedExit(int code, const std::string& reason) {
+    hostKey_.clear();
+    const int64_t pid = pid_;
+    pid_ = 0;
+    if (hostedPending_) {
+        lastExitReason_ = reason;  // finishLaunch() reports it
+        return;
+    }
+    nlohmann::json details = {{"pid", pid}, {"reason", reason}, {"hosted", true}};
+    if (code >= 0) {
+        details["exit_code"] = code;
+    }
+    wentDown(pid, reason, std::move(details));
+}
+
+void ProxySupervisor::wentDown(int64_t pid, const std::string& reason, nlohmann::json details) {
+    stopTimer_.stop();
+    lastExitReason_ = reason;
     publish(LifecycleEvent::kProxyExited, std::move(details));
     emit exited(pid, QString::fromStdString(reason));
 
@@ -402,6 +477,14 @@ void ProxySupervisor::onRestartTimer() {
 }
 
 void ProxySupervisor::onStopTimeout() {
+    if (state_ == ProxyState::Stopping && hostedRunning()) {
+        // A sidecar thread cannot be killed alone: give up on it, the host finishes it.
+        forced_ = true;
+        host_->forget(hostKey_);
+        onHostedExit(-1, "stop not confirmed by the proxy host within " +
+                             std::to_string(options_.stopTimeout.count()) + " ms");
+        return;
+    }
     if (state_ == ProxyState::Stopping && process_ != nullptr) {
         forced_ = true;
         signalGroup(SIGKILL);

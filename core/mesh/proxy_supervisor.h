@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <QObject>
+#include <QPointer>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTimer>
@@ -16,6 +17,7 @@
 #include "common/result.h"
 #include "mesh/line_assembler.h"
 #include "mesh/log_ring.h"
+#include "mesh/proxy_host_process.h"
 #include "mesh/proxy_info.h"
 #include "mesh/proxy_log_file.h"
 #include "telemetry/log_line.h"
@@ -29,6 +31,8 @@ class TelemetryBus;
 
 namespace meshx::mesh {
 
+class ProxyHostPool;
+
 // Runs one service's sidecar proxy and keeps it running, as MeshxConsul's proxy worker does:
 // the rendered argv is executed directly (no shell), every stdout/stderr line goes to the
 // telemetry bus (LogLine convention) and to a bounded ring, an unexpected exit is followed by a
@@ -39,6 +43,16 @@ namespace meshx::mesh {
 // that launched it (the engine thread) or our whole process dies, even by SIGKILL. It also leads
 // its own process group, and every signal we send goes to the group, so helpers the proxy
 // spawned are stopped with it. (Grandchildren are not covered by the death signal itself.)
+//
+// Hosted (Options::hosts set, `proxy_host: shared`): the proxy is a meshx-proxy whose sidecar runs
+// inside the pool's `meshx-proxy -host` process of the same binary (ProxyHostProcess) instead of
+// a process of its own. Everything above holds per sidecar: its lines come back demultiplexed,
+// stop() removes only this sidecar (its exit follows, "exit code 0"), restart() re-adds only it,
+// and when the host process dies every hosted sidecar sees an exit ("proxy host exited: ...") and
+// is restarted (in a new host process) or gives up like a crashed process. info().pid is the
+// host's pid, shared by all its sidecars (info().hosted says so); the supervisor never signals
+// the host. A stop that the host does not confirm within stopTimeout is given up on (forced):
+// the sidecar is forgotten and the host finishes it.
 //
 // Thread: a QObject of the engine thread, which must run a Qt event loop; every method is for
 // that thread unless it says otherwise. Signals are emitted on it.
@@ -59,6 +73,9 @@ class ProxySupervisor : public QObject {
         // When set, every line is also appended to <logDir>/<service-id>.log (ProxyLogFile).
         std::string logDir;
         telemetry::TelemetryBus* bus = nullptr;  // nullptr: TelemetryBus::global()
+        // Set: run the sidecar in this pool's proxy host (argv[0] names the meshx-proxy binary,
+        // the rest are its arguments). Must outlive the supervisor.
+        ProxyHostPool* hosts = nullptr;
 
         // maxRestarts (max_proxy_restarts) and logDir (proxy_log_dir) from the config; other
         // fields keep their defaults.
@@ -122,6 +139,11 @@ class ProxySupervisor : public QObject {
     Status finishLaunch();
     void onOutput(QProcess* process, telemetry::LogLine::Stream stream);
     void onFinished(QProcess* process, int exitCode, QProcess::ExitStatus status);
+    // The hosted sidecar ended: `code` its exit code, -1 when the host process died.
+    void onHostedExit(int code, const std::string& reason);
+    // After any exit (process or hosted sidecar): events, signals, restart or give up.
+    void wentDown(int64_t pid, const std::string& reason, nlohmann::json details);
+    bool hostedRunning() const { return host_ != nullptr && !hostKey_.empty(); }
     void onStopTimeout();
     void onRestartTimer();
     // The proxy went down unexpectedly (exit or failed relaunch): restart or give up.
@@ -141,6 +163,10 @@ class ProxySupervisor : public QObject {
     ProxyState state_ = ProxyState::Idle;
     QProcess* process_ = nullptr;
     QProcess* pending_ = nullptr;  // forked by spawn(), not yet confirmed by finishLaunch()
+    // Hosted: the host of this sidecar and its key there while added (empty once it exited).
+    QPointer<ProxyHostProcess> host_;
+    std::string hostKey_;
+    bool hostedPending_ = false;  // added by spawn(), not yet confirmed by finishLaunch()
     int64_t pid_ = 0;
     int restarts_ = 0;
     std::string lastExitReason_;

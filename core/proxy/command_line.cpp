@@ -25,6 +25,8 @@ Options:
                       fixed upstream instances): benchmarks and demos
   -workers N          event-loop threads sharing each listener port (SO_REUSEPORT), 1..64
                       (default 1: one thread serves every connection)
+  -host               serve many sidecars in this one process: the engine adds and removes
+                      them with lines on standard input (docs/architecture.md, "Proxy host")
   --help, --version
 )";
 }
@@ -55,6 +57,10 @@ Result<CommandLine> CommandLine::parse(const std::vector<std::string>& args, con
         }
         if (name == "version" || name == "v") {
             cl.version = true;
+            continue;
+        }
+        if (name == "host" && !hasValue) {
+            cl.host = true;
             continue;
         }
         std::string workers;
@@ -99,9 +105,9 @@ Result<CommandLine> CommandLine::parse(const std::vector<std::string>& args, con
     if (auto level = Logger::parseLevel(cl.logLevel); !level) {
         return level.error();
     }
-    if (cl.sidecarFor.empty() && cl.proxyId.empty() && cl.configFile.empty()) {
+    if (cl.sidecarFor.empty() && cl.proxyId.empty() && cl.configFile.empty() && !cl.host) {
         return makeError(Code::InvalidArgument,
-                         "-sidecar-for, -proxy-id or -config-file is required");
+                         "-sidecar-for, -proxy-id, -config-file or -host is required");
     }
     return cl;
 }

@@ -17,14 +17,15 @@ struct CommandLine {
     std::string logLevel = "info";  // -log-level
     std::string configFile;         // -config-file: run without an agent (benchmarks, demos)
     int workers = 1;                // -workers: event loops (threads) sharing the listeners
+    bool host = false;  // -host: serve many sidecars, added and removed on stdin (ProxyHost)
     bool help = false;
     bool version = false;
 
     using Env = std::function<std::string(const char* name)>;
 
     // Any thread. Go flag syntax: `-name value`, `-name=value`, one or two dashes. Errors
-    // (InvalidArgument): unknown flag, missing value, nothing to run (no -sidecar-for, -proxy-id
-    // or -config-file), bad log level.
+    // (InvalidArgument): unknown flag, missing value, nothing to run (no -sidecar-for, -proxy-id,
+    // -config-file or -host), bad log level.
     static Result<CommandLine> parse(const std::vector<std::string>& args, const Env& env);
 
     static const char* usage();

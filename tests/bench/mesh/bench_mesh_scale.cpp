@@ -13,14 +13,19 @@
 // behind. Bounded: --services services, each start waits at most --timeout-seconds.
 //
 //   bench_mesh_scale [--services N] [--rounds R] [--timeout-seconds S] [--proxy PATH]
-// (--proxy: another meshx-proxy binary, to compare two builds of the sidecar)
+//                    [--proxy-host shared|per_service] [--baseline-services M]
+// (--proxy: another meshx-proxy binary, to compare two builds of the sidecar; --proxy-host: the
+// engine's proxy_host, per_service by default; --baseline-services M: first run M services with
+// the other proxy_host in the same process, the baseline of the ratios printed at the end)
 
 #include <QCoreApplication>
 #include <QTemporaryDir>
 #include <QThread>
 
 #include <dirent.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,6 +58,8 @@ struct Options {
     int rounds = 1;
     int timeoutSeconds = 300;
     std::string proxy = MESHX_BIN_DIR "/meshx-proxy";
+    std::string proxyHost = "per_service";
+    int baselineServices = 0;
 };
 
 double ms(Clock::duration d) {
@@ -114,6 +121,41 @@ int childProcesses() {
     return count;
 }
 
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool listening(uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// Milliseconds after `t0` until every sidecar registered with the agent listens on its public
+// port (startBatch waits for the services' checks only, not for the sidecars), or -1 when some
+// do not within `limit`.
+double sidecarsListeningMs(consul::ConsulClient& client, Clock::time_point t0,
+                           std::chrono::seconds limit) {
+    auto sidecars = client.call(ep::agentServices(R"(Kind == "connect-proxy")"));
+    if (!sidecars) {
+        return -1;
+    }
+    std::vector<uint16_t> waiting;
+    for (const auto& [id, s] : *sidecars) {
+        waiting.push_back(static_cast<uint16_t>(s.port));
+    }
+    const auto deadline = Clock::now() + limit;
+    while (!waiting.empty() && Clock::now() < deadline) {
+        std::erase_if(waiting, [](uint16_t port) { return listening(port); });
+        if (!waiting.empty()) {
+            QThread::msleep(20);  // bounded poll: each round tries every sidecar still waiting
+        }
+    }
+    return waiting.empty() ? ms(Clock::now() - t0) : -1;
+}
+
 struct LeftBehind {
     size_t registrations = 0;
     int processes = 0;
@@ -158,6 +200,9 @@ struct RoundFigures {
     double proxyPssKiB = 0;  // per sidecar
     double cpuEngineMs = 0;  // per service, engine + in-process agent
     double cpuProxyMs = 0;   // per sidecar, start to exit
+    double listeningMs = 0;  // from the start until every sidecar listens; -1: not all did
+    size_t sidecars = 0;
+    size_t proxyProcesses = 0;
     LeftBehind left;
     int failures = 0;
 };
@@ -176,6 +221,7 @@ RoundFigures runRound(ConsulMesh& mesh, consul::ConsulClient& client, const Serv
     auto t0 = Clock::now();
     auto results = mesh.startBatch(params, tmpl, false, std::chrono::seconds(o.timeoutSeconds));
     f.startMs = ms(Clock::now() - t0);
+    f.listeningMs = sidecarsListeningMs(client, t0, std::chrono::seconds(o.timeoutSeconds));
     const long rssRunning = procKiB("/proc/self/status", "VmRSS:");
 
     std::vector<std::string> ids;
@@ -193,6 +239,10 @@ RoundFigures runRound(ConsulMesh& mesh, consul::ConsulClient& client, const Serv
         ids.push_back(r->serviceId);
         ports.push_back(r->address.port());
         if (auto info = mesh.proxyInfo(r->serviceId); info && info->pid > 0) {
+            ++f.sidecars;
+            if (std::find(pids.begin(), pids.end(), info->pid) != pids.end()) {
+                continue;  // a proxy host: one process for many sidecars, counted once
+            }
             pids.push_back(info->pid);
             const std::string dir = "/proc/" + std::to_string(info->pid);
             rss += procKiB(dir + "/status", "VmRSS:");
@@ -212,7 +262,9 @@ RoundFigures runRound(ConsulMesh& mesh, consul::ConsulClient& client, const Serv
     }
     f.left = leftBehind(client, pids, ports, claimDir);
     const auto n = static_cast<double>(std::max<size_t>(1, f.started));
-    const auto np = static_cast<double>(std::max<size_t>(1, pids.size()));
+    // Per sidecar: a host's memory and CPU are shared out over the sidecars it served.
+    const auto np = static_cast<double>(std::max<size_t>(1, f.sidecars));
+    f.proxyProcesses = pids.size();
     f.engineKiBPerService = static_cast<double>(rssRunning - rssBefore) / n;
     f.proxyRssKiB = static_cast<double>(rss) / np;
     f.proxyPssKiB = static_cast<double>(pss) / np;
@@ -228,33 +280,61 @@ void printRound(const RoundFigures& f, const Options& o, const std::string& load
     const double start1000 = f.startMs * scale;
     const double stop1000 = f.stopMs * scale;
     std::printf(
-        "\n%zu services with meshx-proxy sidecars, one startBatch + one stopBatch (asked "
-        "for %d; load %s)\n",
-        f.started, o.services, load.c_str());
+        "\n%zu services with meshx-proxy sidecars (proxy_host %s: %zu sidecars in %zu "
+        "processes), one startBatch + one stopBatch (asked for %d; load %s)\n",
+        f.started, o.proxyHost.c_str(), f.sidecars, f.proxyProcesses, o.services, load.c_str());
     std::printf(
         "  start all %9.0f ms  (%6.2f ms per service)  for 1,000: %7.0f ms, goal 10000 ms, "
         "ratio %.2fx %s\n",
         f.startMs, f.startMs / n, start1000, kGoalStartMs / start1000,
         start1000 <= kGoalStartMs ? "met" : "NOT met");
+    std::printf("  every sidecar listening %9.0f ms after the start began%s\n", f.listeningMs,
+                f.listeningMs < 0 ? " (NOT all within the timeout)" : "");
     std::printf(
         "  stop all  %9.0f ms  (%6.2f ms per service)  for 1,000: %7.0f ms, goal  5000 ms, "
         "ratio %.2fx %s\n",
         f.stopMs, f.stopMs / n, stop1000, kGoalStopMs / stop1000,
         stop1000 <= kGoalStopMs ? "met" : "NOT met");
     std::printf(
-        "  CPU per service: engine + in-process agent %.2f ms, each meshx-proxy %.2f ms "
+        "  CPU per service: engine + in-process agent %.2f ms, each sidecar %.2f ms "
         "(start to exit); 1,000 services need %.1f CPU-s = %.1f s on %d cores at best\n",
         f.cpuEngineMs, f.cpuProxyMs, (f.cpuEngineMs + f.cpuProxyMs),
         (f.cpuEngineMs + f.cpuProxyMs) / QThread::idealThreadCount(), QThread::idealThreadCount());
     std::printf(
-        "  memory: engine (with the in-process agent) %.1f KiB per service; each "
-        "meshx-proxy RSS %.0f KiB, PSS %.0f KiB\n",
+        "  memory: engine (with the in-process agent) %.1f KiB per service; per sidecar "
+        "RSS %.0f KiB, PSS %.0f KiB\n",
         f.engineKiBPerService, f.proxyRssKiB, f.proxyPssKiB);
     std::printf(
         "  left behind after stop: %zu registrations, %d sidecar processes, %d child "
         "processes, %d port claims%s\n",
         f.left.registrations, f.left.processes, f.left.children, f.left.claims,
         f.failures ? "  (FAILURES, see stderr)" : "");
+}
+
+// One engine with `proxyHost`, `services` services per round; false when a round failed.
+bool runEngine(consul::ConsulClient& client, const MeshConfig& base, Options o,
+               const std::string& proxyHost, int services, const std::string& claimDir,
+               RoundFigures* last) {
+    MeshConfig config = base;
+    config.proxyHost = proxyHost;
+    o.proxyHost = proxyHost;
+    o.services = services;
+    auto mesh = ConsulMesh::create(client, config);
+    if (!mesh) {
+        std::fprintf(stderr, "engine: %s\n", mesh.error().toString().c_str());
+        return false;
+    }
+    ServiceTemplate tmpl = (*mesh)->defaultTemplate();
+    tmpl.proxy = std::vector<std::string>{o.proxy, "-sidecar-for", "{{id}}"};
+    bool ok = true;
+    for (int round = 0; round < o.rounds; ++round) {
+        const std::string load = loadAverage();
+        RoundFigures f = runRound(**mesh, client, tmpl, o, round, claimDir);
+        printRound(f, o, load);
+        ok = ok && f.failures == 0 && f.started == static_cast<size_t>(services) && f.left.clean();
+        *last = f;
+    }
+    return ok;
 }
 
 }  // namespace
@@ -272,10 +352,16 @@ int main(int argc, char** argv) {
             o.timeoutSeconds = std::max(5, std::atoi(argv[i + 1]));
         } else if (a == "--proxy") {
             o.proxy = argv[i + 1];
+        } else if (a == "--proxy-host" && (std::string(argv[i + 1]) == "shared" ||
+                                           std::string(argv[i + 1]) == "per_service")) {
+            o.proxyHost = argv[i + 1];
+        } else if (a == "--baseline-services") {
+            o.baselineServices = std::max(0, std::atoi(argv[i + 1]));
         } else {
             std::fprintf(stderr,
                          "usage: bench_mesh_scale [--services N] [--rounds R] "
-                         "[--timeout-seconds S] [--proxy PATH]\n");
+                         "[--timeout-seconds S] [--proxy PATH] [--proxy-host shared|per_service] "
+                         "[--baseline-services M]\n");
             return 2;
         }
     }
@@ -284,13 +370,16 @@ int main(int argc, char** argv) {
     QTemporaryDir claimDir;
     qputenv("MESHX_PORT_CLAIM_DIR", claimDir.path().toUtf8());
 
+    const int most = std::max(o.services, o.baselineServices);
     agent::AgentConfig agentConfig;
     // A sidecar port per service (Consul's default range has 256), and as many again: the range
     // lies among the ephemeral ports, where every sidecar's long-poll connections to the agent
     // (three each) take ports the agent then skips as in use (a 500-service run with only 10
     // spare failed 77 registrations).
-    agentConfig.sidecarMinPort = 40000;
-    agentConfig.sidecarMaxPort = 40000 + std::max(255, 2 * o.services + 100);
+    // Below the ephemeral range (32768..60999 on Debian): from 40000, a sidecar's public port
+    // could already be the local port of some agent connection, and that sidecar never listens.
+    agentConfig.sidecarMinPort = 30000;
+    agentConfig.sidecarMaxPort = 30000 + std::max(255, 2 * most + 100);
     agent::DevAgent devAgent(agentConfig, [](agent::LogLevel, const std::string&) {});
     auto bound = devAgent.start(*net::Address::parse("127.0.0.1:0"));
     if (!bound) {
@@ -300,30 +389,40 @@ int main(int argc, char** argv) {
     MeshConfig config;
     config.agent = *AgentEndpoint::parse(bound->hostPort());
     config.portRangeMin = 20000;
-    config.portRangeMax = static_cast<uint16_t>(20000 + std::max(2000, 2 * o.services));
+    config.portRangeMax = static_cast<uint16_t>(20000 + std::max(2000, 2 * most));
     auto client = consul::ConsulClient::create(config);
     if (!client) {
         std::fprintf(stderr, "client: %s\n", client.error().toString().c_str());
         return 1;
     }
-    auto mesh = ConsulMesh::create(**client, config);
-    if (!mesh) {
-        std::fprintf(stderr, "engine: %s\n", mesh.error().toString().c_str());
-        return 1;
-    }
-    ServiceTemplate tmpl = (*mesh)->defaultTemplate();
-    tmpl.proxy = std::vector<std::string>{o.proxy, "-sidecar-for", "{{id}}"};
 
-    std::printf("bench_mesh_scale: %d services, %d round(s), %d cores, load %s, sidecar %s\n",
-                o.services, o.rounds, QThread::idealThreadCount(), loadAverage().c_str(),
-                o.proxy.c_str());
+    std::printf(
+        "bench_mesh_scale: %d services, %d round(s), proxy_host %s (baseline: %d services with "
+        "the other), %d cores, load %s, sidecar %s\n",
+        o.services, o.rounds, o.proxyHost.c_str(), o.baselineServices, QThread::idealThreadCount(),
+        loadAverage().c_str(), o.proxy.c_str());
+    const std::string claims = claimDir.path().toStdString();
     bool ok = true;
-    for (int round = 0; round < o.rounds; ++round) {
-        const std::string load = loadAverage();
-        RoundFigures f = runRound(**mesh, **client, tmpl, o, round, claimDir.path().toStdString());
-        printRound(f, o, load);
-        ok =
-            ok && f.failures == 0 && f.started == static_cast<size_t>(o.services) && f.left.clean();
+    RoundFigures baseline;
+    const std::string other = o.proxyHost == "shared" ? "per_service" : "shared";
+    if (o.baselineServices > 0) {
+        ok = runEngine(**client, config, o, other, o.baselineServices, claims, &baseline) && ok;
+    }
+    RoundFigures measured;
+    ok = runEngine(**client, config, o, o.proxyHost, o.services, claims, &measured) && ok;
+    if (o.baselineServices > 0 && baseline.started > 0 && measured.started > 0) {
+        auto per = [](double total, size_t n) { return total / static_cast<double>(n); };
+        std::printf(
+            "\nproxy_host %s vs %s (per service, same run): start %.2f vs %.2f ms (%.2fx), stop "
+            "%.2f vs %.2f ms (%.2fx), CPU engine + agent + sidecar %.2f vs %.2f ms (%.2fx)\n",
+            o.proxyHost.c_str(), other.c_str(), per(measured.startMs, measured.started),
+            per(baseline.startMs, baseline.started),
+            per(baseline.startMs, baseline.started) / per(measured.startMs, measured.started),
+            per(measured.stopMs, measured.started), per(baseline.stopMs, baseline.started),
+            per(baseline.stopMs, baseline.started) / per(measured.stopMs, measured.started),
+            measured.cpuEngineMs + measured.cpuProxyMs, baseline.cpuEngineMs + baseline.cpuProxyMs,
+            (baseline.cpuEngineMs + baseline.cpuProxyMs) /
+                (measured.cpuEngineMs + measured.cpuProxyMs));
     }
     std::printf("\nload at the end %s\n", loadAverage().c_str());
     devAgent.stop();
