@@ -16,6 +16,7 @@
 #include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_host_pool.h"
+#include "mesh/proxy_kind_registry.h"
 #include "mesh/proxy_supervisor.h"
 #include "mesh/start_plan.h"
 #include "mesh/tap_advertisement.h"
@@ -69,16 +70,6 @@ void forEachParallel(size_t n, size_t threads, F&& f) {
     for (auto& t : pool) {
         t.join();
     }
-}
-
-// The built-in sidecar, which a proxy host can run (any path to a binary named meshx-proxy).
-bool isMeshxProxy(const std::vector<std::string>& argv) {
-    if (argv.empty()) {
-        return false;
-    }
-    const std::string& program = argv.front();
-    const size_t slash = program.rfind('/');
-    return (slash == std::string::npos ? program : program.substr(slash + 1)) == "meshx-proxy";
 }
 
 // A hosted sidecar's tap is its host's: the registration advertises the host's address (or none
@@ -144,7 +135,7 @@ ConsulMesh::ConsulMesh(consul::ConsulApi& api, MeshConfig config,
 }
 
 bool ConsulMesh::hosted(const std::vector<std::string>& argv) const {
-    return hosts_ != nullptr && isMeshxProxy(argv);
+    return hosts_ != nullptr && isMeshxProxyCommand(argv);
 }
 
 ConsulMesh::~ConsulMesh() {

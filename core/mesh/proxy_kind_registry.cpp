@@ -105,4 +105,13 @@ Result<std::vector<std::string>> ProxyKindRegistry::command(
     return argv;
 }
 
+bool isMeshxProxyCommand(const std::vector<std::string>& argv) {
+    if (argv.empty()) {
+        return false;
+    }
+    const std::string& program = argv.front();
+    const size_t slash = program.rfind('/');
+    return (slash == std::string::npos ? program : program.substr(slash + 1)) == "meshx-proxy";
+}
+
 }  // namespace meshx::mesh

@@ -61,4 +61,8 @@ class ProxyKindRegistry {
     std::deque<ProxyKind> kinds_;  // a deque: add() keeps byName() pointers valid
 };
 
+// True when `argv` runs our built-in sidecar: its program is any path to a binary named
+// meshx-proxy (what "{{meshx-proxy}}" renders to, or an operator's own path to it).
+bool isMeshxProxyCommand(const std::vector<std::string>& argv);
+
 }  // namespace meshx::mesh

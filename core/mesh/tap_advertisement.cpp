@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "mesh/proxy_kind_registry.h"
 #include "telemetry/tap/tap_protocol.h"
 #include "telemetry/tap/tap_server.h"
 
@@ -14,15 +15,6 @@ namespace meshx::mesh {
 using nlohmann::json;
 
 namespace {
-
-bool isMeshxProxy(const std::vector<std::string>& argv) {
-    if (argv.empty()) {
-        return false;
-    }
-    const std::string& program = argv.front();
-    const size_t slash = program.rfind('/');
-    return (slash == std::string::npos ? program : program.substr(slash + 1)) == "meshx-proxy";
-}
 
 bool tapsOff() {
     const char* listen = std::getenv(telemetry::kTapListenEnv);
@@ -86,7 +78,7 @@ TapAdvertisement TapAdvertisement::apply(json& registration, const std::string& 
     if (auto own = telemetry::TapServer::processAddress()) {
         setMeta(registration, own->toString());
     }
-    if (isMeshxProxy(proxyArgv)) {
+    if (isMeshxProxyCommand(proxyArgv)) {
         // Never the parent's own MESHX_TAP_LISTEN (a fixed port would collide): the advertised
         // socket, or else an unadvertised free loopback port.
         out.sidecarTap = sidecarTapAddress(serviceId + "-sidecar-proxy");
