@@ -217,7 +217,11 @@ class TestTapCatalog : public QObject {
             row(QStringLiteral("tcp://127.0.0.1:9"))->text(1).contains(QLatin1String("node-c")));
         QCOMPARE(row(goneTap_)->text(3), QStringLiteral("retrying"));
         QVERIFY(!row(goneTap_)->text(6).isEmpty());
-        QCOMPARE(row(farTap_)->text(3), QStringLiteral("connected"));
+        // node-b's tap is connected; on a loaded machine a subscription may be between a drop
+        // and its retry at this instant, so its state is waited for (state() says why it
+        // dropped).
+        QTRY_VERIFY2_WITH_TIMEOUT(row(farTap_)->text(3) == QStringLiteral("connected"),
+                                  qPrintable(row(farTap_)->text(3) + "\n" + state()), kLongWaitMs);
         QVERIFY(row(farTap_)->text(1).contains(QLatin1String("node-b")));
     }
 };
