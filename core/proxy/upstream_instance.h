@@ -15,8 +15,6 @@ struct UpstreamInstance {
     // Proxy.DestinationServiceName (or Service for connect-native), Node.Datacenter, namespace,
     // partition. The trust domain is not compared (Consul ignores it here).
     ServiceIdentity identity;
-
-    bool operator==(const UpstreamInstance&) const = default;
 };
 
 }  // namespace meshx::proxy
