@@ -20,6 +20,17 @@ int64_t micros(FlowRecord::Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
+// What names a flow and its two ends: every flow event carries it, the per-request turn event
+// nothing more.
+void copyEnds(const FlowRecord& flow, telemetry::FlowEventData& d) {
+    d.flowRef = flow.ref;
+    d.direction = flow.direction;
+    d.service = flow.service;
+    d.src = flow.src;
+    d.dst = flow.dst;
+    d.dstLocal = flow.dstLocal;
+}
+
 // A typed event (telemetry/flow_event_data.h): plain copies on the loop thread, no JSON tree;
 // the tap makes the documented JSON on its own thread.
 telemetry::Event baseEvent(const FlowRecord& flow, const char* name) {
@@ -27,12 +38,7 @@ telemetry::Event baseEvent(const FlowRecord& flow, const char* name) {
     e.source = kSource;
     e.name = name;
     telemetry::FlowEventData& d = e.payload.emplace<telemetry::FlowEventData>();
-    d.flowRef = flow.ref;
-    d.direction = flow.direction;
-    d.service = flow.service;
-    d.src = flow.src;
-    d.dst = flow.dst;
-    d.dstLocal = flow.dstLocal;
+    copyEnds(flow, d);
     d.instance = flow.instance;
     d.peerId = flow.peerId;
     d.intention = flow.intention;
@@ -121,12 +127,7 @@ void FlowEvents::turn(const FlowRecord& flow, const TurnTimes& t) {
     e.source = kSource;
     e.name = "turn";
     telemetry::FlowEventData& d = e.payload.emplace<telemetry::FlowEventData>();
-    d.flowRef = flow.ref;
-    d.direction = flow.direction;
-    d.service = flow.service;
-    d.src = flow.src;
-    d.dst = flow.dst;
-    d.dstLocal = flow.dstLocal;
+    copyEnds(flow, d);
     d.result = "ok";
     d.turn = t.turn;
     d.toUpstream = t.requestBytes;

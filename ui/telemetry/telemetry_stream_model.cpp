@@ -83,10 +83,7 @@ std::vector<RpcRecord> TelemetryStreamModel::append(std::vector<RpcRecord>&& bat
     const size_t leave =
         std::min({total > limit_ ? total - limit_ : 0, history_.size(), batch.size()});
     if (leave > 0) {
-        const uint64_t firstKept = trimmed_ + leave;
-        size_t rows = 0;
-        while (rows < visible_.size() && visible_[rows] < firstKept)
-            ++rows;
+        const size_t rows = visibleRowsBefore(trimmed_ + leave);
         if (rows > 0) {
             // Only visible_ changes inside the bracket; the records it no longer names stay in
             // history_ until below, so every row the view can ask for is still there.
@@ -126,14 +123,20 @@ std::vector<RpcRecord> TelemetryStreamModel::append(std::vector<RpcRecord>&& bat
     return std::move(batch);
 }
 
+size_t TelemetryStreamModel::visibleRowsBefore(uint64_t firstKept) const {
+    // visible_ is ascending, and a trim removes only a few rows from its front.
+    size_t rows = 0;
+    while (rows < visible_.size() && visible_[rows] < firstKept)
+        ++rows;
+    return rows;
+}
+
 void TelemetryStreamModel::trimTo(size_t limit) {
     if (history_.size() <= limit)
         return;
     const size_t drop = history_.size() - limit;
     const uint64_t firstKept = trimmed_ + drop;
-    size_t rows = 0;
-    while (rows < visible_.size() && visible_[rows] < firstKept)
-        ++rows;
+    const size_t rows = visibleRowsBefore(firstKept);
     if (rows > 0) {
         beginRemoveRows({}, 0, static_cast<int>(rows) - 1);
         visible_.erase(visible_.begin(), visible_.begin() + static_cast<std::ptrdiff_t>(rows));

@@ -101,6 +101,8 @@ class TelemetryStreamModel : public QAbstractTableModel {
 
   private:
     void trimTo(size_t limit);
+    // How many rows of visible_ name records older than `firstKept` (absolute index).
+    size_t visibleRowsBefore(uint64_t firstKept) const;
 
     size_t limit_;
     std::deque<telemetry::RpcRecord> history_;
