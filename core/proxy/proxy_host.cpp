@@ -238,6 +238,9 @@ void ProxyHost::add(const std::string& key, std::vector<std::string> args) {
     po.out = s->out;
     po.err = s->err;
     po.shutdownGrace = options_.shutdownGrace;
+    po.onPublicListener = [this, key](bool listening, const std::string& detail) {
+        writeLine(listening ? 'L' : 'F', key, detail);
+    };
     s->program = std::make_unique<ProxyProgram>(std::move(*cl), po);
     Sidecar* raw = s.get();
     std::lock_guard lock(mutex_);

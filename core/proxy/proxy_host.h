@@ -31,6 +31,11 @@ namespace meshx::proxy {
 //   standard output (host -> engine)
 //     O <key> <text>       a line the sidecar wrote to its standard output (banner, log lines)
 //     E <key> <text>       ... to its standard error (start-up failures)
+//     L <key> <address>    its public listener listens (address as bound; empty when its config
+//                          wants none): from now on it accepts connections. Again only after
+//                          an F. The engine's start waits for it.
+//     F <key> <error>      its public listener could not bind (it retries every 2 s); again only
+//                          after an L
 //     X <key> <code>       the sidecar ended with exit code <code>: 0 after remove, 1 when its
 //                          start failed (no registration, bad agent reply); always the last line
 //                          of that key
