@@ -71,9 +71,12 @@ ListenerWaiter::~ListenerWaiter() {
 std::vector<Status> ListenerWaiter::wait(std::chrono::steady_clock::time_point deadline,
                                          std::chrono::milliseconds timeout) {
     std::unique_lock lock(shared_->mutex);
+    // A bind failure is not final: the proxy tries again every 2 s (the port may belong to
+    // something that is about to let go, e.g. another test's or engine's sidecar), so only the
+    // deadline turns it into an error, carrying the bind error.
     auto waiting = [&] {
         for (State s : shared_->states) {
-            if (s == State::Waiting) {
+            if (s == State::Waiting || s == State::Failed) {
                 return true;
             }
         }

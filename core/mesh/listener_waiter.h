@@ -35,10 +35,10 @@ class ListenerWaiter {
     ListenerWaiter(const ListenerWaiter&) = delete;
     ListenerWaiter& operator=(const ListenerWaiter&) = delete;
 
-    // Blocks until every sidecar listens, failed to bind, or exited, or `deadline` passed.
-    // One Status per proxy, in order: ok when it listens (or does not report); ProxyFailed when
-    // it could not bind its public port (the bind error), exited (the exit reason), or did not
-    // listen by the deadline (`timeout` is quoted).
+    // Blocks until every sidecar listens or exited, or `deadline` passed. One Status per proxy,
+    // in order: ok when it listens (or does not report); ProxyFailed when it exited (the exit
+    // reason) or did not listen by the deadline: with the bind error when its last report was a
+    // failure to bind (it retries every 2 s until then), else quoting `timeout`.
     std::vector<Status> wait(std::chrono::steady_clock::time_point deadline,
                              std::chrono::milliseconds timeout);
 
