@@ -14,6 +14,8 @@
 
 namespace meshx::proxy {
 
+class SharedRoots;
+
 // `meshx-proxy -host`: one process serving many sidecars, each the same ProxyProgram a
 // `meshx-proxy -sidecar-for ID` process runs (its own agent client, watches, Proxy with public and
 // upstream listeners, intentions, discovery, flow events), on threads of its own. A process per
@@ -87,6 +89,9 @@ class ProxyHost {
     void reap();
     void stopAll();
     void wake();
+    // The host's one CA roots watch for its sidecars (SharedRoots), made with the first sidecar
+    // that talks to the host's agent; null when the environment names no usable agent.
+    std::shared_ptr<SharedRoots> sharedRoots();
 
     Options options_;
     std::mutex outMutex_;
@@ -94,6 +99,8 @@ class ProxyHost {
     std::map<std::string, std::unique_ptr<Sidecar>> sidecars_;
     std::atomic<bool> stopRequested_{false};
     int wakePipe_[2] = {-1, -1};
+    std::shared_ptr<SharedRoots> sharedRoots_;  // run() thread
+    bool sharedRootsTried_ = false;
 };
 
 }  // namespace meshx::proxy

@@ -239,13 +239,14 @@ void ProxyProgram::onConfig(const ProxyConfig& config) {
     // The leaf names the proxied service; a new name needs a new leaf watch.
     if (!certificates_ || certificates_->service() != config.proxiedServiceName) {
         certificates_.reset();
-        certificates_ =
-            std::make_unique<CertificateWatcher>(*client_, *log_, config.proxiedServiceName,
-                                                 [this](std::shared_ptr<const TlsContext> tls) {
-                                                     for (auto& p : proxies_) {
-                                                         p->setTls(tls);
-                                                     }
-                                                 });
+        certificates_ = std::make_unique<CertificateWatcher>(
+            *client_, *log_, config.proxiedServiceName,
+            [this](std::shared_ptr<const TlsContext> tls) {
+                for (auto& p : proxies_) {
+                    p->setTls(tls);
+                }
+            },
+            options_.sharedRoots);
         certificates_->start();
     }
 }

@@ -23,6 +23,7 @@ class ConfigWatcher;
 class Discovery;
 class Logger;
 class Proxy;
+class SharedRoots;
 
 // What `meshx-proxy` does once its flags are parsed: print the banner, find the sidecar's
 // registration (or read -config-file), run the proxy with its watches until asked to stop, then
@@ -49,6 +50,9 @@ class ProxyProgram {
         // sidecar process run by the engine into "==> Public listener ..." lines: the engine's
         // start waits for it (docs/architecture.md, "Started means listening").
         std::function<void(bool listening, const std::string& detail)> onPublicListener;
+        // A proxy host's one CA roots watch, used instead of a watch of this sidecar's own (the
+        // host gives it only to sidecars of its own agent). Null: its own watch.
+        std::shared_ptr<SharedRoots> sharedRoots;
     };
 
     ProxyProgram(CommandLine commandLine, Options options);

@@ -1,7 +1,9 @@
 // "Started means listening" (issue 20.3): when start / startBatch returns, every built-in
 // sidecar accepts connections on its public port, for a process per sidecar and for the shared
 // host; a sidecar that cannot bind its public port fails its service's start with ProxyFailed
-// (at once, not at the deadline) and leaves nothing behind. Real meshx-agent, real meshx-proxy.
+// (at the deadline, with the bind error; a port freed meanwhile is only a delay) and leaves nothing
+// behind; a shared host reads the CA roots once for all its sidecars. Real meshx-agent and
+// meshx-proxy.
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -96,6 +98,10 @@ class TestSidecarReady : public QObject {
         tmpl.registration["Connect"]["SidecarService"]["Address"] = "127.0.0.1";
         return tmpl;
     }
+    // Answered reads of the CA roots so far (the agent logs each finished request at debug).
+    qsizetype rootsReads() const {
+        return agent_->output().count(QStringLiteral("/v1/agent/connect/ca/roots"));
+    }
     size_t servicesOnAgent() {
         auto s = client_->call(ep::agentServices());
         return s ? s->size() : size_t{9999};
@@ -107,7 +113,8 @@ class TestSidecarReady : public QObject {
         qputenv("MESHX_PORT_CLAIM_DIR", claims_.path().toUtf8());
         // A sidecar range of its own: other tests' agents use the default 21000..21255.
         agent_ = std::make_unique<AgentProcess>(
-            0, QStringList{"-sidecar-min-port", "31700", "-sidecar-max-port", "31799"});
+            0, QStringList{"-sidecar-min-port", "31700", "-sidecar-max-port", "31799", "-log-level",
+                           "debug"});
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
         MeshConfig c;
         c.agent = *AgentEndpoint::parse(agent_->address().toStdString());
@@ -132,12 +139,20 @@ class TestSidecarReady : public QObject {
             const std::string id = "ready-" + std::to_string(i);
             params.push_back(ServiceParams::namedWithId("ready", id));
         }
+        const qsizetype rootsReadsBefore = rootsReads();
         auto results = mesh->startBatch(params, mesh->defaultTemplate(), false,
                                         std::chrono::milliseconds(90000));
+        const qsizetype rootsReadsDuring = rootsReads() - rootsReadsBefore;
         std::vector<std::string> ids;
         for (const auto& r : results) {
             QVERIFY2(r.ok(), r.ok() ? "" : r.error().toString().c_str());
             ids.push_back(r->serviceId);
+        }
+        // The CA roots: one watch for the whole host (SharedRoots), one per sidecar process.
+        if (proxyHost == "shared") {
+            QVERIFY2(rootsReadsDuring <= 3, qPrintable(QString::number(rootsReadsDuring)));
+        } else {
+            QVERIFY2(rootsReadsDuring >= services, qPrintable(QString::number(rootsReadsDuring)));
         }
         auto ports = sidecarPorts();
         for (const auto& id : ids) {
