@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -120,7 +121,19 @@ int main(int argc, char** argv) {
         // line. The tap is found through the sidecar's registration (Meta "meshx-tap").
     }
 
-    meshx::proxy::ProxyProgram program(std::move(*cl));
+    meshx::proxy::ProxyProgram::Options options;
+    if (const char* report = std::getenv("MESHX_PROXY_REPORT_LISTENER");
+        report != nullptr && std::string_view(report) == "1") {
+        // Set by the engine only (ProxySupervisor): its start waits for this line, so a user
+        // can connect when start returns. Run by hand, the output stays Consul's.
+        options.onPublicListener = [](bool listening, const std::string& detail) {
+            const std::string text = listening ? "==> Public listener ready: " + detail + "\n"
+                                               : "==> Public listener failed: " + detail + "\n";
+            std::fputs(text.c_str(), stdout);
+            std::fflush(stdout);
+        };
+    }
+    meshx::proxy::ProxyProgram program(std::move(*cl), options);
     std::thread([&stop, &program] {
         int sig = 0;
         sigwait(&stop, &sig);

@@ -57,4 +57,9 @@ Result<bool> ListingFilter::matches(const OJson& element) const {
     return *r;
 }
 
+std::vector<std::pair<std::string, std::string>> ListingFilter::requiredEquals() const {
+    return impl_ ? impl_->expression.requiredEquals()
+                 : std::vector<std::pair<std::string, std::string>>{};
+}
+
 }  // namespace meshx::agent

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/go_json.h"
 #include "agent/http_request.h"
@@ -22,6 +24,9 @@ class ListingFilter {
 
     bool active() const { return impl_ != nullptr; }
     Result<bool> matches(const OJson& element) const;
+    // `Selector == "value"` terms every passing element satisfies (FilterExpression::
+    // requiredEquals): a listing may skip elements that differ before rendering them.
+    std::vector<std::pair<std::string, std::string>> requiredEquals() const;
 
   private:
     struct Impl;

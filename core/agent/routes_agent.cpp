@@ -9,6 +9,7 @@
 #include "agent/registration_validator.h"
 #include "agent/request_body.h"
 #include "agent/response_shapes.h"
+#include "agent/service_prefilter.h"
 #include "meshx/version.h"
 
 namespace meshx::agent {
@@ -183,10 +184,14 @@ void listServices(AgentServices& s, const ApiCall& call) {
         call.fail(filter.error());
         return;
     }
+    const auto required = filter->requiredEquals();
     OJson out = OJson::object();
     if (call.canRead()) {
-        reserveMembers(out, s.state.services().size());
+        reserveMembers(out, required.empty() ? s.state.services().size() : 1);
         for (const auto& [id, svc] : s.state.services()) {
+            if (!serviceMayMatch(svc, required)) {
+                continue;  // differs in a required field: the filter would drop it
+            }
             OJson element = agentServiceJson(svc, s.state.node());
             auto keep = filter->matches(element);
             if (!keep) {

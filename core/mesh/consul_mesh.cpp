@@ -13,6 +13,7 @@
 #include "consul/consul_api.h"
 #include "mesh/bind_retry.h"
 #include "mesh/dummy_listener.h"
+#include "mesh/listener_waiter.h"
 #include "mesh/passing_waiter.h"
 #include "mesh/port_allocator.h"
 #include "mesh/proxy_host_pool.h"
@@ -389,7 +390,13 @@ Result<Started> ConsulMesh::startLocked(const ServiceParams& params, const Servi
         record.proxy = *started;
     }
     if (timeout.count() > 0) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
         if (auto st = waitPassing(p.name, p.serviceId, timeout, record.proxy); !st) {
+            return fail(st.error());
+        }
+        // Started means the sidecar accepts connections, not only that the service passes.
+        ListenerWaiter listeners(*runtime_, {record.proxy}, {p.serviceId});
+        if (auto st = listeners.wait(deadline, timeout).front(); !st) {
             return fail(st.error());
         }
     }
@@ -753,6 +760,26 @@ std::vector<Result<Started>> ConsulMesh::startBatch(const std::vector<ServicePar
                         }
                     }
                     break;
+                }
+            }
+        }
+        // Started means every sidecar accepts connections (one wait for the whole batch).
+        std::vector<ProxySupervisor*> listening;
+        std::vector<std::string> listeningIds;
+        std::vector<size_t> index;
+        for (size_t i = 0; i < n; ++i) {
+            if (live[i] && records[i].proxy != nullptr) {
+                listening.push_back(records[i].proxy);
+                listeningIds.push_back(prepared[i].serviceId);
+                index.push_back(i);
+            }
+        }
+        if (!listening.empty()) {
+            ListenerWaiter listeners(*runtime_, listening, listeningIds);
+            const auto results = listeners.wait(deadline, timeout);
+            for (size_t k = 0; k < results.size(); ++k) {
+                if (!results[k]) {
+                    fail(index[k], results[k].error());
                 }
             }
         }

@@ -205,7 +205,8 @@ void ProxyHostProcess::onOutput(QProcess* process, bool err) {
     }
 }
 
-// "O\tkey\ttext", "E\tkey\ttext", "X\tkey\tcode", "H\ttext".
+// "O\tkey\ttext", "E\tkey\ttext", "L\tkey\taddress", "F\tkey\terror", "X\tkey\tcode",
+// "H\ttext".
 void ProxyHostProcess::dispatch(const LineAssembler::Line& line) {
     const std::string& t = line.text;
     if (t.size() < 2 || t[1] != '\t') {
@@ -218,7 +219,8 @@ void ProxyHostProcess::dispatch(const LineAssembler::Line& line) {
         return;
     }
     const size_t tab = t.find('\t', 2);
-    if (tab == std::string::npos || (kind != 'O' && kind != 'E' && kind != 'X')) {
+    if (tab == std::string::npos ||
+        (kind != 'O' && kind != 'E' && kind != 'X' && kind != 'L' && kind != 'F')) {
         hostLine(t, false);
         return;
     }
@@ -237,6 +239,12 @@ void ProxyHostProcess::dispatch(const LineAssembler::Line& line) {
         sidecars_.erase(it);
         if (s.exited) {
             s.exited(code, "exit code " + std::to_string(code));
+        }
+        return;
+    }
+    if (kind == 'L' || kind == 'F') {
+        if (it->second.listener) {
+            it->second.listener(kind == 'L', t.substr(tab + 1));
         }
         return;
     }

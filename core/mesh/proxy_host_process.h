@@ -40,6 +40,9 @@ class ProxyHostProcess : public QObject {
         // The sidecar ended: `code` its exit code, or -1 when the host process died (`reason`
         // says how: "proxy host exited: signal 9 (SIGKILL)").
         std::function<void(int code, const std::string& reason)> exited;
+        // Its public listener listens (`listening`, `detail` the address) or failed to bind
+        // (the error): the host's L and F lines.
+        std::function<void(bool listening, const std::string& detail)> listener;
     };
 
     // `program`: the meshx-proxy binary (resolved path); `env`: the host's environment (the agent

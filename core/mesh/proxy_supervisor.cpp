@@ -15,6 +15,7 @@
 #include "common/mesh_config.h"
 #include "mesh/proxy_host_pool.h"
 #include "mesh/proxy_host_process.h"
+#include "mesh/proxy_kind_registry.h"
 #include "telemetry/lifecycle_event.h"
 #include "telemetry/telemetry_bus.h"
 
@@ -86,12 +87,16 @@ ProxySupervisor::ProxySupervisor(std::string serviceId, std::vector<std::string>
     : QObject(parent),
       serviceId_(std::move(serviceId)),
       argv_(std::move(argv)),
+      reportsListener_(isMeshxProxyCommand(argv_)),
       options_(std::move(options)),
       env_(proxyEnvironment(config, options_.extraEnv)),
       bus_(options_.bus != nullptr ? *options_.bus : telemetry::TelemetryBus::global()),
       stdout_(options_.maxLineBytes),
       stderr_(options_.maxLineBytes),
       ring_(options_.logLines) {
+    if (reportsListener_) {
+        env_.insert("MESHX_PROXY_REPORT_LISTENER", "1");  // see app/proxy/main.cpp
+    }
     stopTimer_.setSingleShot(true);
     restartTimer_.setSingleShot(true);
     connect(&stopTimer_, &QTimer::timeout, this, &ProxySupervisor::onStopTimeout);
@@ -236,6 +241,8 @@ Status ProxySupervisor::spawn() {
     if (argv_.empty() || argv_.front().empty()) {
         return makeError(Code::ProxyFailed, "empty proxy command for service " + serviceId_);
     }
+    listener_ = ListenerState::Unknown;  // a new launch has to say it again
+    listenerDetail_.clear();
     if (!options_.logDir.empty() && logFile_ == nullptr) {
         auto file = ProxyLogFile::open(options_.logDir, serviceId_);
         if (!file) {
@@ -276,6 +283,9 @@ Status ProxySupervisor::spawn() {
         };
         sidecar.exited = [this](int code, const std::string& reason) {
             onHostedExit(code, reason);
+        };
+        sidecar.listener = [this](bool listening, const std::string& detail) {
+            onListener(listening, detail);
         };
         auto key = host_->add(serviceId_, std::vector<std::string>(argv_.begin() + 1, argv_.end()),
                               std::move(sidecar));
@@ -370,7 +380,24 @@ void ProxySupervisor::onOutput(QProcess* process, LogLine::Stream stream) {
     }
 }
 
+void ProxySupervisor::onListener(bool listening, const std::string& detail) {
+    listener_ = listening ? ListenerState::Listening : ListenerState::Failed;
+    listenerDetail_ = detail;
+    emit listenerChanged();
+}
+
 void ProxySupervisor::deliver(const LineAssembler::Line& line, LogLine::Stream stream) {
+    // A sidecar process's report (MESHX_PROXY_REPORT_LISTENER); hosted ones report through the
+    // host's protocol. The line still goes to the log: the operator sees when it listened.
+    static constexpr std::string_view kReady = "==> Public listener ready: ";
+    static constexpr std::string_view kFailed = "==> Public listener failed: ";
+    if (reportsListener_ && options_.hosts == nullptr && stream == LogLine::Stream::Stdout) {
+        if (line.text.starts_with(kReady)) {
+            onListener(true, line.text.substr(kReady.size()));
+        } else if (line.text.starts_with(kFailed)) {
+            onListener(false, line.text.substr(kFailed.size()));
+        }
+    }
     LogLine l{serviceId_, stream, line.text, nowUs(), line.truncated};
     if (bus_.hasSubscribers()) {
         bus_.publish(l.toEvent());

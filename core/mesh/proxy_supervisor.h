@@ -33,6 +33,9 @@ namespace meshx::mesh {
 
 class ProxyHostPool;
 
+// What a sidecar said about its public listener (ProxySupervisor::listenerState()).
+enum class ListenerState { Unknown, Listening, Failed };
+
 // Runs one service's sidecar proxy and keeps it running, as MeshxConsul's proxy worker does:
 // the rendered argv is executed directly (no shell), every stdout/stderr line goes to the
 // telemetry bus (LogLine convention) and to a bounded ring, an unexpected exit is followed by a
@@ -112,6 +115,16 @@ class ProxySupervisor : public QObject {
     // For the destructor, the CLI and shutdown paths without an event loop.
     void stopAndWait();
 
+    // Whether this sidecar tells when its public listener listens: a meshx-proxy does (hosted:
+    // the host's L/F lines; a process: its "==> Public listener ..." lines, asked for with
+    // MESHX_PROXY_REPORT_LISTENER=1). Other proxies (consul connect proxy, Envoy) do not, and
+    // a start does not wait for their listener.
+    bool reportsListener() const { return reportsListener_; }
+    // What the current launch said about its public listener (Unknown until it says; reset by
+    // every launch), and the address or the bind error it gave.
+    ListenerState listenerState() const { return listener_; }
+    const std::string& listenerDetail() const { return listenerDetail_; }
+
     // Snapshot of argv, pid, restarts, last exit reason and state.
     ProxyInfo info() const;
     ProxyState state() const { return state_; }
@@ -131,6 +144,8 @@ class ProxySupervisor : public QObject {
     void gaveUp(int restarts, const QString& reason);
     // A stop() finished; `forced` when SIGKILL was needed.
     void stopped(bool forced);
+    // listenerState() changed (the sidecar listens, or failed to bind its public port).
+    void listenerChanged();
 
   private:
     Status launch();
@@ -149,6 +164,7 @@ class ProxySupervisor : public QObject {
     // The proxy went down unexpectedly (exit or failed relaunch): restart or give up.
     void handleDown(const std::string& reason);
     void deliver(const LineAssembler::Line& line, telemetry::LogLine::Stream stream);
+    void onListener(bool listening, const std::string& detail);
     // `signal` to the proxy's process group (never ours); to the bare pid as a fallback only
     // while the proxy has not been reaped (`leaderReaped` false).
     void signalGroup(int signal, bool leaderReaped = false);
@@ -156,6 +172,7 @@ class ProxySupervisor : public QObject {
 
     const std::string serviceId_;
     const std::vector<std::string> argv_;
+    const bool reportsListener_;
     const Options options_;
     QProcessEnvironment env_;
     telemetry::TelemetryBus& bus_;
@@ -172,6 +189,8 @@ class ProxySupervisor : public QObject {
     std::string lastExitReason_;
     bool forced_ = false;            // this stop needed SIGKILL
     bool restartAfterStop_ = false;  // restart() is waiting for the old process to exit
+    ListenerState listener_ = ListenerState::Unknown;
+    std::string listenerDetail_;
 
     LineAssembler stdout_;
     LineAssembler stderr_;

@@ -2,12 +2,16 @@
 
 #include "consul/blocking_query_loop.h"
 #include "consul/connect_endpoints.h"
+#include "proxy/shared_roots.h"
 
 namespace meshx::proxy {
 
 CertificateWatcher::CertificateWatcher(consul::ConsulApi& api, Logger& log, std::string service,
-                                       Handler onTls)
-    : log_(log), service_(std::move(service)), onTls_(std::move(onTls)) {
+                                       Handler onTls, std::shared_ptr<SharedRoots> sharedRoots)
+    : log_(log),
+      service_(std::move(service)),
+      onTls_(std::move(onTls)),
+      sharedRoots_(std::move(sharedRoots)) {
     consul::BlockingQueryLoop::Options options;
     options.mode = consul::BlockingQueryLoop::Mode::Index;
     auto onError = [this](const char* what) {
@@ -16,14 +20,14 @@ CertificateWatcher::CertificateWatcher(consul::ConsulApi& api, Logger& log, std:
             log_.error("proxy", what, {{"error", error.message}, {"retry_in", retry}});
         };
     };
-    rootsWatcher_ = consul::BlockingQueryLoop::typed<consul::Indexed<consul::CaRoots>>(
-        api, consul::endpoints::caRoots(), options,
-        [this](const consul::Indexed<consul::CaRoots>& roots, uint64_t) {
-            std::lock_guard lock(mutex_);
-            roots_ = roots.value;
-            rebuild();
-        },
-        onError("failed to watch the CA roots"));
+    if (!sharedRoots_) {
+        rootsWatcher_ = consul::BlockingQueryLoop::typed<consul::Indexed<consul::CaRoots>>(
+            api, consul::endpoints::caRoots(), options,
+            [this](const consul::Indexed<consul::CaRoots>& roots, uint64_t) {
+                onRoots(roots.value);
+            },
+            onError("failed to watch the CA roots"));
+    }
     leafWatcher_ = consul::BlockingQueryLoop::typed<consul::Indexed<consul::LeafCert>>(
         api, consul::endpoints::caLeaf(service_), options,
         [this](const consul::Indexed<consul::LeafCert>& leaf, uint64_t) {
@@ -35,13 +39,31 @@ CertificateWatcher::CertificateWatcher(consul::ConsulApi& api, Logger& log, std:
 }
 
 CertificateWatcher::~CertificateWatcher() {
-    rootsWatcher_->stop();
+    if (rootsSubscription_ != 0) {
+        sharedRoots_->unsubscribe(rootsSubscription_);  // no call-back after this returns
+    }
+    if (rootsWatcher_) {
+        rootsWatcher_->stop();
+    }
     leafWatcher_->stop();
 }
 
 void CertificateWatcher::start() {
-    rootsWatcher_->start();
+    if (sharedRoots_) {
+        if (rootsSubscription_ == 0) {
+            rootsSubscription_ =
+                sharedRoots_->subscribe([this](const consul::CaRoots& roots) { onRoots(roots); });
+        }
+    } else {
+        rootsWatcher_->start();
+    }
     leafWatcher_->start();
+}
+
+void CertificateWatcher::onRoots(const consul::CaRoots& roots) {
+    std::lock_guard lock(mutex_);
+    roots_ = roots;
+    rebuild();
 }
 
 void CertificateWatcher::rebuild() {

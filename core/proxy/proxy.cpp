@@ -96,6 +96,7 @@ void Proxy::reconcilePublic() {
             lifecycle("Stopping listener", {{"listener", "public listener"}});
             public_.reset();
         }
+        reportPublic({}, {});
         return;
     }
     auto settings = std::make_shared<InboundSettings>();
@@ -111,12 +112,14 @@ void Proxy::reconcilePublic() {
     }
     if (public_) {
         public_->setSettings(std::move(settings));
+        reportPublic({}, public_->address().toString());
         return;
     }
     auto listener = std::make_unique<PublicListener>(ctx_, std::move(settings));
     if (auto st = listener->listen(desired_->publicBind); !st) {
         log_.error(kLogger, "failed to start listener",
                    {{"listener", "public listener"}, {"error", st.error().message}});
+        reportPublic(st, {});
         retryLater();
         return;
     }
@@ -124,6 +127,13 @@ void Proxy::reconcilePublic() {
     lifecycle("Starting listener", {{"listener", "public listener"}, {"bind_addr", bound}});
     public_ = std::move(listener);
     publicBind_ = desired_->publicBind;
+    reportPublic({}, bound);
+}
+
+void Proxy::reportPublic(const Status& status, const std::string& address) {
+    if (options_.onPublicListener) {
+        options_.onPublicListener(status, address);
+    }
 }
 
 void Proxy::reconcileUpstreams() {

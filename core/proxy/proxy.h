@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,10 @@ class Proxy {
         // Info lines about the proxy's life (ready, listeners started and stopped, certificates
         // updated). Off for the extra loops of a multi-loop process, which would repeat them.
         bool lifecycleLogs = true;
+        // Loop thread, after each reconciliation of the public listener: ok with its bound
+        // address ("" when the config wants none), or the bind error. Lets the engine's start
+        // wait until the sidecar accepts connections (ProxyProgram::Options::onPublicListener).
+        std::function<void(const Status& status, const std::string& address)> onPublicListener;
     };
 
     // Any thread. `authorizer` answers on any thread; `discovery` may be null when no config
@@ -107,6 +112,7 @@ class Proxy {
     // Loop thread.
     void reconcile();
     void reconcilePublic();
+    void reportPublic(const Status& status, const std::string& address);
     void reconcileUpstreams();
     // False when the listener could not bind.
     bool startUpstream(const UpstreamConfig& config);

@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/mesh_config.h"
+#include "proxy/agent_http_client.h"
 #include "proxy/proxy_program.h"
+#include "proxy/shared_roots.h"
 
 namespace meshx::proxy {
 
@@ -238,6 +241,14 @@ void ProxyHost::add(const std::string& key, std::vector<std::string> args) {
     po.out = s->out;
     po.err = s->err;
     po.shutdownGrace = options_.shutdownGrace;
+    // Only sidecars of the host's own agent share its roots watch (an -http-addr of their own
+    // names another agent, whose roots may differ).
+    if (cl->configFile.empty() && cl->httpAddr == options_.env("CONSUL_HTTP_ADDR")) {
+        po.sharedRoots = sharedRoots();
+    }
+    po.onPublicListener = [this, key](bool listening, const std::string& detail) {
+        writeLine(listening ? 'L' : 'F', key, detail);
+    };
     s->program = std::make_unique<ProxyProgram>(std::move(*cl), po);
     Sidecar* raw = s.get();
     std::lock_guard lock(mutex_);
@@ -256,6 +267,22 @@ void ProxyHost::add(const std::string& key, std::vector<std::string> args) {
         writeLine('X', raw->key, std::to_string(code));
         wake();
     });
+}
+
+std::shared_ptr<SharedRoots> ProxyHost::sharedRoots() {
+    if (!sharedRootsTried_) {
+        sharedRootsTried_ = true;
+        MeshConfig config;
+        if (config.applyEnvironment()) {
+            if (auto client = AgentHttpClient::create(config)) {
+                sharedRoots_ = std::make_shared<SharedRoots>(
+                    std::move(*client), [this](const std::string& message) {
+                        writeLine('H', {}, "shared CA roots watch: " + message);
+                    });
+            }
+        }
+    }
+    return sharedRoots_;
 }
 
 void ProxyHost::remove(const std::string& key) {

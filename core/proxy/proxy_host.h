@@ -14,6 +14,8 @@
 
 namespace meshx::proxy {
 
+class SharedRoots;
+
 // `meshx-proxy -host`: one process serving many sidecars, each the same ProxyProgram a
 // `meshx-proxy -sidecar-for ID` process runs (its own agent client, watches, Proxy with public and
 // upstream listeners, intentions, discovery, flow events), on threads of its own. A process per
@@ -31,6 +33,11 @@ namespace meshx::proxy {
 //   standard output (host -> engine)
 //     O <key> <text>       a line the sidecar wrote to its standard output (banner, log lines)
 //     E <key> <text>       ... to its standard error (start-up failures)
+//     L <key> <address>    its public listener listens (address as bound; empty when its config
+//                          wants none): from now on it accepts connections. Again only after
+//                          an F. The engine's start waits for it.
+//     F <key> <error>      its public listener could not bind (it retries every 2 s); again only
+//                          after an L
 //     X <key> <code>       the sidecar ended with exit code <code>: 0 after remove, 1 when its
 //                          start failed (no registration, bad agent reply); always the last line
 //                          of that key
@@ -82,6 +89,9 @@ class ProxyHost {
     void reap();
     void stopAll();
     void wake();
+    // The host's one CA roots watch for its sidecars (SharedRoots), made with the first sidecar
+    // that talks to the host's agent; null when the environment names no usable agent.
+    std::shared_ptr<SharedRoots> sharedRoots();
 
     Options options_;
     std::mutex outMutex_;
@@ -89,6 +99,8 @@ class ProxyHost {
     std::map<std::string, std::unique_ptr<Sidecar>> sidecars_;
     std::atomic<bool> stopRequested_{false};
     int wakePipe_[2] = {-1, -1};
+    std::shared_ptr<SharedRoots> sharedRoots_;  // run() thread
+    bool sharedRootsTried_ = false;
 };
 
 }  // namespace meshx::proxy

@@ -128,9 +128,23 @@ void ProxyProgram::startProxies(const std::function<std::shared_ptr<Authorizer>(
         Proxy::Options options;
         options.reusePort = cl_.workers > 1;
         options.lifecycleLogs = i == 0;
+        if (i == 0 && options_.onPublicListener) {
+            // One loop speaks for all: they bind the same ports with SO_REUSEPORT.
+            options.onPublicListener = [this](const Status& status, const std::string& address) {
+                publicListener(status, address);
+            };
+        }
         proxies_.push_back(std::make_unique<Proxy>(*log_, authorizer(), discovery(), options));
         proxies_.back()->start();
     }
+}
+
+void ProxyProgram::publicListener(const Status& status, const std::string& address) {
+    const int now = status ? 1 : 2;
+    if (publicReported_.exchange(now) == now) {
+        return;  // a reconfiguration that kept the listener, or the same failure on a retry
+    }
+    options_.onPublicListener(status.ok(), status ? address : status.error().message);
 }
 
 void ProxyProgram::lookUpAgent() {
@@ -225,13 +239,14 @@ void ProxyProgram::onConfig(const ProxyConfig& config) {
     // The leaf names the proxied service; a new name needs a new leaf watch.
     if (!certificates_ || certificates_->service() != config.proxiedServiceName) {
         certificates_.reset();
-        certificates_ =
-            std::make_unique<CertificateWatcher>(*client_, *log_, config.proxiedServiceName,
-                                                 [this](std::shared_ptr<const TlsContext> tls) {
-                                                     for (auto& p : proxies_) {
-                                                         p->setTls(tls);
-                                                     }
-                                                 });
+        certificates_ = std::make_unique<CertificateWatcher>(
+            *client_, *log_, config.proxiedServiceName,
+            [this](std::shared_ptr<const TlsContext> tls) {
+                for (auto& p : proxies_) {
+                    p->setTls(tls);
+                }
+            },
+            options_.sharedRoots);
         certificates_->start();
     }
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/result.h"
 #include "proxy/command_line.h"
 #include "proxy/event_loop.h"
 
@@ -22,6 +23,7 @@ class ConfigWatcher;
 class Discovery;
 class Logger;
 class Proxy;
+class SharedRoots;
 
 // What `meshx-proxy` does once its flags are parsed: print the banner, find the sidecar's
 // registration (or read -config-file), run the proxy with its watches until asked to stop, then
@@ -42,6 +44,15 @@ class ProxyProgram {
         // Retry delays while the agent cannot be reached at start.
         std::chrono::milliseconds retryInitial{250};
         std::chrono::milliseconds retryMax{std::chrono::seconds(10)};
+        // Called when the public listener starts listening (`listening` true, `detail` its
+        // address, "" when the config wants none) or fails to bind (false, the error), each time
+        // this changes; on a proxy loop thread. A host turns it into L/F protocol lines, a
+        // sidecar process run by the engine into "==> Public listener ..." lines: the engine's
+        // start waits for it (docs/architecture.md, "Started means listening").
+        std::function<void(bool listening, const std::string& detail)> onPublicListener;
+        // A proxy host's one CA roots watch, used instead of a watch of this sidecar's own (the
+        // host gives it only to sidecars of its own agent). Null: its own watch.
+        std::shared_ptr<SharedRoots> sharedRoots;
     };
 
     ProxyProgram(CommandLine commandLine, Options options);
@@ -66,6 +77,8 @@ class ProxyProgram {
     void fail(const std::string& what);
     void banner(const std::vector<std::pair<std::string, std::string>>& mode);
     void line(FILE* stream, const std::string& text);
+    // Proxy loop thread: forwards a change of the public listener's state to the option.
+    void publicListener(const Status& status, const std::string& address);
 
     CommandLine cl_;
     Options options_;
@@ -73,6 +86,8 @@ class ProxyProgram {
     std::atomic<bool> stopRequested_{false};
     int exitCode_ = 0;
     int retries_ = 0;
+    // What onPublicListener last said: 0 nothing yet, 1 listening, 2 failed (proxy loop thread).
+    std::atomic<int> publicReported_{0};
 
     // Destroyed in reverse: watches stop before the client, the client (and its callbacks)
     // before the proxy they post into.

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/filter/filter_ast.h"
 #include "agent/filter/filter_evaluator.h"
 #include "agent/filter/filter_parser.h"
 #include "agent/filter/filter_validator.h"
@@ -32,6 +33,39 @@ Result<bool> FilterExpression::matches(const nlohmann::json& element) const {
         return true;
     }
     return detail::evaluateFilter(*root_, element, *schemaRoot_);
+}
+
+namespace {
+
+void addRequiredEqual(const detail::FilterNode& node,
+                      std::vector<std::pair<std::string, std::string>>& out) {
+    if (node.kind != detail::FilterNode::Kind::Match || !node.match) {
+        return;
+    }
+    const detail::MatchExpr& m = *node.match;
+    if (m.op != detail::MatchOp::Equal || m.raw.empty() || m.fields.empty() ||
+        m.fields.size() != m.selector.size() || m.fields.back() == nullptr ||
+        m.fields.back()->type != FilterFieldType::String) {
+        return;
+    }
+    out.emplace_back(detail::joinSelector(m.selector, m.selector.size()), m.raw);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> FilterExpression::requiredEquals() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!root_) {
+        return out;
+    }
+    if (root_->kind == detail::FilterNode::Kind::And) {
+        for (const auto& child : root_->children) {
+            addRequiredEqual(*child, out);
+        }
+    } else {
+        addRequiredEqual(*root_, out);
+    }
+    return out;
 }
 
 }  // namespace meshx::agent

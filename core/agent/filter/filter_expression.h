@@ -4,6 +4,8 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/filter/filter_schema.h"
 #include "common/result.h"
@@ -49,6 +51,13 @@ class FilterExpression {
     // the element contradicts the schema (e.g. a string where a number belongs): Code::Internal,
     // which the agent reports as a 500 with the bare message.
     Result<bool> matches(const nlohmann::json& element) const;
+
+    // The `Selector == "value"` terms every passing element must satisfy (the root match, or
+    // the direct children of a root `and`), for string selectors and non-empty values; selector
+    // parts joined by '.'. A listing may skip an element whose field differs from one of them
+    // without rendering it (an absent string compares as ""): the agent's sidecar lookups filter
+    // 2,000 services per call at 1,000 sidecars, and rendering each was O(N^2) in a batch start.
+    std::vector<std::pair<std::string, std::string>> requiredEquals() const;
 
     // True for the empty filter.
     bool matchesEverything() const { return root_ == nullptr; }

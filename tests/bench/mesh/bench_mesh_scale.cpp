@@ -134,8 +134,9 @@ bool listening(uint16_t port) {
 }
 
 // Milliseconds after `t0` until every sidecar registered with the agent listens on its public
-// port (startBatch waits for the services' checks only, not for the sidecars), or -1 when some
-// do not within `limit`.
+// port, or -1 when some do not within `limit`. startBatch itself waits for every meshx-proxy
+// sidecar's listener since issue 20.3 ("started means listening"), so this is a cross-check by a
+// real connection: it should equal the start time plus one round of connects.
 double sidecarsListeningMs(consul::ConsulClient& client, Clock::time_point t0,
                            std::chrono::seconds limit) {
     auto sidecars = client.call(ep::agentServices(R"(Kind == "connect-proxy")"));
