@@ -27,14 +27,24 @@ void RingSocket::notify(uint32_t events) {
     }
 }
 
+size_t RingSocket::unreadLimit() const {
+    return loop_.multishotRecv() ? 1 : kInboundLimit;
+}
+
 void RingSocket::armRecv() {
     starved_ = false;
     if (recvArmed_ || released_ || eof_ || recvError_ != 0 ||
-        pending_.size() - pendingOffset_ >= kInboundLimit) {
+        pending_.size() - pendingOffset_ >= unreadLimit()) {
         return;
     }
     io_uring_sqe* s = loop_.sqe();
-    io_uring_prep_recv(s, fd_, nullptr, UringLoop::kBufferSize, 0);
+    if (loop_.multishotRecv()) {
+        // Stays armed across completions (IORING_CQE_F_MORE): no re-arm and no recv attempt
+        // that finds nothing, per message.
+        io_uring_prep_recv_multishot(s, fd_, nullptr, 0, 0);
+    } else {
+        io_uring_prep_recv(s, fd_, nullptr, UringLoop::kBufferSize, 0);
+    }
     s->flags |= IOSQE_BUFFER_SELECT;
     s->buf_group = UringLoop::kBufferGroup;
     io_uring_sqe_set_data64(s, tag(UringLoop::kRecv));
@@ -44,11 +54,31 @@ void RingSocket::armRecv() {
 
 void RingSocket::onRecv(const io_uring_cqe& cqe) {
     // The operation's count is held until the end: the handler may release this socket.
-    recvArmed_ = false;
+    const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+    if (!more) {
+        recvArmed_ = false;
+        pausing_ = false;
+    }
     const bool hasBuffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
     const auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
     handleRecv(cqe, hasBuffer, id);
-    --ops_;
+    if (!released_) {
+        const size_t unread = pending_.size() - pendingOffset_;
+        if (recvArmed_ && unread >= unreadLimit() && !pausing_) {
+            // Backpressure: the reader left bytes (its destination is full), so stop the
+            // multishot receive until it has read them all (read() arms it again); what arrives
+            // before the cancel lands is queued.
+            io_uring_sqe* s = loop_.sqe();
+            io_uring_prep_cancel64(s, tag(UringLoop::kRecv), 0);
+            io_uring_sqe_set_data64(s, UringLoop::kIgnore);
+            pausing_ = true;
+        } else if (!recvArmed_ && !starved_) {
+            armRecv();  // a single-shot receive, or a multishot one that ended
+        }
+    }
+    if (!more) {
+        --ops_;
+    }
     maybeFree();
 }
 
@@ -69,7 +99,6 @@ void RingSocket::handleRecv(const io_uring_cqe& cqe, bool hasBuffer, uint16_t id
             // stalled connection never holds one.
             direct_ = loop_.buffer(id);
             directLength_ = n;
-            armRecv();
             notify(EPOLLIN);
             if (directLength_ > 0 && !released_) {
                 pending_.assign(direct_, directLength_);
@@ -78,14 +107,16 @@ void RingSocket::handleRecv(const io_uring_cqe& cqe, bool hasBuffer, uint16_t id
             direct_ = nullptr;
             directLength_ = 0;
         } else {
+            if (pendingOffset_ > 0) {
+                // Drop what was read already, or a queue that never quite drains would keep
+                // growing at the front.
+                pending_.erase(0, pendingOffset_);
+                pendingOffset_ = 0;
+            }
             pending_.append(loop_.buffer(id), n);
-            armRecv();
             notify(EPOLLIN);
         }
         loop_.returnBuffer(id);
-        if (!recvArmed_ && !released_) {
-            armRecv();  // the handler read what blocked it
-        }
         return;
     }
     if (hasBuffer) {
@@ -97,9 +128,11 @@ void RingSocket::handleRecv(const io_uring_cqe& cqe, bool hasBuffer, uint16_t id
     } else if (cqe.res == -ENOBUFS) {
         starved_ = true;
         loop_.waitForBuffer(this);
-    } else if (cqe.res == -EINTR || cqe.res == -EAGAIN) {
-        armRecv();
-    } else if (cqe.res != -ECANCELED) {
+    } else if (cqe.res == -EINVAL && loop_.multishotRecv()) {
+        loop_.disableMultishotRecv();  // an older kernel: single-shot receives from now on
+    } else if (cqe.res == -EINTR || cqe.res == -EAGAIN || cqe.res == -ECANCELED) {
+        // armed again by onRecv() (a cancelled one once the reader caught up)
+    } else {
         recvError_ = -cqe.res;
         notify(EPOLLIN | EPOLLERR);
     }

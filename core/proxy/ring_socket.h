@@ -23,9 +23,9 @@ class UringLoop;
 // EPOLLIN (EPOLLRDHUP at the end of stream, EPOLLERR on an error), and read() on an empty queue
 // says EAGAIN as recv() did. write() copies and returns at once; it takes fewer bytes (EAGAIN
 // when none) while more than kOutboundLimit are unsent, and the send completion that brings them
-// under half of it reports EPOLLOUT. One receive and one send are in flight at most: a receive
-// is re-armed only while fewer than kInboundLimit bytes wait to be read, so a slow reader still
-// stalls the writer and memory stays bounded.
+// under half of it reports EPOLLOUT. One (multishot) receive and one send are in flight at most;
+// the receive is cancelled while kInboundLimit bytes or more wait to be read and armed again
+// when the reader caught up, so a slow reader still stalls the writer and memory stays bounded.
 class RingSocket {
   public:
     static constexpr size_t kInboundLimit = 128 * 1024;
@@ -61,6 +61,9 @@ class RingSocket {
     void destroy();
 
   private:
+    // Unread bytes from which no receive is armed: any with a multishot receive (it would keep
+    // delivering), kInboundLimit with single-shot ones.
+    size_t unreadLimit() const;
     void handleRecv(const io_uring_cqe& cqe, bool hasBuffer, uint16_t id);
     void handleSend(const io_uring_cqe& cqe);
     void submitSend();
@@ -78,6 +81,7 @@ class RingSocket {
     const char* direct_ = nullptr;
     size_t directLength_ = 0;
     bool recvArmed_ = false;
+    bool pausing_ = false;  // a cancel of the multishot receive is on its way (backpressure)
     bool starved_ = false;
     bool eof_ = false;
     int recvError_ = 0;

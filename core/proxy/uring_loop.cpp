@@ -29,17 +29,28 @@ std::string errnoText(const char* what, int err) {
 std::unique_ptr<UringLoop> UringLoop::create(std::string* why) {
     std::unique_ptr<UringLoop> u(new UringLoop());
     io_uring_params params{};
-    params.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL;
-    int rc = io_uring_queue_init_params(kRingEntries, &u->ring_, &params);
-    if (rc == -EINVAL) {
-        params = io_uring_params{};  // a kernel without those flags
+    // Completion work runs only when the loop enters the kernel to wait (DEFER_TASKRUN, 6.1+):
+    // no interruption of the loop thread per completion. Only the loop thread submits (it made
+    // the ring), as SINGLE_ISSUER requires. Older kernels get the nearest they offer.
+    const unsigned flagSets[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL, 0};
+    int rc = -EINVAL;
+    for (unsigned flags : flagSets) {
+        params = io_uring_params{};
+        params.flags = flags;
         rc = io_uring_queue_init_params(kRingEntries, &u->ring_, &params);
+        if (rc != -EINVAL) {
+            break;
+        }
     }
     if (rc < 0) {
         *why = errnoText("io_uring_queue_init", -rc);
         return nullptr;
     }
     u->ringReady_ = true;
+    const char* recvMode = std::getenv("MESHX_URING_RECV");
+    u->multishotRecv_ = recvMode != nullptr && std::strcmp(recvMode, "multishot") == 0;
     if (!(params.features & IORING_FEAT_EXT_ARG) || !(params.features & IORING_FEAT_NODROP)) {
         *why = "io_uring: kernel lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP";
         return nullptr;

@@ -31,9 +31,9 @@ class RingSocket;
 // completion ever names freed memory and no kernel write lands in a freed buffer.
 class UringLoop {
   public:
-    // Receive buffers: 64 of 32 KiB (two full TLS records each). Their memory is virtual until
-    // used, so an idle loop (a hosted sidecar) costs little.
-    static constexpr size_t kBufferSize = 32 * 1024;
+    // Receive buffers: 64 of 64 KiB (four full TLS records each, BytePump's read size). Their
+    // memory is virtual until used, so an idle loop (a hosted sidecar) costs little.
+    static constexpr size_t kBufferSize = 64 * 1024;
     static constexpr unsigned kBufferCount = 64;
 
     // Any thread. Null with `*why` set when io_uring cannot be used here (io_uring_disabled,
@@ -72,6 +72,11 @@ class UringLoop {
     // whose receive found none.
     void returnBuffer(uint16_t id);
     void waitForBuffer(RingSocket* socket);
+    // Loop thread. Whether receives are multishot (kernel 6.0+): only with
+    // MESHX_URING_RECV=multishot, an experiment (once hung a bulk transfer under load, cause not
+    // found yet; see docs/benchmarks.md); switched off for good when the kernel refuses one.
+    bool multishotRecv() const { return multishotRecv_; }
+    void disableMultishotRecv() { multishotRecv_ = false; }
     void stopWaitingForBuffer(RingSocket* socket);
 
     static constexpr uint16_t kBufferGroup = 7;
@@ -93,6 +98,7 @@ class UringLoop {
     size_t bufRingBytes_ = 0;
     std::unique_ptr<char[]> buffers_;
     unsigned freeBuffers_ = 0;
+    bool multishotRecv_ = false;
     std::vector<RingSocket*> starved_;
     std::unordered_set<RingSocket*> sockets_;
 };
