@@ -204,6 +204,7 @@ void RingSocket::submitSend() {
     io_uring_prep_send(s, fd_, inFlight_.data() + inFlightOffset_,
                        inFlight_.size() - inFlightOffset_, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(s, tag(UringLoop::kSend));
+    loop_.noteSend();
     sendArmed_ = true;
     ++ops_;
 }

@@ -49,6 +49,8 @@ std::unique_ptr<UringLoop> UringLoop::create(std::string* why) {
         return nullptr;
     }
     u->ringReady_ = true;
+    const char* waitMode = std::getenv("MESHX_URING_WAIT");
+    u->waitPastSends_ = waitMode != nullptr && std::strcmp(waitMode, "past-sends") == 0;
     const char* recvMode = std::getenv("MESHX_URING_RECV");
     u->multishotRecv_ = recvMode != nullptr && std::strcmp(recvMode, "multishot") == 0;
     if (!(params.features & IORING_FEAT_EXT_ARG) || !(params.features & IORING_FEAT_NODROP)) {
@@ -138,7 +140,18 @@ RingSocket* UringLoop::adopt(int fd, IoHandler* handler) {
 
 void UringLoop::wait(int timeoutMs) {
     int rc = 0;
-    if (timeoutMs < 0) {
+    const unsigned sends = sendsQueued_;
+    sendsQueued_ = 0;
+    if (waitPastSends_ && sends > 0) {
+        // Sends usually complete inline, so their completions alone would end the wait at once
+        // and cost a second entry per message: wait for one completion more than that, for at
+        // most 1 ms (a send that did not complete inline may keep the count from being reached).
+        const int capMs = timeoutMs < 0 ? 1 : std::min(timeoutMs, 1);
+        __kernel_timespec ts{};
+        ts.tv_nsec = static_cast<long long>(capMs) * 1000000;
+        io_uring_cqe* first = nullptr;
+        rc = io_uring_submit_and_wait_timeout(&ring_, &first, sends + 1, &ts, nullptr);
+    } else if (timeoutMs < 0) {
         rc = io_uring_submit_and_wait(&ring_, 1);
     } else {
         __kernel_timespec ts{};

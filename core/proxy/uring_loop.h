@@ -72,6 +72,8 @@ class UringLoop {
     // whose receive found none.
     void returnBuffer(uint16_t id);
     void waitForBuffer(RingSocket* socket);
+    // Loop thread, for RingSocket: a send was queued for the next wait.
+    void noteSend() { ++sendsQueued_; }
     // Loop thread. Whether receives are multishot (kernel 6.0+): only with
     // MESHX_URING_RECV=multishot, an experiment (once hung a bulk transfer under load, cause not
     // found yet; see docs/benchmarks.md); switched off for good when the kernel refuses one.
@@ -99,6 +101,10 @@ class UringLoop {
     std::unique_ptr<char[]> buffers_;
     unsigned freeBuffers_ = 0;
     bool multishotRecv_ = false;
+    // MESHX_URING_WAIT=past-sends (experiment): the wait asks for one completion more than the
+    // sends it submits.
+    bool waitPastSends_ = false;
+    unsigned sendsQueued_ = 0;
     std::vector<RingSocket*> starved_;
     std::unordered_set<RingSocket*> sockets_;
 };
