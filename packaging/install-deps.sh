@@ -12,6 +12,7 @@ PACKAGES=(
     libisal-dev   # ISA-L: hardware CRC-32 for MeshxRpc block checksums
     libre2-dev    # RE2: linear-time regexes in the telemetry filter
     libboost-dev  # Boost.Beast (header-only): the dev agent's HTTP/1.1 request parser
+    liburing-dev  # io_uring: meshx-proxy's relay loop (falls back to epoll where refused)
     # tests and demos: real X server for screenshots, real Erlang peers, third-party Consul
     # client, reference proxies for benchmarks, packaging checks
     xvfb xauth erlang-base python3 python3-consul2 haproxy socat curl openssl

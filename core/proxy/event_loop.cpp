@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "proxy/uring_loop.h"
+
 namespace meshx::proxy {
 
 // The eventfd that post() and quit() use to interrupt epoll_wait from other threads.
@@ -52,35 +54,80 @@ EventLoop::EventLoop() : waker_(std::make_unique<Waker>()), scratch_(buffers_.ac
         std::abort();
     }
     watch(waker_->fd(), EPOLLIN, waker_.get());
+    const char* wanted = std::getenv("MESHX_IO_BACKEND");
+    wantUring_ = wanted == nullptr || std::strcmp(wanted, "epoll") != 0;
 }
 
 EventLoop::~EventLoop() {
     graveyard_.clear();
     timers_.clear();
+    uring_.reset();  // frees what relay sockets left in flight
     ::close(epfd_);
 }
 
 void EventLoop::run() {
     loopThread_ = std::this_thread::get_id();
+    // The ring is made by the loop thread, the only one that ever submits to it: when a ring is
+    // torn down the kernel interrupts the tasks that used it (TWA_SIGNAL), and a blocking call
+    // with a timeout in any such thread would fail with EINTR.
+    if (wantUring_ && !uring_) {
+        uring_ = UringLoop::create(&fallbackReason_);
+        uringActive_ = uring_ != nullptr;
+    }
+    if (uring_) {
+        runUring();
+    } else {
+        runEpoll();
+    }
+    // Tasks posted before quit() still run, so callers waiting on them are released.
+    runTasks();
+    graveyard_.clear();
+    if (uring_) {
+        uring_->settle(1000);
+    }
+}
+
+bool EventLoop::pollEpoll(int timeoutMs) {
     constexpr int kMaxEvents = 256;
     epoll_event events[kMaxEvents];
+    int n = ::epoll_wait(epfd_, events, kMaxEvents, timeoutMs);
+    now_ = Clock::now();
+    if (n < 0 && errno != EINTR) {
+        std::fprintf(stderr, "meshx-proxy: epoll_wait failed: %s\n", std::strerror(errno));
+        std::abort();
+    }
+    for (int i = 0; i < n; ++i) {
+        static_cast<IoHandler*>(events[i].data.ptr)->handleEvents(events[i].events);
+    }
+    return n == kMaxEvents;
+}
+
+void EventLoop::runEpoll() {
     while (!quit_.load(std::memory_order_acquire)) {
-        int n = ::epoll_wait(epfd_, events, kMaxEvents, nextTimeoutMs());
+        pollEpoll(nextTimeoutMs());
+        runTimers();
+        runTasks();
+        graveyard_.clear();
+    }
+}
+
+void EventLoop::runUring() {
+    uring_->watchEpoll(epfd_);
+    while (!quit_.load(std::memory_order_acquire)) {
+        // Submits what the last iteration queued and waits, in one system call.
+        uring_->wait(nextTimeoutMs());
         now_ = Clock::now();
-        if (n < 0 && errno != EINTR) {
-            std::fprintf(stderr, "meshx-proxy: epoll_wait failed: %s\n", std::strerror(errno));
-            std::abort();
-        }
-        for (int i = 0; i < n; ++i) {
-            static_cast<IoHandler*>(events[i].data.ptr)->handleEvents(events[i].events);
+        if (uring_->dispatch()) {
+            // The epoll set has news: take it without waiting, then poll it again (one-shot,
+            // so level-triggered watches that stay ready are seen again).
+            while (pollEpoll(0)) {
+            }
+            uring_->watchEpoll(epfd_);
         }
         runTimers();
         runTasks();
         graveyard_.clear();
     }
-    // Tasks posted before quit() still run, so callers waiting on them are released.
-    runTasks();
-    graveyard_.clear();
 }
 
 void EventLoop::quit() {

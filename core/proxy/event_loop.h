@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "proxy/buffer_pool.h"
 
 namespace meshx::proxy {
+
+class UringLoop;
 
 // Receives readiness events for one file descriptor registered with an EventLoop.
 class IoHandler {
@@ -24,6 +27,11 @@ class IoHandler {
 };
 
 // A reactor: one thread, one epoll set, timers and a task queue (the muduo shape).
+//
+// Two backends (backendName()): "io_uring" where the kernel allows it, else "epoll" (also when
+// MESHX_IO_BACKEND=epoll). With io_uring the loop waits in io_uring_enter, which also submits
+// the sends and receives of relay sockets queued during the last iteration (uring_loop.h); the
+// epoll set below keeps every other watch, and the ring polls the epoll fd itself.
 //
 // Connections are registered edge-triggered for both directions once and never re-armed, so the
 // hot path makes no epoll_ctl calls; handlers remember readiness themselves until a read or write
@@ -68,6 +76,13 @@ class EventLoop {
     // Loop thread. Destroys `object` after the current batch of events.
     void destroyLater(std::shared_ptr<void> object);
 
+    // Any thread. "io_uring" or "epoll": decided when run() starts ("epoll" before).
+    const char* backendName() const { return uringActive_.load() ? "io_uring" : "epoll"; }
+    // Loop thread. Why io_uring is not used ("" when it is, or when epoll was asked for).
+    const std::string& fallbackReason() const { return fallbackReason_; }
+    // Loop thread. The io_uring backend; null on epoll.
+    UringLoop* uring() { return uring_.get(); }
+
     // Loop thread. Time of the current iteration (cheap; no clock call per connection).
     Clock::time_point now() const { return now_; }
 
@@ -87,8 +102,17 @@ class EventLoop {
     void runTimers();
     void runTasks();
     int nextTimeoutMs() const;
+    void runEpoll();
+    void runUring();
+    // Handles what the epoll set has ready; `timeoutMs` as for epoll_wait. Returns whether the
+    // batch was full (more may be waiting).
+    bool pollEpoll(int timeoutMs);
 
     int epfd_ = -1;
+    std::unique_ptr<UringLoop> uring_;
+    bool wantUring_ = true;
+    std::atomic<bool> uringActive_{false};
+    std::string fallbackReason_;
     std::unique_ptr<Waker> waker_;
     std::atomic<std::thread::id> loopThread_{};
     std::atomic<bool> quit_{false};

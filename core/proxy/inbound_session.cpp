@@ -245,7 +245,7 @@ void InboundSession::startForwarding() {
     ProxyStats::add(ctx_.stats.inboundForwarded);
     app_ = std::make_unique<TcpTransport>(std::move(appSocket_));
     state_ = State::Pumping;
-    startPump(*tls_, *app_);
+    startPump(*tls_, *app_, &clientWatch_, &appWatch_);
 }
 
 }  // namespace meshx::proxy

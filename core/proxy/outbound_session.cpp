@@ -196,7 +196,7 @@ void OutboundSession::startPumping() {
     client_ = std::make_unique<TcpTransport>(std::move(clientSocket_));
     state_ = State::Pumping;
     pumpStarted_ = ctx_.loop.now();
-    startPump(*client_, *tls_);
+    startPump(*client_, *tls_, &clientWatch_, upstreamWatch_.get());
 }
 
 void OutboundSession::onPumpProgress(const BytePump& pump) {

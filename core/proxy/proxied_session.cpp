@@ -30,8 +30,15 @@ void ProxiedSession::cancelTimer() {
     }
 }
 
-void ProxiedSession::startPump(Transport& downstream, Transport& upstream) {
+void ProxiedSession::startPump(Transport& downstream, Transport& upstream,
+                               IoHandler* downstreamWatch, IoHandler* upstreamWatch) {
     cancelTimer();
+    if (UringLoop* ring = ctx_.loop.uring()) {
+        ctx_.loop.unwatch(downstream.fd());
+        ctx_.loop.unwatch(upstream.fd());
+        downstream.attachRing(*ring, downstreamWatch);
+        upstream.attachRing(*ring, upstreamWatch);
+    }
     pump_ = std::make_unique<BytePump>(ctx_.loop, downstream, upstream);
     const bool timeTurns = turnTiming_ || FlowEvents::turnTimingEverywhere();
     if (timeTurns || FlowEvents::enabled()) {

@@ -39,8 +39,11 @@ class ProxiedSession : public Session {
     void forgetEarlyEvents(int side) { early_[side] = 0; }
 
     // Loop thread. Connects the two transports (side 0 = downstream, 1 = upstream) and moves
-    // what is already waiting; the session ends when the pump finishes or fails.
-    void startPump(Transport& downstream, Transport& upstream);
+    // what is already waiting; the session ends when the pump finishes or fails. On an io_uring
+    // loop the two sockets leave the epoll set and relay through the ring, which reports their
+    // readiness to the same handlers (`downstreamWatch`, `upstreamWatch`).
+    void startPump(Transport& downstream, Transport& upstream, IoHandler* downstreamWatch,
+                   IoHandler* upstreamWatch);
     // Loop thread, before startPump(). Times the connection's turns (`turn` flow events, see
     // FlowTurns): the sidecar's or upstream's meshx_turn_timing.
     void setTurnTiming(bool on) { turnTiming_ = on; }

@@ -82,7 +82,12 @@ void Proxy::reconcile() {
     }
     if (!ready_) {
         ready_ = true;
-        lifecycle("Proxy loaded config and ready to serve");
+        // The I/O backend is part of the line so logs (and tests) say which one relays.
+        lifecycle("Proxy loaded config and ready to serve", {{"io_backend", loop_.backendName()}});
+        if (!loop_.fallbackReason().empty()) {
+            log_.warn(kLogger, "io_uring unavailable, relaying with epoll",
+                      {{"error", loop_.fallbackReason()}});
+        }
         lifecycle("Parsed TLS identity", {{"uri", ctx_.tls->identity().uri()}});
     }
     reconcilePublic();

@@ -5,12 +5,15 @@
 #include <cerrno>
 #include <string>
 
+#include "proxy/ring_socket.h"
+
 namespace meshx::proxy {
 
 namespace {
 
 struct State {
     int fd = -1;
+    RingSocket* ring = nullptr;  // set: the io_uring loop moves the bytes
     bool drained = false;
     bool receivedAny = false;
     int lastErrno = 0;
@@ -28,6 +31,15 @@ State* state(BIO* bio) {
 // One send() of [data, data+len): returns the bytes the socket took (fewer than `len` means it
 // is full: asking again would only learn EAGAIN), or -1 with s->lastErrno set.
 ssize_t sendOnce(State* s, const char* data, size_t len) {
+    if (s->ring != nullptr) {
+        int err = 0;
+        ssize_t n = s->ring->write(data, len, &err);
+        if (n >= 0 || err == EAGAIN) {
+            return n < 0 ? 0 : n;
+        }
+        s->lastErrno = err;
+        return -1;
+    }
     for (;;) {
         // MSG_NOSIGNAL: a reset peer is an error to report, not a SIGPIPE.
         ssize_t n = ::send(s->fd, data, len, MSG_NOSIGNAL);
@@ -64,6 +76,22 @@ bool flush(State* s) {
 int bioRead(BIO* bio, char* buf, int len) {
     State* s = state(bio);
     BIO_clear_retry_flags(bio);
+    if (s->ring != nullptr) {
+        int err = 0;
+        ssize_t n = s->ring->read(buf, static_cast<size_t>(len), &err);
+        if (n >= 0) {
+            s->drained = s->ring->drained();
+            s->receivedAny = s->receivedAny || n > 0;
+            return static_cast<int>(n);
+        }
+        s->drained = true;
+        if (err == EAGAIN) {
+            BIO_set_retry_read(bio);
+        } else {
+            s->lastErrno = err;
+        }
+        return -1;
+    }
     for (;;) {
         ssize_t n = ::recv(s->fd, buf, static_cast<size_t>(len), 0);
         if (n >= 0) {
@@ -97,6 +125,16 @@ int bioWrite(BIO* bio, const char* buf, int len) {
         // written; it goes out with the unsent bytes.
         s->unsent.append(buf, size);
         return flush(s) ? len : -1;
+    }
+    if (s->ring != nullptr) {
+        ssize_t n = sendOnce(s, buf, size);
+        if (n > 0) {
+            return static_cast<int>(n);
+        }
+        if (n == 0) {
+            BIO_set_retry_write(bio);
+        }
+        return -1;
     }
     for (;;) {
         // MSG_NOSIGNAL: a reset peer is an error to report, not a SIGPIPE.
@@ -162,6 +200,10 @@ BIO* SocketBio::create(int fd) {
     BIO* bio = BIO_new(method());
     state(bio)->fd = fd;
     return bio;
+}
+
+void SocketBio::attachRing(BIO* bio, RingSocket* ring) {
+    state(bio)->ring = ring;
 }
 
 bool SocketBio::drained(BIO* bio) {

@@ -7,6 +7,8 @@
 
 namespace meshx::proxy {
 
+class RingSocket;
+
 // An OpenSSL BIO over a non-blocking socket that remembers whether its last recv() came back
 // short, i.e. drained the socket, and that can gather several TLS records into one send().
 // Internal to the proxy library (includes OpenSSL).
@@ -27,6 +29,9 @@ class SocketBio {
   public:
     // Any thread. A BIO reading and writing `fd` (not owned: closing stays with the Socket).
     static BIO* create(int fd);
+    // Thread of the SSL. From now on bytes come from and go to `ring` instead of recv()/send()
+    // (the io_uring loop); drained() then means "the ring's inbound queue is empty".
+    static void attachRing(BIO* bio, RingSocket* ring);
     // Whether the last recv() on `bio` returned less than asked (or EAGAIN).
     static bool drained(BIO* bio);
     // errno of the last failed send()/recv() on `bio`, 0 if none.

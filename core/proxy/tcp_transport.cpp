@@ -5,9 +5,37 @@
 
 #include <cerrno>
 
+#include "proxy/ring_socket.h"
+#include "proxy/uring_loop.h"
+
 namespace meshx::proxy {
 
+TcpTransport::~TcpTransport() {
+    if (ring_ != nullptr) {
+        ring_->release(socket_.release());  // closed once its operations completed
+    }
+}
+
+void TcpTransport::attachRing(UringLoop& ring, IoHandler* handler) {
+    ring_ = ring.adopt(socket_.fd(), handler);
+}
+
 IoResult TcpTransport::read(char* dst, size_t len) {
+    if (ring_ != nullptr) {
+        int err = 0;
+        ssize_t n = ring_->read(dst, len, &err);
+        if (n > 0) {
+            return {IoResult::Status::Ok, static_cast<size_t>(n), ring_->drained()};
+        }
+        if (n == 0) {
+            return {IoResult::Status::Eof, 0, true};
+        }
+        if (err == EAGAIN) {
+            return {IoResult::Status::WantRead, 0, true};
+        }
+        lastErrno_ = err;
+        return {IoResult::Status::Error, 0, true};
+    }
     for (;;) {
         ssize_t n = ::recv(socket_.fd(), dst, len, 0);
         if (n > 0) {
@@ -29,6 +57,19 @@ IoResult TcpTransport::read(char* dst, size_t len) {
 }
 
 IoResult TcpTransport::write(const char* src, size_t len) {
+    if (ring_ != nullptr) {
+        int err = 0;
+        ssize_t n = ring_->write(src, len, &err);
+        if (n >= 0) {
+            auto put = static_cast<size_t>(n);
+            return {IoResult::Status::Ok, put, put < len};
+        }
+        if (err == EAGAIN) {
+            return {IoResult::Status::WantWrite, 0, true};
+        }
+        lastErrno_ = err;
+        return {IoResult::Status::Error, 0, true};
+    }
     for (;;) {
         // MSG_NOSIGNAL: a reset peer is an error to report, not a signal.
         ssize_t n = ::send(socket_.fd(), src, len, MSG_NOSIGNAL);
@@ -48,6 +89,11 @@ IoResult TcpTransport::write(const char* src, size_t len) {
 }
 
 IoResult TcpTransport::shutdownWrite() {
+    if (ring_ != nullptr && ring_->sending()) {
+        // The FIN goes after the bytes still on their way: wait for them (EPOLLOUT).
+        ring_->notifyWhenSent();
+        return {IoResult::Status::WantWrite, 0, true};
+    }
     if (::shutdown(socket_.fd(), SHUT_WR) != 0 && errno != ENOTCONN) {
         lastErrno_ = errno;
         return {IoResult::Status::Error, 0, true};

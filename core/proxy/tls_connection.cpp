@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "proxy/openssl_util.h"
+#include "proxy/ring_socket.h"
 #include "proxy/socket_bio.h"
+#include "proxy/uring_loop.h"
 
 namespace meshx::proxy {
 
@@ -73,6 +75,14 @@ int TlsConnection::verifyCallback(int preverifyOk, X509_STORE_CTX* store) {
 
 TlsConnection::~TlsConnection() {
     SSL_free(ssl_);
+    if (ring_ != nullptr) {
+        ring_->release(socket_.release());  // closed once its operations completed
+    }
+}
+
+void TlsConnection::attachRing(UringLoop& ring, IoHandler* handler) {
+    ring_ = ring.adopt(socket_.fd(), handler);
+    SocketBio::attachRing(SSL_get_rbio(ssl_), ring_);
 }
 
 IoResult TlsConnection::handshake() {
@@ -218,6 +228,11 @@ IoResult TlsConnection::shutdownWrite() {
             }
         }
         closeNotifySent_ = true;
+    }
+    if (ring_ != nullptr && ring_->sending()) {
+        // The FIN goes after close_notify and every record before it: wait for them (EPOLLOUT).
+        ring_->notifyWhenSent();
+        return {IoResult::Status::WantWrite, 0, true};
     }
     // The FIN after close_notify lets peers that look only at TCP see the end as well; reading
     // continues, since SSL_shutdown only closes our sending direction.

@@ -12,6 +12,8 @@ struct x509_store_ctx_st;
 
 namespace meshx::proxy {
 
+class RingSocket;
+
 // One TLS session over a non-blocking socket (OpenSSL reads and writes the fd itself: no memory
 // BIOs, so no copy between a socket buffer and a TLS buffer).
 //
@@ -60,6 +62,7 @@ class TlsConnection : public Transport {
     IoResult shutdownWrite() override;
     std::string errorText() const override { return error_; }
     int fd() const override { return socket_.fd(); }
+    void attachRing(UringLoop& ring, IoHandler* handler) override;
 
   private:
     IoResult failure(int ret, const char* op);
@@ -70,6 +73,7 @@ class TlsConnection : public Transport {
     std::shared_ptr<const TlsContext> context_;
     Socket socket_;
     ssl_st* ssl_ = nullptr;
+    RingSocket* ring_ = nullptr;  // after attachRing(); released (with the fd) by the destructor
     bool closeNotifySent_ = false;
     // Plaintext already encrypted into records still waiting in the BIO, which the caller will
     // offer again (see write()).

@@ -5,6 +5,9 @@
 
 namespace meshx::proxy {
 
+class IoHandler;
+class UringLoop;
+
 // Outcome of one non-blocking transport operation.
 struct IoResult {
     enum class Status {
@@ -39,6 +42,10 @@ class Transport {
     // Loop thread. Why the last operation failed, for logs.
     virtual std::string errorText() const = 0;
     virtual int fd() const = 0;
+    // Loop thread, once, when the loop runs on io_uring and the socket starts relaying (its fd is
+    // no longer in the epoll set): bytes move through a RingSocket from now on, whose readiness
+    // goes to `handler`. Bytes already buffered by the transport stay first in line.
+    virtual void attachRing(UringLoop& ring, IoHandler* handler) = 0;
 };
 
 }  // namespace meshx::proxy
