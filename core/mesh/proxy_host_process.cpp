@@ -13,6 +13,7 @@
 
 #include <QElapsedTimer>
 
+#include "mesh/process_lines.h"
 #include "telemetry/telemetry_bus.h"
 
 namespace meshx::mesh {
@@ -188,15 +189,7 @@ void ProxyHostProcess::onOutput(QProcess* process, bool err) {
     if (process != process_) {
         return;
     }
-    const QByteArray chunk =
-        err ? process->readAllStandardError() : process->readAllStandardOutput();
-    if (chunk.isEmpty()) {
-        return;
-    }
-    std::vector<LineAssembler::Line> lines;
-    (err ? stderr_ : stdout_)
-        .feed(std::string_view(chunk.constData(), static_cast<size_t>(chunk.size())), lines);
-    for (const auto& line : lines) {
+    for (const auto& line : readLines(*process, err, err ? stderr_ : stdout_)) {
         if (err) {
             hostLine(line.text, true);
         } else {

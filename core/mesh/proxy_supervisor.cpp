@@ -13,6 +13,7 @@
 #include <QStandardPaths>
 
 #include "common/mesh_config.h"
+#include "mesh/process_lines.h"
 #include "mesh/proxy_host_pool.h"
 #include "mesh/proxy_host_process.h"
 #include "mesh/proxy_kind_registry.h"
@@ -367,15 +368,7 @@ Status ProxySupervisor::finishLaunch() {
 
 void ProxySupervisor::onOutput(QProcess* process, LogLine::Stream stream) {
     const bool err = stream == LogLine::Stream::Stderr;
-    const QByteArray chunk =
-        err ? process->readAllStandardError() : process->readAllStandardOutput();
-    if (chunk.isEmpty()) {
-        return;
-    }
-    std::vector<LineAssembler::Line> lines;
-    (err ? stderr_ : stdout_)
-        .feed(std::string_view(chunk.constData(), static_cast<size_t>(chunk.size())), lines);
-    for (const auto& line : lines) {
+    for (const auto& line : readLines(*process, err, err ? stderr_ : stdout_)) {
         deliver(line, stream);
     }
 }
