@@ -86,40 +86,22 @@ std::string pattern(size_t n, unsigned seed) {
 class TestRingRelay : public QObject {
     Q_OBJECT
 
-    std::unique_ptr<TestCa> ca_;
-    std::shared_ptr<FakeDiscovery> discovery_;
-    std::unique_ptr<EchoServer> app_;
-    std::unique_ptr<TestSidecar> db_;
-    std::unique_ptr<TestSidecar> web_;
-    uint16_t upstream_ = 0;
+    std::unique_ptr<SidecarPair> pair_;
     int fdsBefore_ = 0;
 
     void waitIdle() {
-        QTRY_COMPARE_WITH_TIMEOUT(web_->proxy->sessionCount(), size_t(0), 20000);
-        QTRY_COMPARE_WITH_TIMEOUT(db_->proxy->sessionCount(), size_t(0), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(pair_->web->proxy->sessionCount(), size_t(0), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(pair_->db->proxy->sessionCount(), size_t(0), 20000);
     }
 
   private slots:
     void init() {
         fdsBefore_ = openFdCount();
-        ca_ = std::make_unique<TestCa>(kTrustDomain);
-        discovery_ = std::make_shared<FakeDiscovery>();
-        app_ = std::make_unique<EchoServer>();
-        db_ = std::make_unique<TestSidecar>(*ca_, "db");
-        uint16_t dbPublic = db_->servePublic(app_->port());
-        QVERIFY(dbPublic != 0);
-        discovery_->set("db", {instanceAt("db-1-sidecar-proxy", dbPublic, "db")});
-        web_ = std::make_unique<TestSidecar>(*ca_, "web", discovery_);
-        upstream_ = web_->addUpstream("db");
-        QVERIFY(upstream_ != 0);
+        pair_ = std::make_unique<SidecarPair>(kTrustDomain);
+        QVERIFY(pair_->dbPublic != 0);
+        QVERIFY(pair_->upstream != 0);
     }
-    void cleanup() {
-        web_.reset();
-        db_.reset();
-        app_.reset();
-        discovery_.reset();
-        ca_.reset();
-    }
+    void cleanup() { pair_.reset(); }
 
     void loopsRunOnTheExpectedBackend() {
         const std::string want = expectedBackend();
@@ -134,12 +116,12 @@ class TestRingRelay : public QObject {
         runner.join();
         QCOMPARE(seen, want);
         const std::string line = "ready to serve: io_backend=" + want;
-        QTRY_VERIFY2(web_->logs.contains(line), web_->logs.all().c_str());
-        QTRY_VERIFY2(db_->logs.contains(line), db_->logs.all().c_str());
+        QTRY_VERIFY2(pair_->web->logs.contains(line), pair_->web->logs.all().c_str());
+        QTRY_VERIFY2(pair_->db->logs.contains(line), pair_->db->logs.all().c_str());
     }
 
     void smallMessagesKeepTheirOrder() {
-        int fd = connectTcp(upstream_);
+        int fd = connectTcp(pair_->upstream);
         QVERIFY(fd >= 0);
         for (int i = 0; i < 500; ++i) {
             std::string msg = "m" + std::to_string(i) + std::string(60, 'x');
@@ -152,7 +134,7 @@ class TestRingRelay : public QObject {
     }
 
     void bulkBothWaysAtOnce() {
-        int fd = connectTcp(upstream_);
+        int fd = connectTcp(pair_->upstream);
         QVERIFY(fd >= 0);
         const std::string payload = pattern(16 * 1024 * 1024, 3);
         std::thread writer([&] {
@@ -170,7 +152,7 @@ class TestRingRelay : public QObject {
     }
 
     void halfCloseAfterPendingBytes() {
-        int fd = connectTcp(upstream_);
+        int fd = connectTcp(pair_->upstream);
         QVERIFY(fd >= 0);
         // The FIN follows 1 MiB that is still on its way through both proxies: it must arrive
         // after the last byte, and the app's FIN must come back after its echo.
@@ -184,14 +166,14 @@ class TestRingRelay : public QObject {
         bool eof = recvUntilEof(fd, Ms(30000), &echoed);
         writer.join();
         ::close(fd);
-        QVERIFY2(eof, (web_->logs.all() + db_->logs.all()).c_str());
+        QVERIFY2(eof, (pair_->web->logs.all() + pair_->db->logs.all()).c_str());
         QVERIFY(echoed == payload);
-        QTRY_COMPARE(app_->closedConnections(), 1);
+        QTRY_COMPARE(pair_->app->closedConnections(), 1);
         waitIdle();
     }
 
     void slowReaderStallsTheWriterWithBoundedMemory() {
-        int fd = connectTcp(upstream_);
+        int fd = connectTcp(pair_->upstream);
         QVERIFY(fd >= 0);
         const long rssBefore = rssKiB();
         // 128 MiB: more than every socket buffer on the path can hold (loopback autotuning lets
@@ -240,12 +222,12 @@ class TestRingRelay : public QObject {
             QVERIFY2(growth < 24 * 1024, qPrintable(QString("RSS grew by %1 KiB").arg(growth)));
         }
         waitIdle();
-        QCOMPARE(roundTrip(upstream_, "after the stall"), std::string("after the stall"));
+        QCOMPARE(roundTrip(pair_->upstream, "after the stall"), std::string("after the stall"));
         waitIdle();
     }
 
     void peerResetMidTransfer() {
-        int fd = connectTcp(upstream_);
+        int fd = connectTcp(pair_->upstream);
         QVERIFY(fd >= 0);
         QVERIFY(sendAll(fd, pattern(2 * 1024 * 1024, 1)));
         QVERIFY(!recvN(fd, 1000, Ms(10000)).empty());
@@ -253,9 +235,9 @@ class TestRingRelay : public QObject {
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
         ::close(fd);  // RST with bytes still moving both ways
         waitIdle();
-        QTRY_COMPARE_WITH_TIMEOUT(app_->closedConnections(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(pair_->app->closedConnections(), 1, 20000);
         // The proxies are fine afterwards.
-        QCOMPARE(roundTrip(upstream_, "still there"), std::string("still there"));
+        QCOMPARE(roundTrip(pair_->upstream, "still there"), std::string("still there"));
         waitIdle();
     }
 
@@ -263,7 +245,7 @@ class TestRingRelay : public QObject {
         constexpr int kConnections = 48;
         std::vector<int> fds;
         for (int i = 0; i < kConnections; ++i) {
-            int fd = connectTcp(upstream_);
+            int fd = connectTcp(pair_->upstream);
             QVERIFY(fd >= 0);
             fds.push_back(fd);
         }
@@ -281,12 +263,12 @@ class TestRingRelay : public QObject {
             ::close(fd);
         }
         waitIdle();
-        QTRY_COMPARE_WITH_TIMEOUT(app_->closedConnections(), kConnections, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(pair_->app->closedConnections(), kConnections, 20000);
     }
 
     void noDescriptorLeftBehind() {
         for (int i = 0; i < 20; ++i) {
-            QCOMPARE(roundTrip(upstream_, "x" + std::to_string(i)), "x" + std::to_string(i));
+            QCOMPARE(roundTrip(pair_->upstream, "x" + std::to_string(i)), "x" + std::to_string(i));
         }
         waitIdle();
         cleanup();

@@ -61,4 +61,23 @@ bool TestSidecar::waitListening(uint16_t port, Ms timeout) {
     return false;
 }
 
+SidecarPair::SidecarPair(const std::string& trustDomain)
+    : ca(std::make_unique<TestCa>(trustDomain)),
+      discovery(std::make_shared<FakeDiscovery>()),
+      app(std::make_unique<EchoServer>()),
+      db(std::make_unique<TestSidecar>(*ca, "db")) {
+    dbPublic = db->servePublic(app->port());
+    discovery->set("db", {instanceAt("db-1-sidecar-proxy", dbPublic, "db")});
+    web = std::make_unique<TestSidecar>(*ca, "web", discovery);
+    upstream = web->addUpstream("db");
+}
+
+SidecarPair::~SidecarPair() {
+    web.reset();
+    db.reset();
+    app.reset();
+    discovery.reset();
+    ca.reset();
+}
+
 }  // namespace meshx::proxy::testing

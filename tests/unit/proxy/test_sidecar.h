@@ -34,4 +34,24 @@ class TestSidecar {
     std::unique_ptr<Proxy> proxy;
 };
 
+// The two-hop path most relay tests start from, built in order and torn down in reverse:
+//
+//   client ──▶ web's upstream "db" (port `upstream`) ──mTLS──▶ db's public listener
+//              (port `dbPublic`) ──▶ `app`, an echo server
+//
+// Discovery answers "db" with db's sidecar; `upstream` or `dbPublic` is 0 when it failed to
+// listen (the test checks).
+struct SidecarPair {
+    explicit SidecarPair(const std::string& trustDomain);
+    ~SidecarPair();
+
+    std::unique_ptr<TestCa> ca;
+    std::shared_ptr<FakeDiscovery> discovery;
+    std::unique_ptr<EchoServer> app;
+    std::unique_ptr<TestSidecar> db;
+    std::unique_ptr<TestSidecar> web;
+    uint16_t dbPublic = 0;
+    uint16_t upstream = 0;
+};
+
 }  // namespace meshx::proxy::testing
