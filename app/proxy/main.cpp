@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/listener_report.h"
 #include "common/mesh_config.h"
 #include "meshx/version.h"
 #include "proxy/command_line.h"
@@ -122,13 +123,14 @@ int main(int argc, char** argv) {
     }
 
     meshx::proxy::ProxyProgram::Options options;
-    if (const char* report = std::getenv("MESHX_PROXY_REPORT_LISTENER");
+    if (const char* report = std::getenv(meshx::kListenerReportEnv);
         report != nullptr && std::string_view(report) == "1") {
         // Set by the engine only (ProxySupervisor): its start waits for this line, so a user
         // can connect when start returns. Run by hand, the output stays Consul's.
         options.onPublicListener = [](bool listening, const std::string& detail) {
-            const std::string text = listening ? "==> Public listener ready: " + detail + "\n"
-                                               : "==> Public listener failed: " + detail + "\n";
+            std::string text(listening ? meshx::kListenerReadyLine : meshx::kListenerFailedLine);
+            text += detail;
+            text += '\n';
             std::fputs(text.c_str(), stdout);
             std::fflush(stdout);
         };

@@ -12,6 +12,7 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include "common/listener_report.h"
 #include "common/mesh_config.h"
 #include "mesh/process_lines.h"
 #include "mesh/proxy_host_pool.h"
@@ -96,7 +97,7 @@ ProxySupervisor::ProxySupervisor(std::string serviceId, std::vector<std::string>
       stderr_(options_.maxLineBytes),
       ring_(options_.logLines) {
     if (reportsListener_) {
-        env_.insert("MESHX_PROXY_REPORT_LISTENER", "1");  // see app/proxy/main.cpp
+        env_.insert(kListenerReportEnv, "1");  // common/listener_report.h
     }
     stopTimer_.setSingleShot(true);
     restartTimer_.setSingleShot(true);
@@ -382,13 +383,11 @@ void ProxySupervisor::onListener(bool listening, const std::string& detail) {
 void ProxySupervisor::deliver(const LineAssembler::Line& line, LogLine::Stream stream) {
     // A sidecar process's report (MESHX_PROXY_REPORT_LISTENER); hosted ones report through the
     // host's protocol. The line still goes to the log: the operator sees when it listened.
-    static constexpr std::string_view kReady = "==> Public listener ready: ";
-    static constexpr std::string_view kFailed = "==> Public listener failed: ";
     if (reportsListener_ && options_.hosts == nullptr && stream == LogLine::Stream::Stdout) {
-        if (line.text.starts_with(kReady)) {
-            onListener(true, line.text.substr(kReady.size()));
-        } else if (line.text.starts_with(kFailed)) {
-            onListener(false, line.text.substr(kFailed.size()));
+        if (line.text.starts_with(kListenerReadyLine)) {
+            onListener(true, line.text.substr(kListenerReadyLine.size()));
+        } else if (line.text.starts_with(kListenerFailedLine)) {
+            onListener(false, line.text.substr(kListenerFailedLine.size()));
         }
     }
     LogLine l{serviceId_, stream, line.text, nowUs(), line.truncated};
