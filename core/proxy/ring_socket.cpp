@@ -178,8 +178,8 @@ ssize_t RingSocket::write(const char* src, size_t len, int* err) {
         *err = sendError_;
         return -1;
     }
-    const size_t unsent = (inFlight_.size() - inFlightOffset_) + queued_.size();
-    const size_t room = unsent >= kOutboundLimit ? 0 : kOutboundLimit - unsent;
+    const size_t waiting = unsent();
+    const size_t room = waiting >= kOutboundLimit ? 0 : kOutboundLimit - waiting;
     const size_t n = std::min(len, room);
     if (n < len) {
         writerBlocked_ = true;
@@ -238,8 +238,8 @@ void RingSocket::handleSend(const io_uring_cqe& cqe) {
     if (inFlightOffset_ < inFlight_.size()) {
         submitSend();  // a short send, or what was gathered meanwhile
     }
-    const size_t unsent = (inFlight_.size() - inFlightOffset_) + queued_.size();
-    if ((writerBlocked_ && unsent <= kOutboundLimit / 2) || (drainWaiter_ && unsent == 0)) {
+    const size_t waiting = unsent();
+    if ((writerBlocked_ && waiting <= kOutboundLimit / 2) || (drainWaiter_ && waiting == 0)) {
         writerBlocked_ = false;
         drainWaiter_ = false;
         notify(EPOLLOUT);

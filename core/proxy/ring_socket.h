@@ -42,10 +42,15 @@ class RingSocket {
     // Loop thread. Like send(): bytes taken (0 when over the limit: EAGAIN), -1 with `*err`
     // after a failed send.
     ssize_t write(const char* src, size_t len, int* err);
-    // Loop thread. Whether written bytes are still on their way to the kernel. While they are,
-    // the caller must not shut the socket down; it calls notifyWhenSent() and waits for EPOLLOUT.
-    bool sending() const { return !inFlight_.empty() || !queued_.empty(); }
-    void notifyWhenSent() { drainWaiter_ = true; }
+    // Loop thread. Whether a write shutdown must wait: written bytes are still on their way to
+    // the kernel and the FIN has to follow them. When it must, EPOLLOUT says they are out.
+    bool shutdownMustWait() {
+        if (inFlight_.empty() && queued_.empty()) {
+            return false;
+        }
+        drainWaiter_ = true;
+        return true;
+    }
 
     // Loop thread. The transport is done: no more events, pending operations are cancelled, and
     // `fd` (ownership passes here) is closed when the last of them completed. The object frees
@@ -66,6 +71,9 @@ class RingSocket {
     size_t unreadLimit() const;
     void handleRecv(const io_uring_cqe& cqe, bool hasBuffer, uint16_t id);
     void handleSend(const io_uring_cqe& cqe);
+    // Bytes written but not yet taken by the kernel: the rest of the send in flight and what is
+    // gathered behind it.
+    size_t unsent() const { return (inFlight_.size() - inFlightOffset_) + queued_.size(); }
     void submitSend();
     void notify(uint32_t events);
     void maybeFree();

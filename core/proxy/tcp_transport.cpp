@@ -89,9 +89,8 @@ IoResult TcpTransport::write(const char* src, size_t len) {
 }
 
 IoResult TcpTransport::shutdownWrite() {
-    if (ring_ != nullptr && ring_->sending()) {
+    if (ring_ != nullptr && ring_->shutdownMustWait()) {
         // The FIN goes after the bytes still on their way: wait for them (EPOLLOUT).
-        ring_->notifyWhenSent();
         return {IoResult::Status::WantWrite, 0, true};
     }
     if (::shutdown(socket_.fd(), SHUT_WR) != 0 && errno != ENOTCONN) {

@@ -229,9 +229,8 @@ IoResult TlsConnection::shutdownWrite() {
         }
         closeNotifySent_ = true;
     }
-    if (ring_ != nullptr && ring_->sending()) {
+    if (ring_ != nullptr && ring_->shutdownMustWait()) {
         // The FIN goes after close_notify and every record before it: wait for them (EPOLLOUT).
-        ring_->notifyWhenSent();
         return {IoResult::Status::WantWrite, 0, true};
     }
     // The FIN after close_notify lets peers that look only at TCP see the end as well; reading
