@@ -184,12 +184,12 @@ void listServices(AgentServices& s, const ApiCall& call) {
         call.fail(filter.error());
         return;
     }
-    const auto required = filter->requiredEquals();
+    const ServicePrefilter prefilter(filter->requiredEquals());
     OJson out = OJson::object();
     if (call.canRead()) {
-        reserveMembers(out, required.empty() ? s.state.services().size() : 1);
+        reserveMembers(out, prefilter.empty() ? s.state.services().size() : 1);
         for (const auto& [id, svc] : s.state.services()) {
-            if (!serviceMayMatch(svc, required)) {
+            if (!prefilter.mayMatch(svc)) {
                 continue;  // differs in a required field: the filter would drop it
             }
             OJson element = agentServiceJson(svc, s.state.node());

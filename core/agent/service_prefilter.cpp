@@ -2,37 +2,56 @@
 
 namespace meshx::agent {
 
-namespace {
-
-// The record's value of a selector as the agent renders it (absent fields as ""), or null for a
-// selector this prefilter does not read.
-const std::string* fieldOf(const ServiceRecord& s, const std::string& selector) {
-    static const std::string kAbsent;
+std::optional<ServicePrefilter::Field> ServicePrefilter::fieldNamed(const std::string& selector) {
     if (selector == "Kind") {
-        return &s.kind;
+        return Field::Kind;
     }
     if (selector == "ID") {
-        return &s.id;
+        return Field::Id;
     }
     if (selector == "Service") {
-        return &s.service;
+        return Field::Service;
     }
     if (selector == "Proxy.DestinationServiceID") {
-        return s.proxy ? &s.proxy->destinationServiceId : &kAbsent;
+        return Field::DestinationServiceId;
     }
     if (selector == "Proxy.DestinationServiceName") {
-        return s.proxy ? &s.proxy->destinationServiceName : &kAbsent;
+        return Field::DestinationServiceName;
     }
-    return nullptr;
+    return std::nullopt;
 }
 
-}  // namespace
-
-bool serviceMayMatch(const ServiceRecord& service,
-                     const std::vector<std::pair<std::string, std::string>>& required) {
+ServicePrefilter::ServicePrefilter(
+    const std::vector<std::pair<std::string, std::string>>& required) {
     for (const auto& [selector, value] : required) {
-        const std::string* field = fieldOf(service, selector);
-        if (field != nullptr && *field != value) {
+        if (auto field = fieldNamed(selector)) {
+            terms_.emplace_back(*field, value);
+        }
+    }
+}
+
+bool ServicePrefilter::mayMatch(const ServiceRecord& s) const {
+    static const std::string kAbsent;  // an absent field renders (and compares) as ""
+    for (const auto& [field, value] : terms_) {
+        const std::string* actual = nullptr;
+        switch (field) {
+            case Field::Kind:
+                actual = &s.kind;
+                break;
+            case Field::Id:
+                actual = &s.id;
+                break;
+            case Field::Service:
+                actual = &s.service;
+                break;
+            case Field::DestinationServiceId:
+                actual = s.proxy ? &s.proxy->destinationServiceId : &kAbsent;
+                break;
+            case Field::DestinationServiceName:
+                actual = s.proxy ? &s.proxy->destinationServiceName : &kAbsent;
+                break;
+        }
+        if (*actual != value) {
             return false;
         }
     }
