@@ -39,6 +39,7 @@
 #include "agent/dev_agent.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
+#include "loopback_accepts.h"
 #include "mesh/consul_mesh.h"
 #include "net/port_claim.h"
 
@@ -121,18 +122,6 @@ int childProcesses() {
     return count;
 }
 
-// True when something accepts TCP connections on 127.0.0.1:port.
-bool listening(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
-
 // Milliseconds after `t0` until every sidecar registered with the agent listens on its public
 // port, or -1 when some do not within `limit`. startBatch itself waits for every meshx-proxy
 // sidecar's listener since issue 20.3 ("started means listening"), so this is a cross-check by a
@@ -149,7 +138,7 @@ double sidecarsListeningMs(consul::ConsulClient& client, Clock::time_point t0,
     }
     const auto deadline = Clock::now() + limit;
     while (!waiting.empty() && Clock::now() < deadline) {
-        std::erase_if(waiting, [](uint16_t port) { return listening(port); });
+        std::erase_if(waiting, [](uint16_t port) { return loopbackAcceptsNow(port); });
         if (!waiting.empty()) {
             QThread::msleep(20);  // bounded poll: each round tries every sidecar still waiting
         }

@@ -18,6 +18,7 @@
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
+#include "loopback_accepts.h"
 #include "mesh/consul_mesh.h"
 #include "mesh/service_template.h"
 #include "meshx_test.h"
@@ -28,18 +29,6 @@ using nlohmann::json;
 namespace ep = meshx::consul::endpoints;
 
 namespace {
-
-// One connect attempt, no retry: true when something accepts on 127.0.0.1:port now.
-bool acceptsNow(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
 
 // A listening socket on 127.0.0.1 at a port the kernel chose: the port a sidecar will not get.
 struct TakenPort {
@@ -157,7 +146,8 @@ class TestSidecarReady : public QObject {
         auto ports = sidecarPorts();
         for (const auto& id : ids) {
             QVERIFY2(ports.count(id) == 1, id.c_str());
-            QVERIFY2(acceptsNow(ports[id]), (id + " port " + std::to_string(ports[id])).c_str());
+            QVERIFY2(loopbackAcceptsNow(ports[id]),
+                     (id + " port " + std::to_string(ports[id])).c_str());
         }
         // One more, alone: start() means listening too.
         auto one = mesh->start(ServiceParams::namedWithId("ready", "ready-single"),
@@ -166,7 +156,7 @@ class TestSidecarReady : public QObject {
         ids.push_back("ready-single");
         ports = sidecarPorts();
         QVERIFY(ports.count("ready-single") == 1);
-        QVERIFY(acceptsNow(ports["ready-single"]));
+        QVERIFY(loopbackAcceptsNow(ports["ready-single"]));
 
         for (const auto& st : mesh->stopBatch(ids)) {
             QVERIFY(st.ok());
@@ -209,7 +199,7 @@ class TestSidecarReady : public QObject {
                              mesh->defaultTemplate(), false, std::chrono::milliseconds(60000));
         QVERIFY2(fine.front().ok(),
                  fine.front().ok() ? "" : fine.front().error().toString().c_str());
-        QVERIFY(acceptsNow(sidecarPorts()["fine-1"]));
+        QVERIFY(loopbackAcceptsNow(sidecarPorts()["fine-1"]));
         QVERIFY(mesh->stop("fine-1").ok());
         QCOMPARE(servicesOnAgent(), size_t{0});
     }
@@ -240,7 +230,7 @@ class TestSidecarReady : public QObject {
         taken.reset();
         auto r = start.get();
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().toString().c_str());
-        QVERIFY(acceptsNow(port));
+        QVERIFY(loopbackAcceptsNow(port));
         QVERIFY(mesh->stop("freed-1").ok());
         QCOMPARE(servicesOnAgent(), size_t{0});
     }

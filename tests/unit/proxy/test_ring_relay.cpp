@@ -1,10 +1,18 @@
 // The relay on each I/O backend: client -> web's upstream listener -> mTLS -> db's public
-// listener -> echo app, two real Proxy loops and real sockets. Registered twice (CMakeLists):
-// as is, where the loops must run on io_uring whenever this kernel lets a process create a ring,
-// and with MESHX_IO_BACKEND=epoll, the fallback. Both runs move the same traffic: small
-// messages, bulk, half-close, a slow reader, a reset mid-transfer, many connections at once.
+// listener -> echo app, two real Proxy loops and real sockets. Registered four times
+// (CMakeLists): as is, where the loops must run on io_uring whenever this kernel lets a process
+// create a ring; with MESHX_IO_BACKEND=epoll, the fallback asked for; and twice with
+// MESHX_TEST_REFUSE_IO_URING=setup or =register, where this process first installs a seccomp
+// filter that makes the kernel answer EPERM to io_uring_setup or io_uring_register (what
+// container runtimes' default profiles do), so the fallback runs because the kernel refused the
+// ring. Every run moves the same traffic: small messages, bulk, half-close, a slow reader, a reset
+// mid-transfer, many connections at once.
 
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/io_uring.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -44,11 +52,35 @@ constexpr bool kSanitized = false;
 
 const std::string kTrustDomain = "11111111-2222-3333-4444-555555555555.consul";
 
-// What the loops should pick here: epoll when asked for, else io_uring if this kernel (and its
-// seccomp policy and io_uring_disabled) lets us create a ring at all.
+// "setup" or "register" when this run refuses that io_uring system call; empty otherwise.
+std::string refusedCall() {
+    const char* v = std::getenv("MESHX_TEST_REFUSE_IO_URING");
+    return v == nullptr ? std::string() : std::string(v);
+}
+
+// Makes the kernel answer EPERM to one io_uring system call in every thread of this process,
+// from now on (a seccomp filter cannot be removed). False when the filter was not taken.
+bool refuseIoUringCall(const std::string& call) {
+    const long nr = call == "setup" ? __NR_io_uring_setup : __NR_io_uring_register;
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(std::size(filter)), filter};
+    return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           ::syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) == 0;
+}
+
+// What the loops should pick here: epoll when asked for or when this run refuses the ring, else
+// io_uring if this kernel (and its seccomp policy and io_uring_disabled) lets us create one.
 std::string expectedBackend() {
     const char* wanted = std::getenv("MESHX_IO_BACKEND");
-    if (wanted != nullptr && std::strcmp(wanted, "epoll") == 0) {
+    if ((wanted != nullptr && std::strcmp(wanted, "epoll") == 0) || !refusedCall().empty()) {
         return "epoll";
     }
     io_uring_params params{};
@@ -95,6 +127,19 @@ class TestRingRelay : public QObject {
     }
 
   private slots:
+    void initTestCase() {
+        const std::string call = refusedCall();
+        if (!call.empty()) {
+            QVERIFY2(call == "setup" || call == "register", call.c_str());
+            if (!refuseIoUringCall(call)) {
+                if (errno == EINVAL || errno == ENOSYS) {
+                    QSKIP("this kernel has no seccomp filters: cannot make it refuse the ring");
+                }
+                QFAIL(std::strerror(errno));
+            }
+        }
+    }
+
     void init() {
         fdsBefore_ = openFdCount();
         pair_ = std::make_unique<SidecarPair>(kTrustDomain);
@@ -118,6 +163,20 @@ class TestRingRelay : public QObject {
         const std::string line = "ready to serve: io_backend=" + want;
         QTRY_VERIFY2(pair_->web->logs.contains(line), pair_->web->logs.all().c_str());
         QTRY_VERIFY2(pair_->db->logs.contains(line), pair_->db->logs.all().c_str());
+        // A refused ring is a warning with the kernel's reason; a fallback asked for is not.
+        const std::string call = refusedCall();
+        const std::string warning = "io_uring unavailable, relaying with epoll";
+        for (const auto* side : {pair_->web.get(), pair_->db.get()}) {
+            if (call.empty()) {
+                QVERIFY2(!side->logs.contains(warning), side->logs.all().c_str());
+            } else {
+                const std::string why =
+                    (call == "setup" ? "io_uring_queue_init: " : "io_uring_register_buf_ring: ") +
+                    std::string("Operation not permitted");
+                QVERIFY2(side->logs.contains(warning), side->logs.all().c_str());
+                QVERIFY2(side->logs.contains(why), side->logs.all().c_str());
+            }
+        }
     }
 
     void smallMessagesKeepTheirOrder() {
