@@ -6,7 +6,8 @@
 //   haproxy 2 hops plain      the same without TLS
 //   socat 2 hops plain        client -> socat -> socat -> echo
 //   floor relay 2 hops plain  client -> floor -> floor -> echo  (bench_floor_relay: blocking
-//                             read/write, nothing else; the least a relay pair can add)
+//                             read/write, nothing else: the least a relay pair that sleeps
+//                             between messages can add at one connection)
 //
 // Loads: 64-byte ping-pong on one connection (p50/p99 latency, calls/s), 64-byte ping-pong on
 // 4 and on 16 connections (calls/s), 1 MiB messages echoed on one connection (MB/s). Ratios are
