@@ -3,6 +3,7 @@
 #include <csignal>
 #include <set>
 
+#include "agent_client.h"
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
@@ -55,9 +56,8 @@ class TestMeshBatch : public QObject {
         qputenv("MESHX_PORT_CLAIM_DIR", claims_.path().toUtf8());
         agent_ = std::make_unique<AgentProcess>(0);
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
-        MeshConfig c;
-        c.agent = *AgentEndpoint::parse(agent_->address().toStdString());
-        client_ = std::move(*consul::ConsulClient::create(c));
+        client_ = agentClient(*agent_);
+        QVERIFY(client_);
     }
 
     void batchStartsAllAndStopLeavesNothing() {

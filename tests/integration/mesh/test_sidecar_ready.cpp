@@ -15,6 +15,7 @@
 #include <future>
 #include <map>
 
+#include "agent_client.h"
 #include "agent_process.h"
 #include "consul/agent_endpoints.h"
 #include "consul/consul_client.h"
@@ -105,9 +106,8 @@ class TestSidecarReady : public QObject {
             0, QStringList{"-sidecar-min-port", "31700", "-sidecar-max-port", "31799", "-log-level",
                            "debug"});
         QVERIFY2(agent_->ok(), qPrintable(agent_->output()));
-        MeshConfig c;
-        c.agent = *AgentEndpoint::parse(agent_->address().toStdString());
-        client_ = std::move(*consul::ConsulClient::create(c));
+        client_ = agentClient(*agent_);
+        QVERIFY(client_);
     }
 
     void startReturnsListeningSidecars_data() {
